@@ -1,0 +1,149 @@
+"""Writing one batch of rows into a canonical table: upsert by key, all or nothing.
+
+Every write to a canonical table goes through :func:`write_batch`: the importer, the demo
+generator and (later) the inbox.  Inside one transaction it archives the rows the batch
+replaces, deletes them, inserts the new rows tagged with the batch id, records the batch
+in ``import_batches`` and bumps the data version.  A crash anywhere before COMMIT leaves
+the database exactly as it was; :func:`undo_batch` reverses a committed batch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import polars as pl
+
+from cockpit import schema, store
+
+
+class UndoError(Exception):
+    """An undo that would lose or resurrect someone else's rows."""
+
+
+def _key_match(t: schema.Table, left: str, right: str) -> str:
+    return " AND ".join(
+        f'{left}."{k}" IS NOT DISTINCT FROM {right}."{k}"' for k in t.key
+    )
+
+
+def dedupe_last(df: pl.DataFrame, t: schema.Table) -> pl.DataFrame:
+    """Within one file, the later row for a key wins (SPEC: newer replaces older)."""
+    if df.height == 0:
+        return df
+    return df.unique(subset=list(t.key), keep="last", maintain_order=True)
+
+
+def write_batch(
+    con: duckdb.DuckDBPyConnection,
+    table_name: str,
+    df: pl.DataFrame,
+    *,
+    file_name: str,
+    sha256: str | None = None,
+    rows_read: int | None = None,
+    rows_rejected: int = 0,
+    rejects_path: str | None = None,
+    imported_by: str = "local",
+    source: str = "cli",
+    started_at: dt.datetime | None = None,
+    before_commit=None,
+) -> int:
+    """Upsert ``df`` (canonical columns, canonical types) as one batch; return its id.
+
+    ``before_commit`` is a hook tests use to die mid-transaction.
+    """
+    t = schema.table(table_name)
+    df = dedupe_last(df.select(t.column_names), t)
+    started_at = started_at or dt.datetime.now()
+    con.execute("BEGIN TRANSACTION")
+    try:
+        batch_id = store.scalar(con, "SELECT nextval('import_batch_seq')")
+        staged = df.with_columns(pl.lit(batch_id, dtype=pl.Int64).alias(schema.BATCH_COLUMN))
+        con.register("_staged", staged.to_arrow())
+        cols = ", ".join(f'"{c}"' for c in t.column_names + [schema.BATCH_COLUMN])
+        has_rows = store.scalar(con, f'SELECT EXISTS (SELECT 1 FROM "{t.name}")')
+        if has_rows:
+            match = _key_match(t, "x", "s")
+            con.execute(
+                f'INSERT INTO "{store.replaced_table(t.name)}" '
+                f'SELECT x.*, ? FROM "{t.name}" x WHERE EXISTS (SELECT 1 FROM _staged s WHERE {match})',
+                [batch_id],
+            )
+            con.execute(
+                f'DELETE FROM "{t.name}" x WHERE EXISTS (SELECT 1 FROM _staged s WHERE {match})'
+            )
+        con.execute(f'INSERT INTO "{t.name}" ({cols}) SELECT {cols} FROM _staged')
+        con.unregister("_staged")
+        con.execute(
+            "INSERT INTO import_batches (batch_id, file_name, sha256, table_name, rows_read, "
+            "rows_accepted, rows_rejected, rejects_path, started_at, finished_at, imported_by, "
+            "source, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'committed')",
+            [
+                batch_id, file_name, sha256, t.name,
+                rows_read if rows_read is not None else df.height + rows_rejected,
+                df.height, rows_rejected, rejects_path, started_at, dt.datetime.now(),
+                imported_by, source,
+            ],
+        )
+        store.bump_data_version(con)
+        if before_commit is not None:
+            before_commit()
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return batch_id
+
+
+def undo_batch(con: duckdb.DuckDBPyConnection, batch_id: int, by: str = "local") -> int:
+    """Remove exactly the rows a batch wrote and restore what it replaced.
+
+    Refuses when a later batch has since replaced some of this batch's rows, because
+    undoing then would either delete the later data or resurrect stale rows.
+    Returns the number of rows removed.
+    """
+    rows = store.fetchall(
+        con, "SELECT table_name, status FROM import_batches WHERE batch_id = ?", [batch_id]
+    )
+    if not rows:
+        raise UndoError(f"there is no import batch {batch_id}")
+    table_name, status = rows[0]
+    if status != "committed":
+        raise UndoError(f"batch {batch_id} is already {status}")
+    t = schema.table(table_name)
+    rep = store.replaced_table(t.name)
+    later = store.fetchall(
+        con,
+        f'SELECT _replaced_by, count(*) FROM "{rep}" WHERE "{schema.BATCH_COLUMN}" = ? '
+        "AND _replaced_by IN (SELECT batch_id FROM import_batches WHERE status = 'committed') "
+        "GROUP BY 1 ORDER BY 1",
+        [batch_id],
+    )
+    if later:
+        names = ", ".join(f"batch {b} ({n} rows)" for b, n in later)
+        raise UndoError(
+            f"cannot undo batch {batch_id}: later imports replaced some of its rows ({names}); "
+            "undo those first"
+        )
+    cols = ", ".join(f'"{c}"' for c in t.column_names + [schema.BATCH_COLUMN])
+    con.execute("BEGIN TRANSACTION")
+    try:
+        removed = store.scalar(
+            con, f'SELECT count(*) FROM "{t.name}" WHERE "{schema.BATCH_COLUMN}" = ?', [batch_id]
+        )
+        con.execute(f'DELETE FROM "{t.name}" WHERE "{schema.BATCH_COLUMN}" = ?', [batch_id])
+        con.execute(
+            f'INSERT INTO "{t.name}" ({cols}) SELECT {cols} FROM "{rep}" WHERE _replaced_by = ?',
+            [batch_id],
+        )
+        con.execute(f'DELETE FROM "{rep}" WHERE _replaced_by = ?', [batch_id])
+        con.execute(
+            "UPDATE import_batches SET status = 'undone' WHERE batch_id = ?", [batch_id]
+        )
+        store.bump_data_version(con)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return removed

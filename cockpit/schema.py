@@ -1,0 +1,284 @@
+"""The data contract (SPEC section 2), declared once.
+
+Every other part reads this module: the DDL in :mod:`cockpit.store`, the importer's
+header aliases and value checks, the demo generator's column order and the README's
+data-contract table.  Change a table here and all of them follow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Logical value kinds.  Each maps to one DuckDB type and one import parser.
+SQL_TYPES = {
+    "text": "VARCHAR",
+    "money": "DECIMAL(18,2)",  # CNY, two decimals, never negative
+    "int": "BIGINT",  # counts: never negative
+    "float": "DOUBLE",
+    "timestamp": "TIMESTAMP",  # local time, Asia/Shanghai
+    "date": "DATE",
+    "bool": "BOOLEAN",
+    "enum": "VARCHAR",
+}
+
+# Hidden bookkeeping column on every table: which import batch wrote the row.
+BATCH_COLUMN = "_batch_id"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+    # enum: canonical value -> the words people write for it (Chinese first)
+    values: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    zh: str = ""
+    doc: str = ""
+
+    @property
+    def sql_type(self) -> str:
+        return SQL_TYPES[self.kind]
+
+    @property
+    def nonnegative(self) -> bool:
+        return self.kind in ("money", "int")
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    zh: str
+    kind: str  # "dimension" | "fact"
+    key: tuple[str, ...]
+    columns: tuple[Column, ...]
+    doc: str = ""
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def required(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(f"{self.name} has no column {name!r}")
+
+
+def C(name, kind="text", required=False, aliases=(), values=None, zh="", doc=""):
+    """Short constructor so the tables below read like the spec."""
+    if isinstance(aliases, str):
+        aliases = (aliases,)
+    return Column(name, kind, required, tuple(aliases), values or {}, zh or (aliases[0] if aliases else ""), doc)
+
+
+STORE_TYPES = {"direct": ("直营", "直营店铺", "直营店"), "authorized": ("授权", "授权店铺", "授权店")}
+ACCOUNT_TYPES = {
+    "own": ("直营", "直营账号", "自营", "自播"),
+    "authorized": ("授权", "授权账号"),
+    "distributor": ("分销达人", "分销", "达人"),
+}
+CHANNELS = {
+    "live": ("直播", "直播间"),
+    "short_video": ("短视频", "视频"),
+    "mall": ("商城",),
+    "store_page": ("店铺页", "店铺"),
+    "search": ("搜索",),
+    "recommend": ("推荐",),
+    "other": ("其他",),
+}
+TRAFFIC_SOURCES = {
+    "recommend": ("推荐", "推荐流量"),
+    "follow": ("关注", "关注页"),
+    "short_video": ("短视频引流", "短视频"),
+    "paid": ("付费", "付费流量", "投放"),
+    "search": ("搜索",),
+    "distribution": ("川流分销", "川流", "分销"),
+    "other": ("其他",),
+}
+SCORE_TYPES = {
+    "store_experience": ("商家体验分",),
+    "creator_reputation": ("带货口碑分",),
+    "product": ("商品分",),
+}
+# Channel groups used by the channel-mix metrics (SPEC section 3).
+CONTENT_CHANNELS = ("live", "short_video")
+SHELF_CHANNELS = ("mall", "store_page", "search", "recommend")
+
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in [
+        Table("stores", "店铺", "dimension", ("store_id",), (
+            C("store_id", required=True, aliases=("店铺ID", "店铺id", "商号ID")),
+            C("store_name", required=True, aliases=("店铺名称", "商号名称")),
+            C("brand", aliases="品牌"),
+            C("store_type", "enum", True, ("店铺类型",), STORE_TYPES),
+            C("category", aliases="类目"),
+            C("opened_on", "date", aliases="开店日期"),
+            C("closed_on", "date", aliases="关店日期"),
+        )),
+        Table("accounts", "账号", "dimension", ("account_id",), (
+            C("account_id", required=True, aliases=("账号ID", "快手号", "账号id")),
+            C("account_name", required=True, aliases=("账号名称", "昵称")),
+            C("account_type", "enum", True, ("账号类型",), ACCOUNT_TYPES),
+            C("store_id", aliases=("店铺ID", "所属店铺")),
+            C("agency", aliases=("机构", "达人机构")),
+            C("followers", "int", aliases="粉丝数"),
+        )),
+        Table("products", "商品", "dimension", ("product_id",), (
+            C("product_id", required=True, aliases=("商品ID", "商品id")),
+            C("store_id", required=True, aliases=("店铺ID",)),
+            C("product_name", required=True, aliases=("商品名称",)),
+            C("category", aliases="类目"),
+            C("list_price", "money", aliases=("价格", "商品价格")),
+        )),
+        Table("orders", "订单", "fact", ("order_id",), (
+            C("order_id", required=True, aliases=("订单编号", "订单号", "订单ID")),
+            C("paid_at", "timestamp", True, ("支付时间", "下单时间")),
+            C("store_id", required=True, aliases=("店铺ID",)),
+            C("product_id", aliases=("商品ID",)),
+            C("account_id", aliases=("账号ID", "带货账号", "快手号")),
+            C("live_id", aliases=("直播ID", "直播间ID")),
+            C("video_id", aliases=("视频ID", "短视频ID")),
+            C("channel", "enum", True, ("成交渠道", "流量载体"), CHANNELS),
+            C("buyer_id", required=True, aliases=("买家ID",)),
+            C("is_fan", "bool", aliases="是否粉丝"),
+            C("quantity", "int", aliases="数量"),
+            C("paid_amount", "money", True, ("实付金额", "实付款")),
+            C("refund_amount", "money", aliases="退款金额"),
+            C("refunded_at", "timestamp", aliases="退款时间"),
+            C("shipped_at", "timestamp", aliases="发货时间"),
+        )),
+        Table("live_sessions", "直播场次", "fact", ("live_id",), (
+            C("live_id", required=True, aliases=("直播ID", "直播间ID", "场次ID")),
+            C("account_id", required=True, aliases=("账号ID", "快手号")),
+            C("title", aliases="直播标题"),
+            C("started_at", "timestamp", True, ("开播时间",)),
+            C("ended_at", "timestamp", aliases="下播时间"),
+            C("views", "int", aliases="观看人次"),
+            C("viewers", "int", aliases="观看人数"),
+            C("peak_online", "int", aliases="最高在线"),
+            C("avg_watch_seconds", "float", aliases="人均观看时长"),
+            C("new_followers", "int", aliases="涨粉数"),
+            C("product_exposures", "int", aliases="商品曝光人数"),
+            C("product_clicks", "int", aliases="商品点击人数"),
+            C("comments", "int", aliases="评论数"),
+            C("likes", "int", aliases="点赞数"),
+            C("shares", "int", aliases="分享数"),
+        )),
+        Table("live_minutes", "直播分钟数据", "fact", ("live_id", "minute"), (
+            C("live_id", required=True, aliases=("直播ID", "场次ID")),
+            C("minute", "timestamp", True, ("时间", "分钟")),
+            C("online", "int", True, ("在线人数",)),
+            C("entries", "int", aliases="进房人次"),
+            C("new_followers", "int", aliases="涨粉数"),
+            C("comments", "int", aliases="评论数"),
+            C("likes", "int", aliases="点赞数"),
+        )),
+        Table("live_traffic", "直播流量来源", "fact", ("live_id", "source"), (
+            C("live_id", required=True, aliases=("直播ID", "场次ID")),
+            C("source", "enum", True, ("流量来源",), TRAFFIC_SOURCES),
+            C("views", "int", True, ("观看人次",)),
+            C("gmv", "money", aliases=("该来源成交金额", "成交金额")),
+        )),
+        Table("short_videos", "短视频", "fact", ("video_id",), (
+            C("video_id", required=True, aliases=("视频ID", "短视频ID")),
+            C("account_id", required=True, aliases=("账号ID", "快手号")),
+            C("published_at", "timestamp", True, ("发布时间",)),
+            C("plays", "int", aliases="播放量"),
+            C("likes", "int", aliases="点赞数"),
+            C("comments", "int", aliases="评论数"),
+            C("shares", "int", aliases="分享数"),
+            C("new_followers", "int", aliases="涨粉数"),
+            C("live_entries", "int", aliases="引流进直播间人次"),
+            C("product_clicks", "int", aliases="商品点击人数"),
+        )),
+        Table("ad_spend", "投放消耗", "fact", ("date", "account_id", "live_id"), (
+            C("date", "date", True, ("日期",)),
+            C("account_id", required=True, aliases=("账号ID", "快手号")),
+            C("live_id", aliases=("直播ID",)),
+            C("spend", "money", True, ("消耗", "花费")),
+            C("attributed_gmv", "money", aliases="投放成交金额"),
+        )),
+        Table("follower_daily", "粉丝日数据", "fact", ("date", "account_id"), (
+            C("date", "date", True, ("日期",)),
+            C("account_id", required=True, aliases=("账号ID", "快手号")),
+            C("followers", "int", True, ("粉丝总数", "粉丝数")),
+            C("new_followers", "int", aliases="新增粉丝"),
+            C("lost_followers", "int", aliases="取关数"),
+        )),
+        Table("scores_daily", "店号评分", "fact", ("date", "entity_id", "score_type"), (
+            C("date", "date", True, ("日期",)),
+            C("entity_id", required=True, aliases=("主体ID", "店铺ID", "账号ID", "商品ID")),
+            C("score_type", "enum", True, ("评分类型", "分数类型"), SCORE_TYPES),
+            C("score", "float", True, ("分数", "评分")),
+        )),
+        Table("market_daily", "行业大盘", "fact", ("date", "category"), (
+            C("date", "date", True, ("日期",)),
+            C("category", required=True, aliases=("类目",)),
+            C("market_gmv", "money", True, ("行业成交金额",)),
+            C("market_orders", "int", aliases="行业订单数"),
+            C("active_sellers", "int", aliases="在售商家数"),
+            C("active_products", "int", aliases="在售商品数"),
+            C("search_volume", "int", aliases="搜索量"),
+        )),
+        Table("campaigns", "营销活动", "dimension", ("campaign_id",), (
+            C("campaign_id", required=True, aliases=("活动ID",)),
+            C("name", required=True, aliases=("活动名称",)),
+            C("presale_start", "date", aliases="预售开始"),
+            C("presale_end", "date", aliases="预售结束"),
+            C("start_date", "date", True, ("活动开始", "开始日期")),
+            C("end_date", "date", True, ("活动结束", "结束日期")),
+        )),
+    ]
+}
+
+
+def table(name: str) -> Table:
+    try:
+        return TABLES[name]
+    except KeyError:
+        known = ", ".join(TABLES)
+        raise KeyError(f"unknown table {name!r}; known tables: {known}") from None
+
+
+def ddl(t: Table) -> str:
+    """CREATE TABLE for one canonical table, enum checks included.
+
+    No PRIMARY KEY: ad_spend's key has a nullable live_id, and the importer upserts by
+    key itself (delete-then-insert inside one transaction), which also lets undo restore
+    the rows a batch replaced.
+    """
+    cols = []
+    for c in t.columns:
+        line = f'"{c.name}" {c.sql_type}'
+        if c.required:
+            line += " NOT NULL"
+        if c.kind == "enum":
+            allowed = ", ".join(f"'{v}'" for v in c.values)
+            line += f' CHECK ("{c.name}" IN ({allowed}))'
+        cols.append(line)
+    cols.append(f'"{BATCH_COLUMN}" BIGINT')
+    return f'CREATE TABLE IF NOT EXISTS "{t.name}" (\n  ' + ",\n  ".join(cols) + "\n)"
+
+
+def contract_markdown() -> str:
+    """The README's data-contract section, generated from the declaration above."""
+    out = []
+    for t in TABLES.values():
+        out.append(f"### `{t.name}` ({t.zh}) — key: {', '.join(t.key)}\n")
+        out.append("| column | type | required | Chinese headers | values |")
+        out.append("| --- | --- | --- | --- | --- |")
+        for c in t.columns:
+            vals = ", ".join(f"`{k}` ({'/'.join(v)})" for k, v in c.values.items())
+            out.append(
+                f"| {c.name} | {c.kind} | {'yes' if c.required else ''} | "
+                f"{' / '.join(c.aliases)} | {vals} |"
+            )
+        out.append("")
+    return "\n".join(out)
