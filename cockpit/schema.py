@@ -21,6 +21,16 @@ SQL_TYPES = {
     "enum": "VARCHAR",
 }
 
+def polars_type(kind: str):
+    """The Polars dtype a canonical column holds before it is written to DuckDB."""
+    import polars as pl
+
+    return {
+        "text": pl.Utf8, "enum": pl.Utf8, "money": pl.Decimal(18, 2), "int": pl.Int64,
+        "float": pl.Float64, "timestamp": pl.Datetime("us"), "date": pl.Date, "bool": pl.Boolean,
+    }[kind]
+
+
 # Hidden bookkeeping column on every table: which import batch wrote the row.
 BATCH_COLUMN = "_batch_id"
 
@@ -265,6 +275,28 @@ def ddl(t: Table) -> str:
         cols.append(line)
     cols.append(f'"{BATCH_COLUMN}" BIGINT')
     return f'CREATE TABLE IF NOT EXISTS "{t.name}" (\n  ' + ",\n  ".join(cols) + "\n)"
+
+
+def frame(table_name: str, rows: list[dict]):
+    """A canonical Polars frame from plain Python rows (tests, demo pieces, the feed).
+
+    Missing columns are null; money is given as Decimal, str or float and kept exact.
+    """
+    import decimal
+
+    import polars as pl
+
+    t = table(table_name)
+    data = {}
+    for c in t.columns:
+        vals = [r.get(c.name) for r in rows]
+        if c.kind == "money":
+            vals = [None if v is None else decimal.Decimal(str(v)).quantize(decimal.Decimal("0.01")) for v in vals]
+        data[c.name] = pl.Series(c.name, vals, dtype=polars_type(c.kind))
+    unknown = {k for r in rows for k in r} - set(t.column_names)
+    if unknown:
+        raise KeyError(f"{table_name} has no column(s) {', '.join(sorted(unknown))}")
+    return pl.DataFrame(data)
 
 
 def contract_markdown() -> str:

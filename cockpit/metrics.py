@@ -1,0 +1,463 @@
+"""The metric registry (SPEC section 3): every metric declared once.
+
+Three layers, in the manner of dbt's semantic layer and Rill's metrics views:
+
+* a **source** is a fact table with its joins to the dimensions, the column the period
+  filter applies to, and the SQL expression of every dimension it can be split by;
+* a **measure** is one aggregation over one source (``SUM(o.paid_amount)``);
+* a **metric** is what people see: a measure, a ratio of two measures (null when the
+  denominator is zero), or a difference, with labels, unit, format and direction.
+
+Pages, exports, the CLI and the README's metric table all read this module.  The SQL
+stays in a portable subset (CASE, COALESCE, NULLIF, COUNT DISTINCT, standard date
+truncation) so the definitions can move to another engine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from cockpit import schema
+
+# ---------------------------------------------------------------------------
+# Dimensions
+
+
+@dataclass(frozen=True)
+class Dimension:
+    id: str
+    zh: str
+    en: str
+    time: bool = False
+    # entity dims carry a label looked up in their dimension table
+    label_table: str | None = None
+    label_key: str | None = None
+    label_col: str | None = None
+
+
+DIMENSIONS: dict[str, Dimension] = {
+    d.id: d
+    for d in [
+        Dimension("day", "日期", "Day", time=True),
+        Dimension("week", "周", "Week", time=True),
+        Dimension("month", "月份", "Month", time=True),
+        Dimension("brand", "品牌", "Brand"),
+        Dimension("store_type", "店铺类型", "Store type"),
+        Dimension("store", "店铺", "Store", label_table="stores", label_key="store_id", label_col="store_name"),
+        Dimension("account_type", "账号类型", "Account type"),
+        Dimension("account", "账号", "Account", label_table="accounts", label_key="account_id", label_col="account_name"),
+        Dimension("agency", "机构", "Agency"),
+        Dimension("channel", "成交渠道", "Channel"),
+        Dimension("live", "直播场次", "Live session", label_table="live_sessions", label_key="live_id", label_col="title"),
+        Dimension("product", "商品", "Product", label_table="products", label_key="product_id", label_col="product_name"),
+        Dimension("category", "类目", "Category"),
+        Dimension("traffic_source", "流量来源", "Traffic source"),
+    ]
+}
+
+# The filters of the shared sidebar are dimensions too.
+FILTER_DIMS = ("brand", "store_type", "store", "account_type", "account", "agency", "channel")
+
+
+def _time_dims(col: str) -> dict[str, str]:
+    return {
+        "day": f"CAST({col} AS DATE)",
+        "week": f"CAST(date_trunc('week', {col}) AS DATE)",
+        "month": f"CAST(date_trunc('month', {col}) AS DATE)",
+    }
+
+
+def _account_dims(acc: str = "a", st: str = "s") -> dict[str, str]:
+    """Dims reached through an account row (a) and the store it sells for (s)."""
+    return {
+        "brand": f"{st}.brand",
+        "store_type": f"{st}.store_type",
+        "store": f"{acc}.store_id",
+        "account_type": f"{acc}.account_type",
+        "account": f"{acc}.account_id",
+        "agency": f"{acc}.agency",
+    }
+
+
+# ---------------------------------------------------------------------------
+# Sources
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    from_sql: str
+    time_col: str
+    dims: dict[str, str]
+    # Two-level sources aggregate per `grain` first (a buyer, an account) and then
+    # again per dimension: repurchase needs orders per buyer, followers the last value
+    # per account.  inner_cols are the per-grain columns the measures read.
+    grain: str | None = None
+    inner_cols: dict[str, str] = field(default_factory=dict)
+
+
+_ORDERS_FROM = (
+    "orders o LEFT JOIN stores s ON o.store_id = s.store_id "
+    "LEFT JOIN accounts a ON o.account_id = a.account_id "
+    "LEFT JOIN products p ON o.product_id = p.product_id"
+)
+_ORDER_DIMS = {
+    **_time_dims("o.paid_at"),
+    "brand": "s.brand",
+    "store_type": "s.store_type",
+    "store": "o.store_id",
+    "account_type": "a.account_type",
+    "account": "o.account_id",
+    "agency": "a.agency",
+    "channel": "o.channel",
+    "live": "o.live_id",
+    "product": "o.product_id",
+    "category": "p.category",
+}
+_SESSION_FROM = (
+    "live_sessions ls JOIN accounts a ON ls.account_id = a.account_id "
+    "LEFT JOIN stores s ON a.store_id = s.store_id"
+)
+_SESSION_DIMS = {
+    **_time_dims("ls.started_at"),
+    **_account_dims(),
+    "channel": "'live'",
+    "live": "ls.live_id",
+}
+
+SOURCES: dict[str, Source] = {
+    s.id: s
+    for s in [
+        Source("orders", _ORDERS_FROM, "o.paid_at", _ORDER_DIMS),
+        Source(
+            "order_buyers", _ORDERS_FROM, "o.paid_at", _ORDER_DIMS, grain="o.buyer_id",
+            inner_cols={
+                "n_orders": "COUNT(*)",
+                "is_fan_buyer": "MAX(CASE WHEN o.is_fan THEN 1 ELSE 0 END)",
+            },
+        ),
+        Source("live_sessions", _SESSION_FROM, "ls.started_at", _SESSION_DIMS),
+        Source(
+            "live_traffic",
+            "live_traffic lt JOIN live_sessions ls ON lt.live_id = ls.live_id "
+            "JOIN accounts a ON ls.account_id = a.account_id LEFT JOIN stores s ON a.store_id = s.store_id",
+            "ls.started_at",
+            {**_SESSION_DIMS, "traffic_source": "lt.source"},
+        ),
+        Source(
+            "ad_spend",
+            "ad_spend ad JOIN accounts a ON ad.account_id = a.account_id LEFT JOIN stores s ON a.store_id = s.store_id",
+            "ad.date",
+            {**_time_dims("ad.date"), **_account_dims(), "live": "ad.live_id"},
+        ),
+        Source(
+            "short_videos",
+            "short_videos v JOIN accounts a ON v.account_id = a.account_id LEFT JOIN stores s ON a.store_id = s.store_id",
+            "v.published_at",
+            {**_time_dims("v.published_at"), **_account_dims(), "channel": "'short_video'"},
+        ),
+        Source(
+            "followers",
+            "follower_daily f JOIN accounts a ON f.account_id = a.account_id LEFT JOIN stores s ON a.store_id = s.store_id",
+            "f.date",
+            {**_time_dims("f.date"), **_account_dims()},
+            grain="f.account_id",
+            inner_cols={
+                # semi-additive: the account's follower count on the last day of the bucket
+                "last_followers": "arg_max(f.followers, f.date)",
+                "gained": "SUM(COALESCE(f.new_followers, 0))",
+                "lost": "SUM(COALESCE(f.lost_followers, 0))",
+            },
+        ),
+        Source("market", "market_daily m", "m.date", {**_time_dims("m.date"), "category": "m.category"}),
+    ]
+}
+
+# ---------------------------------------------------------------------------
+# Measures: (source, SQL aggregate).  Sums are coalesced to 0: no sales is 0, not "—".
+
+
+@dataclass(frozen=True)
+class Measure:
+    id: str
+    source: str
+    sql: str
+
+
+def _sum(expr: str) -> str:
+    return f"COALESCE(SUM({expr}), 0)"
+
+
+def _sum_if(cond: str, expr: str) -> str:
+    return f"COALESCE(SUM(CASE WHEN {cond} THEN {expr} ELSE 0 END), 0)"
+
+
+_IN = lambda values: "(" + ", ".join(f"'{v}'" for v in values) + ")"  # noqa: E731  (schema constants only)
+
+MEASURES: dict[str, Measure] = {
+    m.id: m
+    for m in [
+        Measure("gmv", "orders", _sum("o.paid_amount")),
+        Measure("orders", "orders", "COUNT(*)"),
+        Measure("buyers", "orders", "COUNT(DISTINCT o.buyer_id)"),
+        Measure("refund_amount", "orders", _sum("o.refund_amount")),
+        Measure("fan_gmv", "orders", _sum_if("o.is_fan", "o.paid_amount")),
+        Measure(
+            "shipped_48h", "orders",
+            _sum_if("o.shipped_at IS NOT NULL AND o.shipped_at <= o.paid_at + INTERVAL 48 HOUR", "1"),
+        ),
+        Measure("live_gmv", "orders", _sum_if("o.channel = 'live'", "o.paid_amount")),
+        Measure("live_buyers", "orders", "COUNT(DISTINCT CASE WHEN o.channel = 'live' THEN o.buyer_id END)"),
+        Measure("content_gmv", "orders", _sum_if(f"o.channel IN {_IN(schema.CONTENT_CHANNELS)}", "o.paid_amount")),
+        Measure("shelf_gmv", "orders", _sum_if(f"o.channel IN {_IN(schema.SHELF_CHANNELS)}", "o.paid_amount")),
+        *[
+            Measure(f"gmv_{ch}", "orders", _sum_if(f"o.channel = '{ch}'", "o.paid_amount"))
+            for ch in schema.CHANNELS
+        ],
+        Measure("distribution_gmv", "orders", _sum_if("a.account_type = 'distributor'", "o.paid_amount")),
+        Measure(
+            "gmv_in_market", "orders",
+            _sum_if("p.category IN (SELECT DISTINCT category FROM market_daily)", "o.paid_amount"),
+        ),
+        # per-buyer grain
+        Measure("buyers_b", "order_buyers", "COUNT(*)"),
+        Measure("repeat_buyers", "order_buyers", _sum_if("n_orders >= 2", "1")),
+        Measure("fan_buyers", "order_buyers", _sum_if("is_fan_buyer = 1", "1")),
+        Measure("fan_repeat_buyers", "order_buyers", _sum_if("is_fan_buyer = 1 AND n_orders >= 2", "1")),
+        Measure("nonfan_buyers", "order_buyers", _sum_if("is_fan_buyer = 0", "1")),
+        Measure("nonfan_repeat_buyers", "order_buyers", _sum_if("is_fan_buyer = 0 AND n_orders >= 2", "1")),
+        # live sessions
+        Measure("live_sessions", "live_sessions", "COUNT(*)"),
+        Measure(
+            "live_seconds", "live_sessions",
+            _sum("date_diff('second', ls.started_at, COALESCE(ls.ended_at, $now))"),
+        ),
+        Measure("views", "live_sessions", _sum("ls.views")),
+        Measure("viewers", "live_sessions", _sum("ls.viewers")),
+        Measure("peak_online", "live_sessions", "MAX(ls.peak_online)"),
+        Measure("watch_seconds_total", "live_sessions", _sum("ls.avg_watch_seconds * ls.viewers")),
+        Measure("viewers_with_watch", "live_sessions", _sum_if("ls.avg_watch_seconds IS NOT NULL", "ls.viewers")),
+        Measure("new_followers", "live_sessions", _sum("ls.new_followers")),
+        Measure("product_exposures", "live_sessions", _sum("ls.product_exposures")),
+        Measure("product_clicks", "live_sessions", _sum("ls.product_clicks")),
+        # live traffic
+        Measure("traffic_views", "live_traffic", _sum("lt.views")),
+        Measure("traffic_gmv", "live_traffic", _sum("lt.gmv")),
+        Measure("sv_traffic_gmv", "live_traffic", _sum_if("lt.source = 'short_video'", "lt.gmv")),
+        Measure(
+            "own_distribution_traffic_gmv", "live_traffic",
+            _sum_if("lt.source = 'distribution' AND a.account_type = 'own'", "lt.gmv"),
+        ),
+        # ads
+        Measure("ad_spend", "ad_spend", _sum("ad.spend")),
+        Measure("ad_attributed_gmv", "ad_spend", _sum("ad.attributed_gmv")),
+        # short videos
+        Measure("short_videos", "short_videos", "COUNT(*)"),
+        Measure("video_plays", "short_videos", _sum("v.plays")),
+        Measure("video_live_entries", "short_videos", _sum("v.live_entries")),
+        # followers (per-account grain)
+        Measure("followers", "followers", "SUM(last_followers)"),
+        Measure("followers_gained", "followers", _sum("gained")),
+        Measure("followers_lost", "followers", _sum("lost")),
+        # market
+        Measure("market_gmv", "market", _sum("m.market_gmv")),
+        Measure("market_orders", "market", _sum("m.market_orders")),
+        Measure("active_sellers", "market", "ROUND(AVG(m.active_sellers))"),
+        Measure("active_products", "market", "ROUND(AVG(m.active_products))"),
+        Measure("search_volume", "market", _sum("m.search_volume")),
+    ]
+}
+
+# ---------------------------------------------------------------------------
+# Metrics
+
+
+@dataclass(frozen=True)
+class Metric:
+    id: str
+    zh: str
+    en: str
+    unit: str  # cny | count | pct | hours | seconds | ratio | cny_per_k
+    kind: str  # measure | ratio | difference
+    inputs: tuple[str, ...]
+    scale: float = 1.0  # multiply (GPM: per thousand views)
+    divisor: float = 1.0  # divide (live hours from seconds), exact where scale would round
+    higher_is_better: bool = True
+    definition: str = ""
+
+    @property
+    def measures(self) -> tuple[str, ...]:
+        return self.inputs
+
+    def sql(self) -> str:
+        """Expression over the measure columns of the joined per-source results."""
+        if self.kind == "measure":
+            expr = f'"{self.inputs[0]}"'
+        elif self.kind == "ratio":
+            num, den = self.inputs
+            expr = f'CAST("{num}" AS DOUBLE) / NULLIF(CAST("{den}" AS DOUBLE), 0)'
+        elif self.kind == "difference":
+            a, b = self.inputs
+            expr = f'CAST("{a}" AS DOUBLE) - CAST("{b}" AS DOUBLE)'
+        else:  # pragma: no cover - registry typo
+            raise ValueError(self.kind)
+        if self.scale != 1.0:
+            expr = f"({expr}) * {self.scale}"
+        if self.divisor != 1.0:
+            expr = f"({expr}) / {self.divisor}"
+        if self.unit == "count" and self.kind == "measure":
+            expr = f"CAST({expr} AS BIGINT)"
+        else:
+            expr = f"CAST({expr} AS DOUBLE)"
+        return expr
+
+
+def M(id, zh, en, unit, inputs, kind=None, scale=1.0, better=True, definition="", divisor=1.0):
+    if isinstance(inputs, str):
+        inputs = (inputs,)
+    kind = kind or ("measure" if len(inputs) == 1 else "ratio")
+    return Metric(id, zh, en, unit, kind, tuple(inputs), scale, divisor, better, definition)
+
+
+_CHANNEL_LABELS = {
+    "live": ("直播成交金额", "Live GMV"),
+    "short_video": ("短视频成交金额", "Short-video GMV"),
+    "mall": ("商城成交金额", "Mall GMV"),
+    "store_page": ("店铺页成交金额", "Store-page GMV"),
+    "search": ("搜索成交金额", "Search GMV"),
+    "recommend": ("推荐成交金额", "Recommend GMV"),
+    "other": ("其他渠道成交金额", "Other-channel GMV"),
+}
+
+METRICS: dict[str, Metric] = {
+    m.id: m
+    for m in [
+        M("gmv", "成交金额", "GMV", "cny", "gmv", definition="sum(paid_amount)"),
+        M("orders", "成交订单数", "Orders", "count", "orders", definition="count(order_id)"),
+        M("buyers", "成交人数", "Buyers", "count", "buyers", definition="count(distinct buyer_id)"),
+        M("aov", "客单价", "Avg. order value", "cny", ("gmv", "buyers"), definition="gmv / buyers"),
+        M("refund_amount", "退款金额", "Refunds", "cny", "refund_amount", better=False,
+          definition="sum(refund_amount) of orders paid in the period"),
+        M("refund_rate", "退款率", "Refund rate", "pct", ("refund_amount", "gmv"), better=False,
+          definition="refund_amount / gmv"),
+        M("net_gmv", "净成交金额", "Net GMV", "cny", ("gmv", "refund_amount"), kind="difference",
+          definition="gmv - refund_amount"),
+        M("fan_gmv_share", "粉丝成交占比", "Fan GMV share", "pct", ("fan_gmv", "gmv"),
+          definition="gmv where is_fan / gmv"),
+        M("repurchase_rate", "复购率", "Repurchase rate", "pct", ("repeat_buyers", "buyers_b"),
+          definition="buyers with >= 2 orders in the period / buyers"),
+        M("fan_repurchase_rate", "粉丝复购率", "Fan repurchase rate", "pct", ("fan_repeat_buyers", "fan_buyers"),
+          definition="the same, among fan buyers (a buyer with any fan order in the period)"),
+        M("nonfan_repurchase_rate", "非粉丝复购率", "Non-fan repurchase rate", "pct",
+          ("nonfan_repeat_buyers", "nonfan_buyers"), definition="the same, among buyers with no fan order"),
+        M("ship_48h_rate", "48小时发货率", "Shipped within 48 h", "pct", ("shipped_48h", "orders"),
+          definition="orders with shipped_at - paid_at <= 48 h / orders"),
+        M("live_sessions", "直播场次", "Live sessions", "count", "live_sessions", definition="count(live_id)"),
+        M("live_hours", "直播时长", "Live hours", "hours", "live_seconds", divisor=3600,
+          definition="sum(ended_at or now - started_at), hours"),
+        M("views", "观看人次", "Views", "count", "views", definition="sum over sessions"),
+        M("viewers", "观看人数", "Viewers", "count", "viewers", definition="sum over sessions"),
+        M("peak_online", "最高在线", "Peak online", "count", "peak_online", definition="max over sessions"),
+        M("avg_watch_seconds", "人均观看时长", "Avg. watch time", "seconds",
+          ("watch_seconds_total", "viewers_with_watch"), definition="viewer-weighted mean of avg_watch_seconds"),
+        M("new_followers", "涨粉数", "New followers", "count", "new_followers", definition="sum over sessions"),
+        M("follow_rate", "转粉率", "Follow rate", "pct", ("new_followers", "viewers"),
+          definition="new_followers / viewers"),
+        M("live_gmv", "直播成交金额", "Live GMV", "cny", "live_gmv", definition="gmv of orders with channel live"),
+        M("gpm", "千次观看成交额", "GPM", "cny", ("live_gmv", "views"), scale=1000,
+          definition="live gmv / views * 1000"),
+        M("uv_value", "UV价值", "UV value", "cny", ("live_gmv", "viewers"), definition="live gmv / viewers"),
+        M("product_exposures", "商品曝光人数", "Product exposures", "count", "product_exposures",
+          definition="sum over sessions"),
+        M("product_clicks", "商品点击人数", "Product clicks", "count", "product_clicks", definition="sum over sessions"),
+        M("live_buyers", "直播成交人数", "Live buyers", "count", "live_buyers",
+          definition="count(distinct buyer_id) of live orders"),
+        M("ctr", "商品点击率", "Product CTR", "pct", ("product_clicks", "viewers"),
+          definition="product_clicks / viewers"),
+        M("click_conversion", "点击成交转化率", "Click-to-buy rate", "pct", ("live_buyers", "product_clicks"),
+          definition="live buyers / product_clicks"),
+        M("ad_spend", "投放消耗", "Ad spend", "cny", "ad_spend", better=False, definition="sum(spend)"),
+        M("ad_attributed_gmv", "投放成交金额", "Ad-attributed GMV", "cny", "ad_attributed_gmv",
+          definition="sum(attributed_gmv)"),
+        M("ad_roi", "投放ROI", "Ad ROI", "ratio", ("ad_attributed_gmv", "ad_spend"),
+          definition="sum(attributed_gmv) / sum(spend)"),
+        M("content_gmv", "内容场成交金额", "Content GMV", "cny", "content_gmv", definition="gmv of live + short_video"),
+        M("shelf_gmv", "货架场成交金额", "Shelf GMV", "cny", "shelf_gmv",
+          definition="gmv of mall + store_page + search + recommend"),
+        M("content_share", "内容场占比", "Content share", "pct", ("content_gmv", "gmv"), definition="content gmv / gmv"),
+        M("shelf_share", "货架场占比", "Shelf share", "pct", ("shelf_gmv", "gmv"), definition="shelf gmv / gmv"),
+        *[
+            M(f"gmv_{ch}", zh, en, "cny", f"gmv_{ch}", definition=f"gmv of orders with channel {ch}")
+            for ch, (zh, en) in _CHANNEL_LABELS.items()
+            if ch != "live"
+        ],
+        M("short_video_live_share", "短视频引流成交占比", "Short-video-driven live GMV share", "pct",
+          ("sv_traffic_gmv", "live_gmv"), definition="live_traffic gmv with source short_video / live gmv"),
+        M("short_video_live_gmv", "短视频引流成交金额", "Short-video-driven live GMV", "cny", "sv_traffic_gmv",
+          definition="live_traffic gmv with source short_video"),
+        M("distribution_gmv", "分销成交金额", "Distribution GMV", "cny", "distribution_gmv",
+          definition="gmv of orders sold by distributor accounts"),
+        M("chuanliu_own_live_gmv", "川流自播增量", "川流 own-live GMV", "cny", "own_distribution_traffic_gmv",
+          definition="live_traffic gmv with source distribution, own accounts' sessions"),
+        M("traffic_gmv", "流量来源成交金额", "GMV by traffic source", "cny", "traffic_gmv",
+          definition="sum(live_traffic.gmv)"),
+        M("traffic_views", "来源观看人次", "Views by traffic source", "count", "traffic_views",
+          definition="sum(live_traffic.views)"),
+        M("short_videos", "短视频数", "Short videos", "count", "short_videos", definition="count(video_id)"),
+        M("video_plays", "短视频播放量", "Video plays", "count", "video_plays", definition="sum(plays)"),
+        M("video_live_entries", "短视频引流进房人次", "Video → live entries", "count", "video_live_entries",
+          definition="sum(live_entries)"),
+        M("followers", "粉丝数", "Followers", "count", "followers",
+          definition="sum over accounts of followers on the last day of the period"),
+        M("followers_gained", "新增粉丝", "Followers gained", "count", "followers_gained",
+          definition="sum(follower_daily.new_followers)"),
+        M("followers_lost", "取关数", "Followers lost", "count", "followers_lost", better=False,
+          definition="sum(follower_daily.lost_followers)"),
+        M("market_gmv", "行业成交金额", "Market GMV", "cny", "market_gmv", definition="sum(market_gmv)"),
+        M("market_share", "市场份额", "Market share", "pct", ("gmv_in_market", "market_gmv"),
+          definition="group gmv in a category / market_gmv of that category"),
+        M("active_sellers", "在售商家数", "Active sellers", "count", "active_sellers",
+          definition="daily mean of active_sellers"),
+        M("active_products", "在售商品数", "Active products", "count", "active_products",
+          definition="daily mean of active_products"),
+        M("search_volume", "搜索量", "Search volume", "count", "search_volume", definition="sum(search_volume)"),
+    ]
+}
+
+
+class MetricError(ValueError):
+    """A request the metric layer cannot answer; the message is for the user."""
+
+
+def metric(mid: str) -> Metric:
+    try:
+        return METRICS[mid]
+    except KeyError:
+        raise MetricError(f"unknown metric {mid!r}; known metrics: {', '.join(METRICS)}") from None
+
+
+def dimension(did: str) -> Dimension:
+    try:
+        return DIMENSIONS[did]
+    except KeyError:
+        raise MetricError(f"unknown dimension {did!r}; choose one of {', '.join(DIMENSIONS)}") from None
+
+
+def label(mid: str, lang: str = "zh") -> str:
+    m = metric(mid)
+    return m.zh if lang == "zh" else m.en
+
+
+def dims_available(mid: str) -> set[str]:
+    """Dimensions every source behind a metric can be split by."""
+    m = metric(mid)
+    sets = [set(SOURCES[MEASURES[x].source].dims) for x in m.measures]
+    return set.intersection(*sets)
+
+
+def metrics_markdown() -> str:
+    """The README's metric table, generated from the registry."""
+    rows = ["| id | 中文 | English | unit | definition |", "| --- | --- | --- | --- | --- |"]
+    for m in METRICS.values():
+        rows.append(f"| `{m.id}` | {m.zh} | {m.en} | {m.unit} | {m.definition} |")
+    return "\n".join(rows)

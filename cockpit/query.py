@@ -1,0 +1,311 @@
+"""One query builder for every page, export and command.
+
+(metrics, dimensions, filters, period) -> one parameterised SQL statement.  Values the
+user chose (dates, store ids, brand names...) are always bound parameters; the SQL text
+is assembled only from the registry in :mod:`cockpit.metrics`.  Results come back as
+Polars frames through Arrow.  Comparisons (环比 / 同比) run the same statement over the
+comparison period and join it on the non-time dimensions, time buckets aligned by their
+position in the period.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+import duckdb
+import polars as pl
+
+from cockpit import metrics as reg
+from cockpit import periods, store
+from cockpit.periods import Period
+
+# Measures whose "no rows" value is unknown rather than zero.
+_NULL_WHEN_EMPTY = {"peak_online", "active_sellers", "active_products", "followers"}
+
+
+@dataclass(frozen=True)
+class Query:
+    metrics: tuple[str, ...]
+    dims: tuple[str, ...] = ()
+    period: Period | None = None
+    # ((dim, (value, ...)), ...): an empty value tuple means "no restriction"
+    filters: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # Data scope (who may see what): enforced on every source, unlike filters an empty
+    # tuple here means "nothing".  None means unrestricted.
+    scope: tuple[tuple[str, tuple[str, ...]], ...] | None = None
+    order_by: str | None = None  # a metric id (descending) or dim id (ascending)
+    limit: int | None = None
+    labels: bool = True
+    now: dt.datetime | None = None
+
+    @staticmethod
+    def make(metrics, dims=(), period=None, filters=None, **kw) -> "Query":
+        fl = tuple(
+            (d, tuple(str(v) for v in vals))
+            for d, vals in sorted((filters or {}).items())
+            if vals
+        )
+        return Query(tuple(metrics), tuple(dims), period, fl, **kw)
+
+    def with_period(self, period: Period | None) -> "Query":
+        return Query(self.metrics, self.dims, period, self.filters, self.scope, self.order_by,
+                     self.limit, self.labels, self.now)
+
+
+def _validate(q: Query) -> None:
+    if not q.metrics:
+        raise reg.MetricError("choose at least one metric")
+    for d in q.dims:
+        reg.dimension(d)
+    for d, _ in q.filters:
+        reg.dimension(d)
+    for mid in q.metrics:
+        missing = [d for d in q.dims if d not in reg.dims_available(mid)]
+        if missing:
+            raise reg.MetricError(
+                f"metric {mid} cannot be split by {', '.join(missing)}; "
+                f"it can be split by {', '.join(sorted(reg.dims_available(mid)))}"
+            )
+
+
+def _needed(q: Query) -> dict[str, list[str]]:
+    """source id -> measure ids, in registry order."""
+    wanted: list[str] = []
+    for mid in q.metrics:
+        for ms in reg.metric(mid).measures:
+            if ms not in wanted:
+                wanted.append(ms)
+    out: dict[str, list[str]] = {}
+    for ms in wanted:
+        out.setdefault(reg.MEASURES[ms].source, []).append(ms)
+    return out
+
+
+def _where(src: reg.Source, q: Query, params: dict) -> list[str]:
+    conds: list[str] = []
+    if q.period is not None:
+        params["p_start"] = q.period.start_ts
+        params["p_end"] = q.period.end_ts_exclusive
+        conds.append(f"{src.time_col} >= $p_start AND {src.time_col} < $p_end")
+    for dim, values in q.filters:
+        expr = src.dims.get(dim)
+        if expr is None:
+            continue  # this source cannot be split by the dimension: the filter does not apply
+        names = []
+        for i, v in enumerate(values):
+            name = f"f_{dim}_{i}"
+            params[name] = v
+            names.append(f"${name}")
+        conds.append(f"{expr} IN ({', '.join(names)})")
+    if q.scope is not None:
+        conds.append(_scope_condition(src, q.scope, params))
+    return conds
+
+
+def _scope_condition(src: reg.Source, scope, params: dict) -> str:
+    """Rows visible under a data scope: any of the granted dims matches.
+
+    A source that carries none of the granted dimensions (market data) is public.
+    """
+    parts = []
+    carried = False
+    for dim, values in scope:
+        expr = src.dims.get(dim)
+        if expr is None:
+            continue
+        carried = True
+        if not values:
+            continue
+        names = []
+        for i, v in enumerate(values):
+            name = f"s_{dim}_{i}"
+            params[name] = v
+            names.append(f"${name}")
+        parts.append(f"{expr} IN ({', '.join(names)})")
+    if not carried:
+        return "TRUE"
+    return "(" + " OR ".join(parts) + ")" if parts else "FALSE"
+
+
+def _source_cte(src: reg.Source, measures: list[str], q: Query, params: dict) -> str:
+    dim_exprs = [(d, src.dims[d]) for d in q.dims]
+    where = _where(src, q, params)
+    where_sql = f" WHERE {' AND '.join(where)}" if where else ""
+    ms_sql = [f'{reg.MEASURES[m].sql} AS "{m}"' for m in measures]
+    if src.grain is None:
+        sel = [f'{e} AS "{d}"' for d, e in dim_exprs] + ms_sql
+        group = f" GROUP BY {', '.join(e for _, e in dim_exprs)}" if dim_exprs else ""
+        return f"SELECT {', '.join(sel)} FROM {src.from_sql}{where_sql}{group}"
+    inner_sel = [f'{e} AS "{d}"' for d, e in dim_exprs] + [f"{src.grain} AS _grain"]
+    inner_sel += [f"{expr} AS {name}" for name, expr in src.inner_cols.items()]
+    inner_group = ", ".join([e for _, e in dim_exprs] + [src.grain])
+    inner = f"SELECT {', '.join(inner_sel)} FROM {src.from_sql}{where_sql} GROUP BY {inner_group}"
+    outer_dims = [f'g."{d}"' for d, _ in dim_exprs]
+    sel = outer_dims + ms_sql
+    group = f" GROUP BY {', '.join(outer_dims)}" if outer_dims else ""
+    return f"SELECT {', '.join(sel)} FROM ({inner}) g{group}"
+
+
+def build_sql(q: Query) -> tuple[str, dict]:
+    """The statement for one query (no comparison) and its bound parameters."""
+    _validate(q)
+    params: dict = {}
+    needed = _needed(q)
+    ctes = []
+    names = {}
+    for i, (sid, measures) in enumerate(needed.items()):
+        name = f"src{i}"
+        names[sid] = name
+        ctes.append(f"{name} AS ({_source_cte(reg.SOURCES[sid], measures, q, params)})")
+
+    def measure_col(m: str) -> str:
+        ref = f'{names[reg.MEASURES[m].source]}."{m}"'
+        return ref if m in _NULL_WHEN_EMPTY else f"COALESCE({ref}, 0)"
+
+    all_measures = [m for ms in needed.values() for m in ms]
+    dcols = [f'"{d}"' for d in q.dims]
+    if q.dims:
+        keys = " UNION ".join(f"SELECT {', '.join(dcols)} FROM {n}" for n in names.values())
+        ctes.append(f"keys AS ({keys})")
+        joins = " ".join(
+            f"LEFT JOIN {n} ON " + " AND ".join(f'k."{d}" IS NOT DISTINCT FROM {n}."{d}"' for d in q.dims)
+            for n in names.values()
+        )
+        joined_sel = [f'k."{d}" AS "{d}"' for d in q.dims] + [f'{measure_col(m)} AS "{m}"' for m in all_measures]
+        ctes.append(f"joined AS (SELECT {', '.join(joined_sel)} FROM keys k {joins})")
+    else:
+        cross = " CROSS JOIN ".join(names.values())
+        joined_sel = [f'{measure_col(m)} AS "{m}"' for m in all_measures]
+        ctes.append(f"joined AS (SELECT {', '.join(joined_sel)} FROM {cross})")
+
+    sel = [f'j."{d}"' for d in q.dims]
+    if q.labels:
+        for d in q.dims:
+            dim = reg.DIMENSIONS[d]
+            if dim.label_table:
+                sel.append(
+                    f'(SELECT x."{dim.label_col}" FROM "{dim.label_table}" x '
+                    f'WHERE x."{dim.label_key}" = j."{d}") AS "{d}_name"'
+                )
+    sel += [f'{reg.metric(m).sql()} AS "{m}"' for m in q.metrics]
+    order = _order_sql(q)
+    limit = ""
+    if q.limit is not None:
+        params["limit"] = int(q.limit)
+        limit = " LIMIT $limit"
+    sql = f"WITH {', '.join(ctes)} SELECT {', '.join(sel)} FROM joined j{order}{limit}"
+    if "$now" in sql:
+        params["now"] = q.now or dt.datetime.now().replace(second=0, microsecond=0)
+    return sql, params
+
+
+def _order_sql(q: Query) -> str:
+    if q.order_by:
+        if q.order_by in q.metrics:
+            return f' ORDER BY "{q.order_by}" DESC NULLS LAST' + "".join(f', "{d}"' for d in q.dims)
+        if q.order_by in q.dims:
+            return f' ORDER BY "{q.order_by}"'
+        raise reg.MetricError(f"cannot order by {q.order_by!r}: it is neither a chosen metric nor dimension")
+    time_dims = [d for d in q.dims if reg.DIMENSIONS[d].time]
+    if time_dims:
+        return " ORDER BY " + ", ".join(f'"{d}"' for d in q.dims)
+    if q.dims:
+        return f' ORDER BY "{q.metrics[0]}" DESC NULLS LAST, ' + ", ".join(f'"{d}"' for d in q.dims)
+    return ""
+
+
+# ---------------------------------------------------------------------------
+# Execution and caching
+
+
+class QueryCache:
+    """Results keyed by (SQL, parameters, data version): an import bumps the version,
+    so a number is never stale after an import and never recomputed on a plain rerun."""
+
+    def __init__(self, max_entries: int = 512):
+        self._data: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+        self.max_entries = max_entries
+        self.hits = 0
+        self.misses = 0
+
+    def get_or_run(self, key, run):
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+                self.hits += 1
+                return self._data[key]
+        value = run()
+        with self._lock:
+            self.misses += 1
+            self._data[key] = value
+            while len(self._data) > self.max_entries:
+                self._data.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+def execute(con: duckdb.DuckDBPyConnection, sql: str, params: dict, cache: QueryCache | None = None) -> pl.DataFrame:
+    if cache is None:
+        return store.fetch_pl(con, sql, params)
+    key = (sql, tuple(sorted((k, repr(v)) for k, v in params.items())), store.data_version(con))
+    return cache.get_or_run(key, lambda: store.fetch_pl(con, sql, params))
+
+
+def run(con: duckdb.DuckDBPyConnection, q: Query, cache: QueryCache | None = None) -> pl.DataFrame:
+    sql, params = build_sql(q)
+    return execute(con, sql, params, cache)
+
+
+# ---------------------------------------------------------------------------
+# Comparisons
+
+CMP, DELTA, PCT = "__cmp", "__delta", "__pct"
+
+
+def _shift_time(df: pl.DataFrame, dim: str, cur: Period, cmp: Period) -> pl.DataFrame:
+    """Move comparison buckets onto the current period's buckets by position."""
+    col = pl.col(dim)
+    if dim == "day":
+        return df.with_columns(col + pl.duration(days=(cur.start - cmp.start).days))
+    if dim == "week":
+        weeks = round((cur.start - cmp.start).days / 7)
+        return df.with_columns(col + pl.duration(days=7 * weeks))
+    months = (cur.start.year - cmp.start.year) * 12 + cur.start.month - cmp.start.month
+    return df.with_columns(col.dt.offset_by(f"{months}mo"))
+
+
+def run_compared(
+    con: duckdb.DuckDBPyConnection, q: Query, mode: str | None, cache: QueryCache | None = None
+) -> pl.DataFrame:
+    """The query's rows with, per metric, its comparison value, change and % change.
+
+    Columns: dims, labels, each metric, then ``<metric>__cmp``, ``__delta``, ``__pct``.
+    The % change is null when the comparison value is zero or missing.
+    """
+    cur = run(con, q, cache)
+    cmp_period = periods.comparison(q.period, mode) if q.period is not None else None
+    if cmp_period is None:
+        return cur
+    base = Query(q.metrics, q.dims, cmp_period, q.filters, q.scope, None, None, False, q.now)
+    other = run(con, base, cache)
+    for d in q.dims:
+        if reg.DIMENSIONS[d].time:
+            other = _shift_time(other, d, q.period, cmp_period)
+    other = other.rename({m: m + CMP for m in q.metrics})
+    if q.dims:
+        out = cur.join(other, on=list(q.dims), how="left", nulls_equal=True)
+    else:
+        out = pl.concat([cur, other], how="horizontal")
+    exprs = []
+    for m in q.metrics:
+        c, p = pl.col(m).cast(pl.Float64), pl.col(m + CMP).cast(pl.Float64)
+        exprs.append((c - p).alias(m + DELTA))
+        exprs.append(pl.when(p.is_null() | (p == 0)).then(None).otherwise((c - p) / p.abs()).alias(m + PCT))
+    return out.with_columns(exprs)

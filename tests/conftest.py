@@ -1,0 +1,166 @@
+"""Shared fixtures: a tiny brand group whose every figure is worked out by hand.
+
+The group (June 2025 unless noted):
+
+stores   S1 山野茶 direct 茶叶 | S2 山野茶 authorized 茶叶 (dealer A) | S3 云裳 authorized 女装 (dealer B)
+accounts A1 own→S1 | A2 authorized→S2 | A3 authorized→S3 | D1 distributor, agency 星河
+orders   id  paid_at           store acct live chan   buyer fan  paid   refund shipped after
+         O1  06-01 20:00       S1    A1   L1   live   B1    yes  100.00   0    14 h
+         O2  06-01 20:30       S1    A1   L1   live   B2    no   200.00  50    72.5 h
+         O3  06-02 10:00       S1    -    -    mall   B1    yes   50.00   0    23 h
+         O4  06-03 12:00       S2    A2   L2   live   B3    yes  300.00   0    not shipped
+         O5  06-03 13:00       S2    D1   -    video  B4    no    80.00  80    23 h
+         O6  06-05 09:00       S3    -    -    search B5    no   120.00   0    1 h
+         O7  06-05 21:00       S3    A3   L3   live   B5    no   150.00   0    11 h
+         O8  06-10 20:00       S1    D1   L4   live   B2    no   250.00   0    24 h
+         O9  2025-05-10 10:00  S1    A1   L0   live   B1    yes  400.00        (May)
+         O10 2025-05-23 10:00  S3    -    -    mall   B6    no   100.00        (May)
+         O11 2024-06-15 10:00  S1    -    -    mall   B1    yes  625.00        (June last year)
+sessions L1 A1 06-01 19:30-22:30 views 1000 viewers 400 peak 120 watch 60 s nf 40 exp 300 clicks 100
+         L2 A2 06-03 11:00-13:00 views  500 viewers 200 peak  80 watch 90 s nf 10 exp 150 clicks  40
+         L3 A3 06-05 20:00-22:00 views  300 viewers 100 peak  50 watch  —   nf  5 exp  80 clicks  20
+         L4 D1 06-10 19:00-23:00 views 2000 viewers 800 peak 300 watch 30 s nf 100 exp 600 clicks 200
+         L0 A1 2025-05-10 09:00-11:00 (May)
+traffic  L1 recommend 600/150.00, short_video 300/50.00, distribution 100/100.00 | L2 recommend 500/300.00
+         L3 follow 300/150.00 | L4 recommend 2000/250.00
+ads      06-01 A1 L1 spend 100 attributed 250 | 06-10 D1 spend 50 attributed 0
+market   06-01 茶叶 10000, 女装 20000 | 06-02 茶叶 10000
+followers A1 06-01 1040 (+40) , 06-02 1035 (-5) | A2 06-03 510 (+10)
+videos   V1 D1 06-02 plays 5000 live_entries 200
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import pytest
+
+from cockpit import batches, schema, store
+
+D = dt.datetime
+
+
+def _order(oid, paid_at, store_id, acct, live, channel, buyer, fan, paid, refund=None, shipped_h=None, product=None):
+    return dict(
+        order_id=oid, paid_at=paid_at, store_id=store_id, account_id=acct, live_id=live,
+        channel=channel, buyer_id=buyer, is_fan=fan, paid_amount=paid, refund_amount=refund,
+        quantity=1, product_id=product or {"S1": "P1", "S2": "P2", "S3": "P3"}[store_id],
+        video_id="V1" if channel == "short_video" else None,
+        shipped_at=None if shipped_h is None else paid_at + dt.timedelta(hours=shipped_h),
+        refunded_at=None if not refund else paid_at + dt.timedelta(days=2),
+    )
+
+
+TINY = {
+    "stores": [
+        dict(store_id="S1", store_name="山野茶官方旗舰店", brand="山野茶", store_type="direct", category="茶叶",
+             opened_on=dt.date(2023, 1, 1)),
+        dict(store_id="S2", store_name="山野茶经销A店", brand="山野茶", store_type="authorized", category="茶叶",
+             opened_on=dt.date(2024, 3, 1)),
+        dict(store_id="S3", store_name="云裳经销B店", brand="云裳", store_type="authorized", category="女装",
+             opened_on=dt.date(2024, 5, 1)),
+    ],
+    "accounts": [
+        dict(account_id="A1", account_name="山野茶官方直播间", account_type="own", store_id="S1", followers=1035),
+        dict(account_id="A2", account_name="经销A直播间", account_type="authorized", store_id="S2", followers=510),
+        dict(account_id="A3", account_name="经销B直播间", account_type="authorized", store_id="S3", followers=300),
+        dict(account_id="D1", account_name="达人小鹿", account_type="distributor", agency="星河", followers=90000),
+    ],
+    "products": [
+        dict(product_id="P1", store_id="S1", product_name="明前龙井", category="茶叶", list_price="100"),
+        dict(product_id="P2", store_id="S2", product_name="大红袍", category="茶叶", list_price="300"),
+        dict(product_id="P3", store_id="S3", product_name="真丝连衣裙", category="女装", list_price="150"),
+    ],
+    "orders": [
+        _order("O1", D(2025, 6, 1, 20, 0), "S1", "A1", "L1", "live", "B1", True, "100.00", None, 14),
+        _order("O2", D(2025, 6, 1, 20, 30), "S1", "A1", "L1", "live", "B2", False, "200.00", "50.00", 72.5),
+        _order("O3", D(2025, 6, 2, 10, 0), "S1", None, None, "mall", "B1", True, "50.00", None, 23),
+        _order("O4", D(2025, 6, 3, 12, 0), "S2", "A2", "L2", "live", "B3", True, "300.00", None, None),
+        _order("O5", D(2025, 6, 3, 13, 0), "S2", "D1", None, "short_video", "B4", False, "80.00", "80.00", 23),
+        _order("O6", D(2025, 6, 5, 9, 0), "S3", None, None, "search", "B5", False, "120.00", None, 1),
+        _order("O7", D(2025, 6, 5, 21, 0), "S3", "A3", "L3", "live", "B5", False, "150.00", None, 11),
+        _order("O8", D(2025, 6, 10, 20, 0), "S1", "D1", "L4", "live", "B2", False, "250.00", None, 24),
+        _order("O9", D(2025, 5, 10, 10, 0), "S1", "A1", "L0", "live", "B1", True, "400.00", None, 10),
+        _order("O10", D(2025, 5, 23, 10, 0), "S3", None, None, "mall", "B6", False, "100.00", None, 10),
+        _order("O11", D(2024, 6, 15, 10, 0), "S1", None, None, "mall", "B1", True, "625.00", None, 10),
+    ],
+    "live_sessions": [
+        dict(live_id="L1", account_id="A1", title="龙井开春专场", started_at=D(2025, 6, 1, 19, 30),
+             ended_at=D(2025, 6, 1, 22, 30), views=1000, viewers=400, peak_online=120, avg_watch_seconds=60,
+             new_followers=40, product_exposures=300, product_clicks=100),
+        dict(live_id="L2", account_id="A2", title="大红袍品鉴", started_at=D(2025, 6, 3, 11, 0),
+             ended_at=D(2025, 6, 3, 13, 0), views=500, viewers=200, peak_online=80, avg_watch_seconds=90,
+             new_followers=10, product_exposures=150, product_clicks=40),
+        dict(live_id="L3", account_id="A3", title="夏日连衣裙", started_at=D(2025, 6, 5, 20, 0),
+             ended_at=D(2025, 6, 5, 22, 0), views=300, viewers=100, peak_online=50, avg_watch_seconds=None,
+             new_followers=5, product_exposures=80, product_clicks=20),
+        dict(live_id="L4", account_id="D1", title="小鹿好物夜", started_at=D(2025, 6, 10, 19, 0),
+             ended_at=D(2025, 6, 10, 23, 0), views=2000, viewers=800, peak_online=300, avg_watch_seconds=30,
+             new_followers=100, product_exposures=600, product_clicks=200),
+        dict(live_id="L0", account_id="A1", title="五月茶会", started_at=D(2025, 5, 10, 9, 0),
+             ended_at=D(2025, 5, 10, 11, 0), views=100, viewers=50, peak_online=20, avg_watch_seconds=40,
+             new_followers=2, product_exposures=30, product_clicks=10),
+    ],
+    "live_traffic": [
+        dict(live_id="L1", source="recommend", views=600, gmv="150.00"),
+        dict(live_id="L1", source="short_video", views=300, gmv="50.00"),
+        dict(live_id="L1", source="distribution", views=100, gmv="100.00"),
+        dict(live_id="L2", source="recommend", views=500, gmv="300.00"),
+        dict(live_id="L3", source="follow", views=300, gmv="150.00"),
+        dict(live_id="L4", source="recommend", views=2000, gmv="250.00"),
+    ],
+    "live_minutes": [
+        dict(live_id="L1", minute=D(2025, 6, 1, 19, 30), online=50, entries=60, new_followers=10),
+        dict(live_id="L1", minute=D(2025, 6, 1, 19, 31), online=120, entries=90, new_followers=30),
+    ],
+    "ad_spend": [
+        dict(date=dt.date(2025, 6, 1), account_id="A1", live_id="L1", spend="100.00", attributed_gmv="250.00"),
+        dict(date=dt.date(2025, 6, 10), account_id="D1", live_id=None, spend="50.00", attributed_gmv="0"),
+    ],
+    "market_daily": [
+        dict(date=dt.date(2025, 6, 1), category="茶叶", market_gmv="10000", active_sellers=100, search_volume=500),
+        dict(date=dt.date(2025, 6, 1), category="女装", market_gmv="20000", active_sellers=300, search_volume=900),
+        dict(date=dt.date(2025, 6, 2), category="茶叶", market_gmv="10000", active_sellers=110, search_volume=600),
+    ],
+    "follower_daily": [
+        dict(date=dt.date(2025, 6, 1), account_id="A1", followers=1040, new_followers=40, lost_followers=0),
+        dict(date=dt.date(2025, 6, 2), account_id="A1", followers=1035, new_followers=0, lost_followers=5),
+        dict(date=dt.date(2025, 6, 3), account_id="A2", followers=510, new_followers=10, lost_followers=0),
+    ],
+    "short_videos": [
+        dict(video_id="V1", account_id="D1", published_at=D(2025, 6, 2, 12, 0), plays=5000, live_entries=200),
+    ],
+}
+
+
+def load_tiny(con) -> None:
+    for name, rows in TINY.items():
+        batches.write_batch(con, name, schema.frame(name, rows), file_name=f"tiny-{name}", source="test")
+
+
+@pytest.fixture
+def tiny_db(tmp_path):
+    """Path of a real DuckDB file holding the tiny group."""
+    path = tmp_path / "tiny.duckdb"
+    con = store.connect(path)
+    load_tiny(con)
+    con.close()
+    return path
+
+
+@pytest.fixture
+def tiny_con(tiny_db):
+    con = store.connect(tiny_db)
+    yield con
+    con.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_cockpit_db_env(monkeypatch):
+    """Tests name their database explicitly; a developer's $COCKPIT_DB must not leak in."""
+    monkeypatch.delenv("COCKPIT_DB", raising=False)
+
+
+def pytest_configure(config):
+    os.environ.setdefault("TZ", "Asia/Shanghai")

@@ -1,0 +1,207 @@
+"""Every metric on the tiny group (tests/conftest.py), expected figures worked out by hand."""
+
+import datetime as dt
+
+import pytest
+
+from cockpit import metrics, query
+from cockpit.periods import Period
+from cockpit.query import Query
+
+JUNE = Period(dt.date(2025, 6, 1), dt.date(2025, 6, 30))
+
+# Hand-worked from the table in conftest.py, June 2025.
+EXPECTED_JUNE = {
+    "gmv": 1250.00,  # 100+200+50+300+80+120+150+250
+    "orders": 8,
+    "buyers": 5,  # B1..B5
+    "aov": 250.00,  # 1250 / 5
+    "refund_amount": 130.00,  # 50 + 80
+    "refund_rate": 0.104,  # 130 / 1250
+    "net_gmv": 1120.00,
+    "fan_gmv_share": 0.36,  # (100+50+300) / 1250
+    "repurchase_rate": 0.6,  # B1, B2, B5 bought twice / 5
+    "fan_repurchase_rate": 0.5,  # fan buyers B1, B3; B1 repeats
+    "nonfan_repurchase_rate": 2 / 3,  # B2, B4, B5; B2 and B5 repeat
+    "ship_48h_rate": 0.75,  # O2 (72.5 h) and O4 (unshipped) miss: 6 / 8
+    "live_sessions": 4,
+    "live_hours": 11.0,  # 3 + 2 + 2 + 4
+    "views": 3800,
+    "viewers": 1500,
+    "peak_online": 300,
+    "avg_watch_seconds": 66000 / 1400,  # (60*400 + 90*200 + 30*800) / (400+200+800); L3 has no watch time
+    "new_followers": 155,
+    "follow_rate": 155 / 1500,
+    "live_gmv": 1000.00,  # O1 O2 O4 O7 O8
+    "gpm": 1000 / 3800 * 1000,
+    "uv_value": 1000 / 1500,
+    "product_exposures": 1130,
+    "product_clicks": 360,
+    "live_buyers": 4,  # B1 B2 B3 B5
+    "ctr": 360 / 1500,
+    "click_conversion": 4 / 360,
+    "ad_spend": 150.00,
+    "ad_attributed_gmv": 250.00,
+    "ad_roi": 250 / 150,
+    "content_gmv": 1080.00,  # live 1000 + video 80
+    "shelf_gmv": 170.00,  # mall 50 + search 120
+    "content_share": 1080 / 1250,
+    "shelf_share": 170 / 1250,
+    "gmv_short_video": 80.00,
+    "gmv_mall": 50.00,
+    "gmv_store_page": 0.0,
+    "gmv_search": 120.00,
+    "gmv_recommend": 0.0,
+    "gmv_other": 0.0,
+    "short_video_live_share": 50 / 1000,
+    "short_video_live_gmv": 50.00,
+    "distribution_gmv": 330.00,  # D1: O5 80 + O8 250
+    "chuanliu_own_live_gmv": 100.00,  # L1 (own account A1) source distribution
+    "traffic_gmv": 1000.00,
+    "traffic_views": 3800,
+    "short_videos": 1,
+    "video_plays": 5000,
+    "video_live_entries": 200,
+    "followers": 1545,  # A1 on its last day 1035 + A2 510
+    "followers_gained": 50,
+    "followers_lost": 5,
+    "market_gmv": 40000.00,
+    "market_share": 1250 / 40000,
+    "active_sellers": 170,  # mean of 100, 300, 110
+    "active_products": None,  # no market row has it
+    "search_volume": 2000,
+}
+
+
+def test_every_metric_is_checked_by_hand():
+    assert set(EXPECTED_JUNE) == set(metrics.METRICS)
+
+
+def test_every_metric_on_tiny_group(tiny_con):
+    df = query.run(tiny_con, Query.make(list(metrics.METRICS), period=JUNE))
+    assert df.height == 1
+    row = df.row(0, named=True)
+    for mid, expected in EXPECTED_JUNE.items():
+        if expected is None:
+            assert row[mid] is None, mid
+        else:
+            assert row[mid] == pytest.approx(expected, rel=1e-9), mid
+
+
+def test_split_by_store_with_labels(tiny_con):
+    df = query.run(tiny_con, Query.make(["gmv", "orders", "live_sessions"], dims=["store"], period=JUNE))
+    got = {r["store"]: (r["store_name"], r["gmv"], r["orders"], r["live_sessions"]) for r in df.iter_rows(named=True)}
+    # L4 belongs to distributor D1, which sells for no store: its session has no store.
+    assert got == {
+        "S1": ("山野茶官方旗舰店", 600.0, 4, 1),  # O1 O2 O3 O8 ; L1
+        "S2": ("山野茶经销A店", 380.0, 2, 1),  # O4 O5 ; L2
+        "S3": ("云裳经销B店", 270.0, 2, 1),  # O6 O7 ; L3
+        None: (None, 0.0, 0, 1),  # L4
+    }
+    # default order: first metric, descending
+    assert df["store"].to_list()[:3] == ["S1", "S2", "S3"]
+
+
+def test_split_by_channel_and_account_type(tiny_con):
+    df = query.run(tiny_con, Query.make(["gmv"], dims=["channel"], period=JUNE))
+    assert dict(zip(df["channel"], df["gmv"])) == {"live": 1000.0, "search": 120.0, "short_video": 80.0, "mall": 50.0}
+    df = query.run(tiny_con, Query.make(["gmv"], dims=["account_type"], period=JUNE))
+    assert dict(zip(df["account_type"], df["gmv"])) == {
+        "distributor": 330.0, "own": 300.0, "authorized": 450.0, None: 170.0,
+    }
+
+
+def test_filters_restrict_every_source(tiny_con):
+    q = Query.make(["gmv", "live_sessions", "ad_spend"], period=JUNE, filters={"brand": ["云裳"]})
+    row = query.run(tiny_con, q).row(0, named=True)
+    assert row == {"gmv": 270.0, "live_sessions": 1, "ad_spend": 0.0}
+    q = Query.make(["gmv", "orders"], period=JUNE, filters={"store": ["S2", "S3"], "channel": ["live"]})
+    assert query.run(tiny_con, q).row(0, named=True) == {"gmv": 450.0, "orders": 2}  # O4 O7
+
+
+def test_market_share_by_category(tiny_con):
+    df = query.run(tiny_con, Query.make(["market_share", "gmv"], dims=["category"], period=JUNE))
+    got = {r["category"]: (round(r["market_share"], 6), r["gmv"]) for r in df.iter_rows(named=True)}
+    assert got == {"茶叶": (0.049, 980.0), "女装": (0.0135, 270.0)}
+
+
+def test_zero_denominator_is_null_not_zero(tiny_con):
+    empty = Period(dt.date(2025, 1, 1), dt.date(2025, 1, 31))
+    row = query.run(tiny_con, Query.make(["gmv", "aov", "refund_rate", "gpm", "ad_roi", "peak_online"], period=empty)).row(0, named=True)
+    assert row == {"gmv": 0.0, "aov": None, "refund_rate": None, "gpm": None, "ad_roi": None, "peak_online": None}
+
+
+def test_live_hours_count_sessions_still_live_until_now(tiny_con):
+    from cockpit import batches, schema
+
+    batches.write_batch(tiny_con, "live_sessions", schema.frame("live_sessions", [
+        dict(live_id="L9", account_id="A2", started_at=dt.datetime(2025, 6, 20, 20, 0)),
+    ]), file_name="t")
+    q = Query.make(["live_hours", "live_sessions"], period=JUNE, now=dt.datetime(2025, 6, 20, 21, 30))
+    assert query.run(tiny_con, q).row(0, named=True) == {"live_hours": 12.5, "live_sessions": 5}
+
+
+def test_compare_previous_month_and_last_year(tiny_con):
+    q = Query.make(["gmv", "orders"], period=JUNE)
+    row = query.run_compared(tiny_con, q, "prev").row(0, named=True)
+    assert row["gmv__cmp"] == 500.0  # May: O9 400 + O10 100
+    assert row["gmv__delta"] == 750.0
+    assert row["gmv__pct"] == pytest.approx(1.5)
+    assert row["orders__cmp"] == 2
+    row = query.run_compared(tiny_con, q, "yoy").row(0, named=True)
+    assert row["gmv__cmp"] == 625.0  # O11, June 2024
+    assert row["gmv__pct"] == pytest.approx(1.0)
+
+
+def test_compare_by_day_aligns_buckets_by_position(tiny_con):
+    # June 1-10 against May 22-31: O10 (May 23) sits on the second day, June 2.
+    q = Query.make(["gmv"], dims=["day"], period=Period(dt.date(2025, 6, 1), dt.date(2025, 6, 10)))
+    df = query.run_compared(tiny_con, q, "prev")
+    by_day = {r["day"]: (r["gmv"], r["gmv__cmp"]) for r in df.iter_rows(named=True)}
+    assert by_day[dt.date(2025, 6, 2)] == (50.0, 100.0)
+    assert by_day[dt.date(2025, 6, 1)] == (300.0, None)
+
+
+def test_compare_by_store_with_zero_base_gives_null_pct(tiny_con):
+    q = Query.make(["gmv"], dims=["store"], period=JUNE, filters={"store": ["S2", "S3"]})
+    df = query.run_compared(tiny_con, q, "prev")
+    got = {r["store"]: (r["gmv"], r["gmv__cmp"], r["gmv__pct"]) for r in df.iter_rows(named=True)}
+    assert got["S3"] == (270.0, 100.0, pytest.approx(1.7))
+    assert got["S2"] == (380.0, None, None)  # no May sales: no percent change
+
+
+def test_filter_values_are_bound_not_spliced(tiny_con):
+    evil = "x') OR 1=1 --"
+    q = Query.make(["gmv"], period=JUNE, filters={"brand": [evil]})
+    sql, params = query.build_sql(q)
+    assert evil not in sql and evil in params.values()
+    assert query.run(tiny_con, q).row(0, named=True) == {"gmv": 0.0}
+
+
+def test_scope_limits_every_source_and_empty_scope_sees_nothing(tiny_con):
+    q = Query(("gmv", "live_sessions", "market_gmv"), (), JUNE, scope=(("store", ("S3",)),))
+    assert query.run(tiny_con, q).row(0, named=True) == {"gmv": 270.0, "live_sessions": 1, "market_gmv": 40000.0}
+    q = Query(("gmv",), (), JUNE, scope=(("store", ()),))
+    assert query.run(tiny_con, q).row(0, named=True) == {"gmv": 0.0}
+
+
+def test_unknown_or_unsplittable_requests_explain_themselves():
+    with pytest.raises(metrics.MetricError, match="unknown metric 'gmvv'"):
+        query.build_sql(Query.make(["gmvv"]))
+    with pytest.raises(metrics.MetricError, match="market_share cannot be split by store"):
+        query.build_sql(Query.make(["market_share"], dims=["store"]))
+
+
+def test_cache_returns_same_result_until_data_changes(tiny_con):
+    from cockpit import batches, schema
+
+    cache = query.QueryCache()
+    q = Query.make(["gmv"], period=JUNE)
+    assert query.run(tiny_con, q, cache).item() == 1250.0
+    assert query.run(tiny_con, q, cache).item() == 1250.0
+    assert (cache.hits, cache.misses) == (1, 1)
+    batches.write_batch(tiny_con, "orders", schema.frame("orders", [
+        dict(order_id="O12", paid_at=dt.datetime(2025, 6, 30, 9), store_id="S1", channel="mall",
+             buyer_id="B7", paid_amount="10.00"),
+    ]), file_name="t")
+    assert query.run(tiny_con, q, cache).item() == 1260.0
