@@ -84,47 +84,62 @@ def _needed(q: Query) -> dict[str, list[str]]:
     return out
 
 
-def _where(src: reg.Source, q: Query, params: dict) -> list[str]:
+def conditions(
+    dims: dict[str, str],
+    filters=(),
+    scope=None,
+    params: dict | None = None,
+    period: Period | None = None,
+    time_col: str | None = None,
+) -> list[str]:
+    """WHERE conditions for rows described by ``dims`` (dim id -> SQL expression).
+
+    Shared by the metric queries and by the pages' list queries (live now, minute
+    curves...), so period, filters and data scope are bound the same way everywhere.
+    Values go into ``params``; only registry expressions reach the SQL text.
+    """
+    params = {} if params is None else params
     conds: list[str] = []
-    if q.period is not None:
-        params["p_start"] = q.period.start_ts
-        params["p_end"] = q.period.end_ts_exclusive
-        conds.append(f"{src.time_col} >= $p_start AND {src.time_col} < $p_end")
-    for dim, values in q.filters:
-        expr = src.dims.get(dim)
+    if period is not None and time_col is not None:
+        params["p_start"] = period.start_ts
+        params["p_end"] = period.end_ts_exclusive
+        conds.append(f"{time_col} >= $p_start AND {time_col} < $p_end")
+    for dim, values in filters:
+        expr = dims.get(dim)
         if expr is None:
-            continue  # this source cannot be split by the dimension: the filter does not apply
-        names = []
-        for i, v in enumerate(values):
-            name = f"f_{dim}_{i}"
-            params[name] = v
-            names.append(f"${name}")
-        conds.append(f"{expr} IN ({', '.join(names)})")
-    if q.scope is not None:
-        conds.append(_scope_condition(src, q.scope, params))
+            continue  # rows that cannot be split by the dimension: the filter does not apply
+        conds.append(f"{expr} IN ({_bind(params, f'f_{dim}', values)})")
+    if scope is not None:
+        conds.append(_scope_condition(dims, scope, params))
     return conds
 
 
-def _scope_condition(src: reg.Source, scope, params: dict) -> str:
+def _bind(params: dict, prefix: str, values) -> str:
+    names = []
+    for i, v in enumerate(values):
+        params[f"{prefix}_{i}"] = v
+        names.append(f"${prefix}_{i}")
+    return ", ".join(names)
+
+
+def _where(src: reg.Source, q: Query, params: dict) -> list[str]:
+    return conditions(src.dims, q.filters, q.scope, params, q.period, src.time_col)
+
+
+def _scope_condition(dims: dict[str, str], scope, params: dict) -> str:
     """Rows visible under a data scope: any of the granted dims matches.
 
-    A source that carries none of the granted dimensions (market data) is public.
+    Rows that carry none of the granted dimensions (market data) are public.
     """
     parts = []
     carried = False
     for dim, values in scope:
-        expr = src.dims.get(dim)
+        expr = dims.get(dim)
         if expr is None:
             continue
         carried = True
-        if not values:
-            continue
-        names = []
-        for i, v in enumerate(values):
-            name = f"s_{dim}_{i}"
-            params[name] = v
-            names.append(f"${name}")
-        parts.append(f"{expr} IN ({', '.join(names)})")
+        if values:
+            parts.append(f"{expr} IN ({_bind(params, f's_{dim}', values)})")
     if not carried:
         return "TRUE"
     return "(" + " OR ".join(parts) + ")" if parts else "FALSE"

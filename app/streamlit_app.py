@@ -1,0 +1,16 @@
+"""Brand Cockpit web app: shared sidebar, then the page the user chose."""
+
+import streamlit as st
+
+from cockpit import ui
+
+st.set_page_config(page_title="品牌驾驶舱 · Brand Cockpit", page_icon=":material/monitoring:", layout="wide")
+
+view = ui.bootstrap()
+pages = [
+    st.Page("pages/overview.py", title=ui.t("nav.overview"), icon=":material/dashboard:", url_path="overview", default=True),
+    st.Page("pages/live.py", title=ui.t("nav.live"), icon=":material/live_tv:", url_path="live"),
+    st.Page("pages/sessions.py", title=ui.t("nav.sessions"), icon=":material/analytics:", url_path="sessions"),
+    st.Page("pages/entities.py", title=ui.t("nav.entities"), icon=":material/storefront:", url_path="entities"),
+]
+st.navigation(pages).run()

@@ -1,0 +1,202 @@
+"""Plotly figures with one look across every page.
+
+One colour per channel and per account type everywhere; axis ticks and hovers read
+万/亿 in Chinese and K/M in English (Plotly's own SI suffixes would print "10k" and
+"1G" to a Chinese reader); dates are local dates.
+"""
+
+from __future__ import annotations
+
+import math
+
+import plotly.graph_objects as go
+import polars as pl
+
+from cockpit import fmt, i18n
+
+CHANNEL_COLORS = {
+    "live": "#E8483B", "short_video": "#F59E0B", "mall": "#2563EB", "store_page": "#0EA5E9",
+    "search": "#10B981", "recommend": "#8B5CF6", "other": "#9CA3AF",
+}
+ACCOUNT_TYPE_COLORS = {"own": "#E8483B", "authorized": "#2563EB", "distributor": "#F59E0B", None: "#9CA3AF"}
+STORE_TYPE_COLORS = {"direct": "#E8483B", "authorized": "#2563EB"}
+TRAFFIC_COLORS = {
+    "recommend": "#8B5CF6", "follow": "#E8483B", "short_video": "#F59E0B", "paid": "#2563EB",
+    "search": "#10B981", "distribution": "#EC4899", "other": "#9CA3AF",
+}
+GROUP_COLORS = {"content": "#E8483B", "shelf": "#2563EB"}
+SERIES = ["#E8483B", "#2563EB", "#10B981", "#F59E0B", "#8B5CF6", "#0EA5E9", "#EC4899", "#64748B"]
+COMPARISON_COLOR = "#9CA3AF"
+
+COLORS_BY_DIM = {
+    "channel": CHANNEL_COLORS, "account_type": ACCOUNT_TYPE_COLORS, "store_type": STORE_TYPE_COLORS,
+    "traffic_source": TRAFFIC_COLORS,
+}
+FONT = "PingFang SC, Microsoft YaHei, Noto Sans CJK SC, Noto Sans SC, sans-serif"
+
+
+def color_for(dim: str, value, i: int = 0) -> str:
+    return COLORS_BY_DIM.get(dim, {}).get(value, SERIES[i % len(SERIES)])
+
+
+def nice_ticks(values, n: int = 5) -> list[float]:
+    vals = [float(v) for v in values if not fmt.is_missing(v)]
+    if not vals:
+        return []
+    lo, hi = min(0.0, min(vals)), max(vals)
+    if hi == lo:
+        hi = lo + 1
+    raw = (hi - lo) / n
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+    start = math.floor(lo / step) * step
+    ticks, v = [], start
+    while v <= hi + step * 0.999:
+        ticks.append(round(v, 10))
+        v += step
+    return ticks
+
+
+def tick_text(v: float, unit: str, lang: str) -> str:
+    if unit == "pct":
+        return f"{v * 100:.0f}%"
+    prefix = "¥" if unit == "cny" else ""
+    return prefix + fmt.compact(v, lang, digits=1 if abs(v) >= (1e4 if lang == "zh" else 1e3) else 0)
+
+
+def format_axis(fig: go.Figure, values, unit: str, lang: str, axis: str = "y") -> None:
+    ticks = nice_ticks(values)
+    if ticks:
+        getattr(fig, f"update_{axis}axes")(tickvals=ticks, ticktext=[tick_text(v, unit, lang) for v in ticks])
+
+
+def base_layout(fig: go.Figure, height: int = 320, legend: bool = True) -> go.Figure:
+    fig.update_layout(
+        height=height, margin=dict(l=8, r=8, t=32, b=8), font=dict(family=FONT, size=13),
+        hovermode="x unified", showlegend=legend,
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0),
+        plot_bgcolor="rgba(0,0,0,0)", paper_bgcolor="rgba(0,0,0,0)",
+    )
+    fig.update_xaxes(showgrid=False)
+    fig.update_yaxes(gridcolor="rgba(128,128,128,0.2)", zeroline=False)
+    return fig
+
+
+def _hover(values, unit: str, lang: str) -> list[str]:
+    return [fmt.value(v, unit, lang) for v in values]
+
+
+def trend(df: pl.DataFrame, x: str, metric: str, unit: str, lang: str, name: str,
+          cmp_col: str | None = None, cmp_name: str | None = None, height: int = 320) -> go.Figure:
+    """A metric over time, with the comparison period's values on the same dates."""
+    fig = go.Figure()
+    fig.add_scatter(
+        x=df[x].to_list(), y=df[metric].to_list(), name=name, mode="lines+markers",
+        line=dict(color=SERIES[0], width=2.5), marker=dict(size=4),
+        customdata=_hover(df[metric].to_list(), unit, lang), hovertemplate="%{customdata}",
+    )
+    values = df[metric].to_list()
+    if cmp_col and cmp_col in df.columns:
+        fig.add_scatter(
+            x=df[x].to_list(), y=df[cmp_col].to_list(), name=cmp_name or cmp_col, mode="lines",
+            line=dict(color=COMPARISON_COLOR, width=2, dash="dot"),
+            customdata=_hover(df[cmp_col].to_list(), unit, lang), hovertemplate="%{customdata}",
+        )
+        values = values + df[cmp_col].to_list()
+    format_axis(fig, values, unit, lang)
+    fig.update_xaxes(tickformat="%m-%d" if x == "day" else "%Y-%m-%d" if x == "week" else "%Y-%m")
+    return base_layout(fig, height)
+
+
+def bars(labels: list[str], values: list, unit: str, lang: str, colors: list[str] | None = None,
+         horizontal: bool = True, height: int | None = None) -> go.Figure:
+    """Ranked bars (contribution, leaderboards)."""
+    fig = go.Figure()
+    text = _hover(values, unit, lang)
+    kw = dict(marker_color=colors or SERIES[1], text=text, textposition="auto",
+              customdata=text, hovertemplate="%{customdata}<extra>%{" + ("y" if horizontal else "x") + "}</extra>")
+    if horizontal:
+        fig.add_bar(y=labels, x=values, orientation="h", **kw)
+        fig.update_yaxes(autorange="reversed")
+        format_axis(fig, values, unit, lang, axis="x")
+    else:
+        fig.add_bar(x=labels, y=values, **kw)
+        format_axis(fig, values, unit, lang)
+    fig = base_layout(fig, height or max(220, 34 * len(labels) + 60), legend=False)
+    fig.update_layout(hovermode="closest")
+    return fig
+
+
+def donut(labels: list[str], values: list, colors: list[str], unit: str, lang: str, height: int = 300) -> go.Figure:
+    text = _hover(values, unit, lang)
+    fig = go.Figure(go.Pie(
+        labels=labels, values=values, hole=0.55, marker=dict(colors=colors), sort=False,
+        customdata=text, hovertemplate="%{label}: %{customdata} (%{percent})<extra></extra>",
+        textinfo="percent",
+    ))
+    fig = base_layout(fig, height)
+    fig.update_layout(hovermode="closest", legend=dict(orientation="v", y=0.5, x=1.0))
+    return fig
+
+
+def stacked_share(df: pl.DataFrame, x: str, series: dict[str, tuple[str, str]], lang: str,
+                  height: int = 320) -> go.Figure:
+    """Shares over time: series = {column: (label, colour)}; values are fractions."""
+    fig = go.Figure()
+    for col, (name, color) in series.items():
+        fig.add_bar(x=df[x].to_list(), y=df[col].to_list(), name=name, marker_color=color,
+                    customdata=_hover(df[col].to_list(), "pct", lang), hovertemplate="%{customdata}")
+    fig.update_layout(barmode="stack")
+    fig.update_yaxes(tickformat=".0%", range=[0, 1])
+    return base_layout(fig, height)
+
+
+def lines(df: pl.DataFrame, x: str, series: dict[str, tuple[str, str, str]], lang: str,
+          height: int = 300, secondary: set[str] | None = None) -> go.Figure:
+    """Several lines on one time axis: series = {column: (label, unit, colour)}.
+
+    Columns in ``secondary`` go on a right-hand axis (e.g. GMV beside online viewers).
+    """
+    fig = go.Figure()
+    secondary = secondary or set()
+    left_vals, left_unit, right_vals, right_unit = [], "count", [], "count"
+    for col, (name, unit, color) in series.items():
+        vals = df[col].to_list()
+        on_right = col in secondary
+        fig.add_scatter(x=df[x].to_list(), y=vals, name=name, mode="lines", line=dict(color=color, width=2),
+                        yaxis="y2" if on_right else "y", customdata=_hover(vals, unit, lang),
+                        hovertemplate="%{customdata}")
+        if on_right:
+            right_vals += vals
+            right_unit = unit
+        else:
+            left_vals += vals
+            left_unit = unit
+    format_axis(fig, left_vals, left_unit, lang)
+    if secondary:
+        ticks = nice_ticks(right_vals)
+        fig.update_layout(yaxis2=dict(overlaying="y", side="right", showgrid=False,
+                                      tickvals=ticks, ticktext=[tick_text(v, right_unit, lang) for v in ticks]))
+    return base_layout(fig, height)
+
+
+def funnel(labels: list[str], values: list, lang: str, height: int = 300) -> go.Figure:
+    text = [fmt.value(v, "count", lang) for v in values]
+    fig = go.Figure(go.Funnel(y=labels, x=values, text=text, textinfo="text+percent previous",
+                              marker=dict(color=SERIES[: len(values)])))
+    fig = base_layout(fig, height, legend=False)
+    fig.update_layout(hovermode="closest")
+    return fig
+
+
+def sparkline(values: list, color: str = SERIES[0], height: int = 60) -> go.Figure:
+    fig = go.Figure(go.Scatter(y=values, mode="lines", line=dict(color=color, width=1.5), fill="tozeroy",
+                               hoverinfo="skip"))
+    fig.update_layout(height=height, margin=dict(l=0, r=0, t=0, b=0), showlegend=False,
+                      xaxis=dict(visible=False), yaxis=dict(visible=False),
+                      plot_bgcolor="rgba(0,0,0,0)", paper_bgcolor="rgba(0,0,0,0)")
+    return fig
+
+
+def enum_names(dim: str, values: list, lang: str) -> list[str]:
+    return [i18n.enum_label(dim, v, lang) for v in values]

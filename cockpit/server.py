@@ -1,0 +1,33 @@
+"""`cockpit serve`: the web app on a database, building the demo first if there is none."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+APP = Path(__file__).resolve().parent.parent / "app" / "streamlit_app.py"
+
+
+def serve(db: Path, port: int = 8501, address: str = "localhost") -> int:
+    from cockpit.cli import UsageError
+
+    if not APP.exists():
+        raise UsageError(f"the web app is not next to the package ({APP}); install with `pip install -e .` from a checkout")
+    if not db.exists():
+        from cockpit import demo
+
+        print(f"no database at {db}: building the demo group first (about half a minute)…", flush=True)
+        demo.build(db, progress=True)
+    env = dict(os.environ, COCKPIT_DB=str(db.resolve()))
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", str(APP),
+        "--server.port", str(port), "--server.address", address,
+        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+    ]
+    print(f"Brand Cockpit on http://{address}:{port}  (database {db})", flush=True)
+    try:
+        return subprocess.call(cmd, env=env, cwd=str(APP.parent.parent))
+    except KeyboardInterrupt:
+        return 0

@@ -1,0 +1,229 @@
+"""The one Streamlit helper module of the core: connection, shared sidebar, cards, tables.
+
+Pages in app/ stay thin: they call these helpers and the report functions in
+cockpit.reports.  Nothing else in cockpit/ imports streamlit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from contextlib import contextmanager
+from pathlib import Path
+
+import plotly.graph_objects as go
+import polars as pl
+import streamlit as st
+
+from cockpit import fmt, i18n, options, periods, query, store
+from cockpit import metrics as reg
+from cockpit.metrics import FILTER_DIMS
+from cockpit.selection import GRAINS, Selection, lang_from_locale
+from cockpit.tables import DisplayTable
+from cockpit.view import View
+
+log = logging.getLogger("cockpit.ui")
+
+_LIST_KEYS = set(FILTER_DIMS)
+
+
+@st.cache_resource(show_spinner=False)
+def _open(path: str):
+    """One connection per database file for the whole server process (DuckDB allows one
+    writer process); each script run reads through its own cursor."""
+    con = store.connect(path)
+    return con, query.QueryCache()
+
+
+def db_path() -> Path:
+    return store.resolve_db_path(None)
+
+
+def connection():
+    con, cache = _open(str(db_path().resolve()))
+    return con.cursor(), cache
+
+
+def _url_selection() -> Selection:
+    qp = st.query_params
+    params = {k: (qp.get_all(k) if k in _LIST_KEYS else qp.get(k)) for k in qp.keys()}
+    return Selection.from_params(params)
+
+
+def t(key: str, **kw) -> str:
+    return i18n.t(key, current_lang(), **kw)
+
+
+def current_lang() -> str:
+    return st.session_state.get("_lang", "zh")
+
+
+def bootstrap() -> View:
+    """Run at the top of every script run: language, sidebar filters, URL, the View."""
+    if "_sel" not in st.session_state:
+        st.session_state["_sel"] = _url_selection()
+    sel: Selection = st.session_state["_sel"]
+    lang = sel.lang or st.session_state.get("_lang") or lang_from_locale(_browser_locale())
+    st.session_state["_lang"] = lang
+    con, cache = connection()
+    view = View(con, sel, lang=lang, cache=cache)
+    view = _sidebar(view)
+    st.session_state["_view"] = view
+    return view
+
+
+def _browser_locale() -> str | None:
+    try:
+        return st.context.locale
+    except Exception:  # older runtimes or the test harness
+        return None
+
+
+def current_view() -> View:
+    return st.session_state["_view"]
+
+
+def _sidebar(view: View) -> View:
+    sel = view.sel
+    lang = view.lang
+    sb = st.sidebar
+    choice = sb.segmented_control(
+        i18n.t("app.lang", lang), ["zh", "en"], default=lang,
+        format_func=lambda v: "中文" if v == "zh" else "English", key="w_lang",
+    )
+    if choice and choice != lang:
+        lang = choice
+        st.session_state["_lang"] = lang
+    L = lambda k: i18n.t(k, lang)  # noqa: E731
+    sb.header(L("filter.header"))
+    period = sb.selectbox(
+        L("filter.period"), periods.PRESETS, index=periods.PRESETS.index(sel.period),
+        format_func=lambda p: L(f"period.{p}"), key="w_period",
+    )
+    start, end = sel.start, sel.end
+    if period == "custom":
+        default = sel.resolved_period(view.today)
+        picked = sb.date_input(L("filter.range"), (default.start, default.end), key="w_range",
+                               max_value=view.today + dt.timedelta(days=366))
+        if isinstance(picked, (tuple, list)) and len(picked) == 2:
+            start, end = picked
+    compare = sb.radio(
+        L("filter.compare"), periods.COMPARISONS, index=periods.COMPARISONS.index(sel.compare),
+        format_func=lambda c: L(f"compare.{c}"), horizontal=True, key="w_compare",
+    )
+    grain = sb.radio(L("filter.grain"), GRAINS, index=GRAINS.index(sel.grain),
+                     format_func=lambda g: L(f"grain.{g}"), horizontal=True, key="w_grain")
+    opts = options.filter_options(view.con, view.scope, lang)
+    picked_filters = {}
+    for dim in FILTER_DIMS:
+        choices = opts.get(dim, {})
+        current = [v for v in getattr(sel, dim) if v in choices]
+        picked_filters[dim] = tuple(
+            sb.multiselect(
+                i18n.label(dim, lang), list(choices), default=current,
+                format_func=lambda v, c=choices: c.get(v, v), key=f"w_{dim}",
+                placeholder=L("filter.all"),
+            )
+        )
+    new = sel.replace(period=period, start=start if period == "custom" else None,
+                      end=end if period == "custom" else None, compare=compare, grain=grain,
+                      lang=lang if sel.lang or choice != lang_from_locale(_browser_locale()) else sel.lang,
+                      **picked_filters)
+    return set_selection(view, new)
+
+
+def set_selection(view: View, new: Selection) -> View:
+    """Keep the selection in session state and in the URL (a copied link reproduces it)."""
+    st.session_state["_sel"] = new
+    params = new.to_params()
+    if dict(st.query_params.to_dict()) != {k: (v[-1] if isinstance(v, list) else v) for k, v in params.items()} \
+            or any(isinstance(v, list) and len(v) > 1 for v in params.values()):
+        st.query_params.clear()
+        st.query_params.update(params)
+    view.sel = new
+    view.lang = st.session_state["_lang"]
+    return view
+
+
+def caption(view: View) -> None:
+    p = view.period
+    cmp = view.comparison_period
+    if cmp is None:
+        st.caption(i18n.t("common.period_only", view.lang, period=str(p)))
+    else:
+        label = i18n.t(f"compare.{view.sel.compare}", view.lang)
+        st.caption(i18n.t("common.period_caption", view.lang, period=str(p), cmp=f"{label} {cmp}"))
+
+
+def kpi_cards(view: View, row: dict, metric_ids: list[str], per_row: int = 4) -> None:
+    """Metric cards with change against the comparison period (green is good)."""
+    for i in range(0, len(metric_ids), per_row):
+        cols = st.columns(per_row)
+        for col, mid in zip(cols, metric_ids[i: i + per_row]):
+            m = reg.metric(mid)
+            delta = fmt.change(row.get(f"{mid}__pct"), row.get(f"{mid}__delta"), m.unit, view.lang)
+            help_text = None
+            if f"{mid}__cmp" in row:
+                help_text = f"{i18n.t('common.comparison', view.lang)}: {fmt.value(row.get(mid + '__cmp'), m.unit, view.lang)}"
+            col.metric(
+                i18n.label(mid, view.lang), fmt.value(row.get(mid), m.unit, view.lang), delta,
+                delta_color="normal" if m.higher_is_better else "inverse", help=help_text, border=True,
+            )
+
+
+def table(tbl: DisplayTable, select: bool = False, height: int | str = "auto"):
+    """Draw a DisplayTable with its CSV download; return the selected row's key, if any."""
+    st.markdown(f"**{tbl.title}**")
+    if tbl.empty:
+        st.info(t("common.empty"))
+        return None
+    config = {}
+    for lab, unit in tbl.units.items():
+        if unit == "cny":
+            config[lab] = st.column_config.NumberColumn(lab, format="¥%,.2f")
+        elif unit == "pct":
+            config[lab] = st.column_config.NumberColumn(lab, format="%.1f%%")
+        elif unit in ("hours", "seconds", "ratio"):
+            config[lab] = st.column_config.NumberColumn(lab, format="%,.2f")
+        elif unit == "count":
+            config[lab] = st.column_config.NumberColumn(lab, format="%,d")
+    kw = dict(hide_index=True, column_config=config, height=height, key=f"tbl_{tbl.name}")
+    if select and tbl.key_column:
+        event = st.dataframe(tbl.frame, on_select="rerun", selection_mode="single-row", **kw)
+    else:
+        event = None
+        st.dataframe(tbl.frame, **kw)
+    st.download_button(
+        t("common.download"), tbl.csv_bytes(), file_name=tbl.file_name(), mime="text/csv",
+        key=f"dl_{tbl.name}", icon=":material/download:",
+    )
+    if event is not None:
+        rows = event.selection.rows
+        if rows:
+            return tbl.frame[tbl.key_column][rows[0]]
+    return None
+
+
+def chart(fig: go.Figure, key: str) -> None:
+    st.plotly_chart(fig, key=key, config={"displaylogo": False, "locale": "zh-CN" if current_lang() == "zh" else "en"})
+
+
+def empty_state(view: View) -> bool:
+    """Show the right hint and return True when there is nothing to show."""
+    if not view.has_data():
+        st.info(i18n.t("common.empty_db", view.lang))
+        return True
+    return False
+
+
+@contextmanager
+def guarded():
+    """A page body that fails shows one friendly line, never a traceback."""
+    try:
+        yield
+    except (reg.MetricError, ValueError, store.StoreError) as e:
+        st.error(t("common.error", msg=str(e)))
+    except Exception as e:  # noqa: BLE001 - last line of defence for the UI
+        log.exception("page failed")
+        st.error(t("common.error", msg=type(e).__name__))

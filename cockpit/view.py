@@ -1,0 +1,77 @@
+"""A View binds a database, a Selection and the viewer's data scope.
+
+Page data, exports and the CLI all ask their questions through a View, so the period,
+the sidebar filters and the data scope are applied in one place and cannot be
+forgotten by a page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import duckdb
+import polars as pl
+
+from cockpit import query, store
+from cockpit.periods import Period
+from cockpit.query import Query, QueryCache
+from cockpit.selection import Selection
+
+
+@dataclass
+class View:
+    con: duckdb.DuckDBPyConnection
+    sel: Selection = field(default_factory=Selection)
+    lang: str = "zh"
+    now: dt.datetime = field(default_factory=lambda: dt.datetime.now().replace(second=0, microsecond=0))
+    cache: QueryCache | None = None
+    # None = unrestricted; otherwise ((dim, values), ...) as in Query.scope
+    scope: tuple[tuple[str, tuple[str, ...]], ...] | None = None
+
+    @property
+    def today(self) -> dt.date:
+        return self.now.date()
+
+    @property
+    def period(self) -> Period:
+        return self.sel.resolved_period(self.today)
+
+    @property
+    def comparison_period(self) -> Period | None:
+        return self.sel.comparison_period(self.today)
+
+    def q(self, metrics, dims=(), *, period: Period | None | str = "selected", filters=None,
+          order_by=None, limit=None, labels=True) -> Query:
+        """A Query under this view's filters and scope; extra filters narrow further."""
+        f = dict(self.sel.filters())
+        for k, v in (filters or {}).items():
+            f[k] = tuple(v)
+        return Query.make(
+            metrics, dims,
+            self.period if period == "selected" else period,
+            f, scope=self.scope, order_by=order_by, limit=limit, labels=labels, now=self.now,
+        )
+
+    def run(self, metrics, dims=(), **kw) -> pl.DataFrame:
+        return query.run(self.con, self.q(metrics, dims, **kw), self.cache)
+
+    def compared(self, metrics, dims=(), **kw) -> pl.DataFrame:
+        """Like run, plus comparison columns for the selected 环比/同比 (none: plain run)."""
+        return query.run_compared(self.con, self.q(metrics, dims, **kw), self.sel.compare, self.cache)
+
+    def sql(self, sql: str, params: dict | None = None) -> pl.DataFrame:
+        """Ad-hoc parameterised read (lists, curves) through the same cache."""
+        return query.execute(self.con, sql, params or {}, self.cache)
+
+    def has_data(self) -> bool:
+        return bool(store.scalar(self.con, "SELECT EXISTS (SELECT 1 FROM orders) OR EXISTS (SELECT 1 FROM live_sessions)"))
+
+    def where(self, dims: dict[str, str], params: dict, time_col: str | None = None,
+              period: Period | None | str = "selected") -> str:
+        """SQL conditions (period, sidebar filters, data scope) for a page's own list query."""
+        p = self.period if period == "selected" else period
+        conds = query.conditions(
+            dims, tuple(self.sel.filters().items()), self.scope, params, p, time_col
+        )
+        return " AND ".join(conds) if conds else "TRUE"
