@@ -1,0 +1,70 @@
+"""The `cockpit` command as a user runs it: real processes, real database files."""
+
+import csv
+import io
+import json
+import subprocess
+import sys
+
+
+def cockpit(*args, check=True):
+    r = subprocess.run([sys.executable, "-m", "cockpit.cli", *map(str, args)], capture_output=True, text=True,
+                       timeout=120)
+    if check:
+        assert r.returncode == 0, r.stderr
+    return r
+
+
+def test_query_json_keys_are_dims_and_metric_ids(tiny_db):
+    r = cockpit("query", "--db", tiny_db, "--metrics", "gmv,orders,refund_rate", "--by", "store",
+                "--from", "2025-06-01", "--to", "2025-06-30", "--format", "json")
+    rows = json.loads(r.stdout)
+    assert rows == [
+        {"store": "S1", "gmv": 600.0, "orders": 4, "refund_rate": 50 / 600},
+        {"store": "S2", "gmv": 380.0, "orders": 2, "refund_rate": 80 / 380},
+        {"store": "S3", "gmv": 270.0, "orders": 2, "refund_rate": 0.0},
+    ]
+
+
+def test_query_to_is_inclusive_and_csv_has_header(tiny_db):
+    r = cockpit("query", "--db", tiny_db, "--metrics", "gmv", "--by", "day", "--from", "2025-06-01", "--to", "2025-06-03")
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    assert rows == [
+        {"day": "2025-06-01", "gmv": "300.0"},
+        {"day": "2025-06-02", "gmv": "50.0"},
+        {"day": "2025-06-03", "gmv": "380.0"},
+    ]
+
+
+def test_query_compare_and_where(tiny_db):
+    r = cockpit("query", "--db", tiny_db, "--metrics", "gmv", "--from", "2025-06-01", "--to", "2025-06-30",
+                "--compare", "yoy", "--where", "store=S1", "--format", "json")
+    (row,) = json.loads(r.stdout)
+    # S1 June 2025: O1 O2 O3 O8 = 600; June 2024: O11 = 625
+    assert row["gmv"] == 600.0 and row["gmv__cmp"] == 625.0 and row["gmv__delta"] == -25.0
+    assert abs(row["gmv__pct"] - (-0.04)) < 1e-12
+
+
+def test_query_user_mistakes_are_one_line_exit_2(tiny_db, tmp_path):
+    cases = [
+        (["--metrics", "gmvv"], "unknown metric 'gmvv'"),
+        (["--metrics", "gmv", "--by", "planet"], "unknown dimension 'planet'"),
+        (["--metrics", "gmv", "--from", "2025-13-01"], "not a date"),
+        (["--metrics", "gmv", "--where", "store"], "DIM=VALUE"),
+        (["--metrics", "market_share", "--by", "store"], "cannot be split by store"),
+    ]
+    for extra, message in cases:
+        r = cockpit("query", "--db", tiny_db, *extra, check=False)
+        assert r.returncode == 2, (extra, r.stderr)
+        assert message in r.stderr and "Traceback" not in r.stderr, r.stderr
+    r = cockpit("query", "--db", tmp_path / "missing.duckdb", "--metrics", "gmv", check=False)
+    assert r.returncode == 2 and "does not exist" in r.stderr
+
+
+def test_db_from_environment(tiny_db):
+    import os
+
+    env = dict(os.environ, COCKPIT_DB=str(tiny_db))
+    r = subprocess.run([sys.executable, "-m", "cockpit.cli", "query", "--metrics", "orders", "--format", "json"],
+                       capture_output=True, text=True, env=env, timeout=120)
+    assert json.loads(r.stdout) == [{"orders": 11}]
