@@ -1,0 +1,86 @@
+"""Time cockpit.demo.build() at several scales; report wall time and peak RSS.
+
+    python bench/bench_demo.py [--orders 500000,10000000] [--seed 7]
+
+Each scale runs in its own child process (so peak RSS is per scale), builds into a
+temporary file, and the figures go to stdout and bench/results/demo.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results" / "demo.json"
+
+
+def child(orders: int, seed: int) -> None:
+    sys.path.insert(0, str(ROOT))
+    import duckdb  # noqa: F401  (import cost is not part of the build)
+    import polars  # noqa: F401
+
+    from cockpit import demo
+
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "demo.duckdb"
+        t0 = time.perf_counter()
+        t_gen0 = time.perf_counter()
+        frames = demo.generate(orders=orders, seed=seed)
+        gen_s = time.perf_counter() - t_gen0
+        del frames
+        t1 = time.perf_counter()
+        counts = demo.build(path, orders=orders, seed=seed)
+        build_s = time.perf_counter() - t1
+        size = path.stat().st_size
+    rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({
+        "orders": orders, "seed": seed,
+        "generate_seconds": round(gen_s, 2),
+        "build_seconds": round(build_s, 2),
+        "peak_rss_mb": round(rss_kb / 1024, 1),
+        "db_mb": round(size / 2**20, 1),
+        "rows": counts,
+        "total_seconds": round(time.perf_counter() - t0, 2),
+    }))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--orders", default="500000,10000000", help="comma-separated order counts")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        child(args.child, args.seed)
+        return 0
+    runs = []
+    for n in [int(x) for x in args.orders.split(",") if x.strip()]:
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", str(n), "--seed", str(args.seed)],
+            capture_output=True, text=True, check=True,
+        )
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        runs.append(r)
+        print(f"orders={n:>11,d}  build (generate+write) {r['build_seconds']:6.1f}s  "
+              f"generate alone {r['generate_seconds']:5.1f}s  peak RSS {r['peak_rss_mb']:7.0f} MB  "
+              f"db {r['db_mb']:6.0f} MB  live_minutes {r['rows']['live_minutes']:,d}", flush=True)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps({
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "runs": runs,
+    }, indent=2, ensure_ascii=False))
+    print(f"written {RESULTS.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1108 @@
+"""The demo group: a realistic, internally consistent brand group, generated in seconds.
+
+``generate(orders, seed, now)`` is pure and deterministic for its arguments and returns one
+Polars frame per canonical table (columns in :mod:`cockpit.schema` order, dtypes matching
+the kinds: money is ``Decimal(18, 2)`` built from integer cents, so what DuckDB stores is
+exactly what was generated).  ``build(path, ...)`` writes it into a DuckDB file, one
+recorded batch per table (``source='demo'``).
+
+The group
+    Three brands — 山野茶 (茶叶), 云裳 (女装), 小鹿家居 (家居) — with 12 stores (7 direct,
+    5 authorized; two opened within the last 90 days), 40 accounts (14 own, 10 authorized,
+    16 distributors under 星河达人机构 and 青禾MCN) and 300 products.
+
+Time
+    ``now`` is truncated to the minute; nothing happens at or after it.  History runs from
+    the earlier of (today - 395 days) and May 1 of the year of the older of the last two
+    618 campaigns, so both 618s (presale 5/18-5/31, main 6/1-6/18) are in the data.  The
+    双11 campaigns (presale 10/20-10/31, main 11/1-11/11) inside that range are included.
+    Daily volume = trend (+30 % a year) x weekday x campaign x brand season x noise, with
+    a Spring Festival dip; shelf orders follow an intraday profile with an evening peak,
+    live orders follow the sessions (mostly evening) and their online curve.
+
+Channels
+    The shelf (mall/store_page/search/recommend) share grows ~35 % a year relative to the
+    total, so shelf GMV grows ~75 % YoY.  Live orders belong to a session (same account,
+    paid inside the session), short-video orders to a video of the same account (paid
+    after it was published), shelf and 'other' orders have no account.
+
+Definitions the tests rely on
+    - live_sessions.views = sum of its minutes' entries; new_followers, comments and likes
+      are the sums of its minutes; peak_online = max of its minutes' online;
+      avg_watch_seconds = sum(online) * 60 / viewers.
+    - live_traffic: views and gmv are integer partitions of the session's views and GMV
+      (sum of its orders' paid_amount), so both add up exactly.  'paid' appears only for
+      sessions with ad spend, 'distribution' (川流) only for own accounts' sessions after
+      their store's 川流 start date; those sessions get +15..38 % GMV, and the
+      distribution source carries exactly that increment's share of the session GMV.
+    - ad_spend rows with a live_id have attributed_gmv = that session's 'paid' gmv.
+    - follower_daily.new_followers[account, day] = new_followers of that account's
+      live_minutes whose minute falls on that day + new_followers of its short videos
+      published that day; followers[d] = followers[d-1] + new - lost; accounts.followers
+      is the last day's followers.
+    - Scores use one 0-5 scale for all three types (商家体验分, 带货口碑分, 商品分; two
+      decimals).  Below 4.0 is "low": one authorized store, one distributor and a few
+      products end up there.  Scores and market data are T+1 (up to yesterday).
+    - market_daily covers the group's three categories; the group's share is a few %.
+    - refund_amount is 0.00 when there is no refund; refunded_at/shipped_at are null when
+      the event has not happened by ``now``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+
+from cockpit import batches, schema, store
+
+
+class DemoError(Exception):
+    """The demo can't be written where asked (e.g. the file holds imported data)."""
+
+
+EPOCH = dt.datetime(1970, 1, 1)
+DAY_S = 86_400
+SOURCES = list(schema.TRAFFIC_SOURCES)  # recommend follow short_video paid search distribution other
+CHANNELS = list(schema.CHANNELS)  # live short_video mall store_page search recommend other
+CH = {c: i for i, c in enumerate(CHANNELS)}
+
+BRANDS = ["山野茶", "云裳", "小鹿家居"]
+CATEGORIES = ["茶叶", "女装", "家居"]  # category of brand i
+# Month factors (Jan..Dec) per brand: spring tea, autumn/winter clothing, 双11 home goods.
+BRAND_MONTH = np.array([
+    [0.95, 0.85, 1.35, 1.45, 1.15, 0.95, 0.85, 0.85, 1.10, 1.00, 1.00, 1.05],
+    [0.90, 0.85, 1.10, 1.05, 0.95, 0.95, 0.80, 0.85, 1.15, 1.20, 1.25, 1.15],
+    [0.95, 0.85, 1.00, 1.00, 1.00, 1.00, 0.95, 0.95, 1.00, 1.05, 1.15, 1.05],
+])
+BRAND_SIZE = np.array([0.30, 0.45, 0.25])
+CATEGORY_PRICE = {  # list price range in yuan
+    "茶叶": (39, 699), "女装": (69, 899), "家居": (19, 1299),
+}
+REFUND_RATE = np.array([0.035, 0.125, 0.06])  # by brand/category
+MARKET_SHARE = np.array([0.042, 0.016, 0.027])  # target share of the category market
+MARKET_SELLERS = np.array([38_000, 215_000, 96_000])
+SPRING_FESTIVAL = {
+    2023: (1, 22), 2024: (2, 10), 2025: (1, 29), 2026: (2, 17), 2027: (2, 6),
+    2028: (1, 26), 2029: (2, 13), 2030: (2, 3), 2031: (1, 23), 2032: (2, 11),
+}
+
+# store_id, name, brand index, type, size, opened days before today (None: long ago)
+STORES = [
+    ("S001", "山野茶官方旗舰店", 0, "direct", 1.6, None),
+    ("S002", "山野茶茶具专营店", 0, "direct", 0.6, None),
+    ("S003", "山野茶云南普洱授权店", 0, "authorized", 0.6, None),
+    ("S004", "山野茶武夷岩茶授权店", 0, "authorized", 0.5, 38),
+    ("S005", "云裳官方旗舰店", 1, "direct", 1.8, None),
+    ("S006", "云裳轻奢旗舰店", 1, "direct", 1.0, None),
+    ("S007", "云裳大码女装店", 1, "direct", 0.6, 76),
+    ("S008", "云裳杭州授权店", 1, "authorized", 0.8, None),
+    ("S009", "云裳广州授权店", 1, "authorized", 0.7, None),
+    ("S010", "小鹿家居官方旗舰店", 2, "direct", 1.4, None),
+    ("S011", "小鹿家居收纳专营店", 2, "direct", 0.6, None),
+    ("S012", "小鹿家居成都授权店", 2, "authorized", 0.6, None),
+]
+# account name, type, store index (own/authorized) or agency, power (GMV weight), followers base
+ACCOUNTS = [
+    ("山野茶官方直播间", "own", 0, 2.4, 1_200_000), ("山野茶·茶艺师小满", "own", 0, 1.1, 420_000),
+    ("山野茶茶具馆", "own", 1, 0.8, 260_000), ("山野茶·老周说茶", "own", 1, 0.7, 310_000),
+    ("云裳官方直播间", "own", 4, 2.8, 2_100_000), ("云裳·主播安安", "own", 4, 1.3, 680_000),
+    ("云裳轻奢", "own", 5, 1.6, 900_000), ("云裳·搭配师Coco", "own", 5, 0.9, 350_000),
+    ("云裳大码女装", "own", 6, 0.9, 0), ("云裳·胖妹穿搭", "own", 6, 0.6, 0),
+    ("小鹿家居官方直播间", "own", 9, 2.2, 1_050_000), ("小鹿家居·鹿小白", "own", 9, 1.0, 380_000),
+    ("小鹿收纳研究所", "own", 10, 0.8, 240_000), ("小鹿家居·收纳师阿琳", "own", 10, 0.6, 190_000),
+    ("云南普洱茶仓", "authorized", 2, 0.8, 230_000), ("滇红茶姑娘", "authorized", 2, 0.5, 120_000),
+    ("武夷岩茶铺", "authorized", 3, 0.6, 0), ("岩茶阿福", "authorized", 3, 0.4, 0),
+    ("杭州云裳女装", "authorized", 7, 1.0, 410_000), ("云裳杭州·小雅", "authorized", 7, 0.6, 160_000),
+    ("广州云裳女装", "authorized", 8, 0.9, 380_000), ("云裳广州·阿May", "authorized", 8, 0.5, 140_000),
+    ("成都小鹿家居", "authorized", 11, 0.8, 260_000), ("小鹿成都·家居达人", "authorized", 11, 0.5, 110_000),
+    ("茶姐阿珍", "distributor", "星河达人机构", 1.6, 2_600_000), ("小鱼穿搭日记", "distributor", "星河达人机构", 2.2, 3_800_000),
+    ("居家好物君", "distributor", "星河达人机构", 1.2, 1_500_000), ("大胃王甜甜", "distributor", "星河达人机构", 0.7, 900_000),
+    ("老李说好物", "distributor", "星河达人机构", 0.9, 1_100_000), ("宝妈丽丽", "distributor", "星河达人机构", 1.0, 1_300_000),
+    ("时尚小七", "distributor", "星河达人机构", 0.8, 800_000), ("乡村小芳", "distributor", "星河达人机构", 0.5, 600_000),
+    ("青禾·阿木", "distributor", "青禾MCN", 3.5, 5_200_000), ("青禾·晓晓", "distributor", "青禾MCN", 1.3, 1_700_000),
+    ("主播二丫", "distributor", "青禾MCN", 0.8, 950_000), ("好物猎人老王", "distributor", "青禾MCN", 1.1, 1_400_000),
+    ("穿搭博主Lily", "distributor", "青禾MCN", 1.0, 1_200_000), ("家居改造阿杰", "distributor", "青禾MCN", 0.7, 700_000),
+    ("茶人小林", "distributor", "青禾MCN", 0.6, 500_000), ("美食家胖虎", "distributor", "青禾MCN", 0.5, 650_000),
+]
+# Distributors' main brand (index into BRANDS), by position among distributors.
+DISTRIBUTOR_BRAND = [0, 1, 2, 0, 2, 1, 1, 0, 1, 1, 0, 2, 1, 2, 0, 0]
+
+PRODUCT_WORDS = {
+    "茶叶": (["明前", "高山", "古树", "有机", "特级", "陈年", "手工", "原叶", "礼盒装", "罐装"],
+             ["龙井", "碧螺春", "普洱熟茶", "普洱生茶", "大红袍", "正山小种", "白毫银针", "铁观音", "滇红", "茉莉花茶", "金骏眉", "岩茶", "白牡丹", "茶具套装", "紫砂壶"]),
+    "女装": (["法式", "通勤", "复古", "宽松", "修身", "高腰", "针织", "真丝", "羊毛", "大码"],
+             ["连衣裙", "衬衫", "半身裙", "阔腿裤", "西装外套", "羽绒服", "毛衣", "风衣", "T恤", "牛仔裤", "卫衣", "大衣", "马甲", "针织开衫", "套装"]),
+    "家居": (["北欧", "日式", "加厚", "可折叠", "大容量", "纯棉", "防滑", "静音", "多功能", "简约"],
+             ["收纳箱", "四件套", "乳胶枕", "沙发毯", "置物架", "香薰机", "地毯", "抱枕", "保温杯", "衣架", "厨房置物架", "夏凉被", "床垫", "脏衣篮", "餐具套装"]),
+}
+TITLE_WORDS = {
+    "茶叶": ["新茶品鉴会", "茶山直播 源头好茶", "一杯好茶 宠粉福利", "春茶开采季", "老茶客专场", "茶具上新"],
+    "女装": ["秋冬新品首发", "通勤穿搭专场", "宠粉福利 限时秒杀", "春夏上新", "设计师款来了", "显瘦穿搭教学"],
+    "家居": ["好物上新", "收纳焕新季", "家居宠粉日", "品质好物 工厂直发", "床品专场", "厨房好物节"],
+}
+
+
+# ---------------------------------------------------------------- small helpers
+def _secs(t: dt.datetime) -> int:
+    return int((t - EPOCH).total_seconds())
+
+
+def _day_num(d: dt.date) -> int:
+    return (d - EPOCH.date()).days
+
+
+def _ts(seconds: np.ndarray, null: np.ndarray | None = None) -> pa.Array:
+    us = np.asarray(seconds, dtype=np.int64) * 1_000_000
+    return pa.array(us, type=pa.timestamp("us"), mask=null)
+
+
+def _dates(days: np.ndarray, null: np.ndarray | None = None) -> pa.Array:
+    return pa.array(np.asarray(days, dtype=np.int32), type=pa.date32(), mask=null)
+
+
+def _money(cents: np.ndarray) -> pa.Array:
+    """Integer cents -> decimal128(18, 2), bit-exact (no float rounding anywhere)."""
+    c = np.ascontiguousarray(cents, dtype=np.int64)
+    if c.size and c.min() < 0:
+        raise ValueError("negative money in demo data")
+    buf = np.zeros((c.size, 2), dtype=np.int64)
+    buf[:, 0] = c
+    return pa.Array.from_buffers(pa.decimal128(18, 2), c.size, [None, pa.py_buffer(buf)])
+
+
+def _pick(names: list[str] | np.ndarray, idx: np.ndarray) -> pl.Series:
+    """names[idx] as a Utf8 column; idx < 0 gives null."""
+    idx = np.asarray(idx, dtype=np.int64)
+    s = pl.Series(np.asarray(names, dtype=object).tolist(), dtype=pl.Utf8)
+    ix = pl.Series(idx)
+    if (idx < 0).any():
+        ix = pl.select(pl.when(ix >= 0).then(ix).otherwise(None)).to_series()
+    return s.gather(ix)
+
+
+def _ids(prefix: str, n: int, width: int) -> pl.Series:
+    return pl.select(
+        pl.concat_str([pl.lit(prefix), (pl.int_range(1, n + 1, eager=False)).cast(pl.Utf8).str.zfill(width)])
+    ).to_series() if n else pl.Series([], dtype=pl.Utf8)
+
+
+_PL_TYPES = {
+    "text": pl.Utf8, "enum": pl.Utf8, "money": pl.Decimal(18, 2), "int": pl.Int64,
+    "float": pl.Float64, "timestamp": pl.Datetime("us"), "date": pl.Date, "bool": pl.Boolean,
+}
+
+
+def _frame(table: str, cols: dict) -> pl.DataFrame:
+    """Build a table's frame in schema order with the schema's dtypes."""
+    t = schema.table(table)
+    if set(cols) != set(t.column_names):
+        raise AssertionError(f"{table}: columns {sorted(cols)} != {t.column_names}")
+    series = []
+    for c in t.columns:
+        v = cols[c.name]
+        want = _PL_TYPES[c.kind]
+        if isinstance(v, pa.Array):
+            s = pl.from_arrow(v)
+        elif isinstance(v, pl.Series):
+            s = v
+        else:
+            s = pl.Series(v)
+        s = s.alias(c.name)
+        if s.dtype != want:
+            s = s.cast(want)
+        series.append(s)
+    return pl.DataFrame(series)
+
+
+def _segments(lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For segments of the given lengths: (segment index, offset within segment) per item."""
+    lengths = np.asarray(lengths, dtype=np.int64)
+    seg = np.repeat(np.arange(lengths.size), lengths)
+    starts = np.cumsum(lengths) - lengths
+    off = np.arange(seg.size, dtype=np.int64) - starts[seg]
+    return seg, off
+
+
+def _sample_cdf(rng, weights: np.ndarray, n: int) -> np.ndarray:
+    cdf = np.cumsum(weights, dtype=np.float64)
+    u = rng.random(n) * cdf[-1]
+    return np.minimum(np.searchsorted(cdf, u, side="right"), weights.size - 1)
+
+
+def _partition(total: np.ndarray, shares: np.ndarray) -> np.ndarray:
+    """Split integer totals (n,) by share rows (n, k) into integers adding up exactly."""
+    shares = shares / np.maximum(shares.sum(axis=1, keepdims=True), 1e-12)
+    alloc = np.floor(total[:, None] * shares).astype(np.int64)
+    rest = total - alloc.sum(axis=1)
+    alloc[np.arange(total.size), shares.argmax(axis=1)] += rest
+    return alloc
+
+
+def _shape(x: np.ndarray) -> np.ndarray:
+    """Online curve of a session over x in [0, 1): ramp-up, slowly sagging plateau, decay."""
+    ramp = np.minimum(1.0, (x + 0.01) / 0.12) ** 0.8
+    sag = 1.0 - 0.22 * x
+    tail = np.clip((1.0 - x) / 0.10, 0.25, 1.0) ** 0.7
+    return ramp * sag * tail
+
+
+_GRID = np.linspace(0.0, 1.0, 2001)
+_CDF = np.concatenate([[0.0], np.cumsum(_shape((_GRID[:-1] + _GRID[1:]) / 2))])
+_CDF /= _CDF[-1]
+
+
+def _intraday() -> np.ndarray:
+    hourly = np.array([2.0, 1.2, 0.6, 0.4, 0.3, 0.3, 0.5, 1.0, 1.8, 2.6, 3.2, 3.4,
+                       3.8, 3.6, 3.2, 3.0, 3.0, 3.2, 3.6, 4.4, 5.4, 6.0, 5.4, 3.6])
+    m = np.arange(1440) / 60.0
+    return np.interp(m, np.arange(24) + 0.5, hourly, period=24)
+
+
+# ---------------------------------------------------------------- generation
+def generate(orders: int = 500_000, seed: int = 7, now: dt.datetime | None = None) -> dict[str, pl.DataFrame]:
+    """Every canonical table of the demo group, deterministic for (orders, seed, now)."""
+    if orders < 1000:
+        raise DemoError("the demo needs at least 1000 orders")
+    now = (now or dt.datetime.now()).replace(second=0, microsecond=0, tzinfo=None)
+    rng = np.random.default_rng([seed, 20250618])
+    G = _Gen(rng, orders, now)
+    return G.run()
+
+
+class _Gen:
+    def __init__(self, rng, n_orders: int, now: dt.datetime):
+        self.rng = rng
+        self.N = n_orders
+        self.now = now
+        self.now_s = _secs(now)
+        self.today = now.date()
+        y618 = [y for y in range(self.today.year - 3, self.today.year + 1) if dt.date(y, 5, 18) <= self.today][-2:]
+        self.y618 = y618
+        self.start = min(self.today - dt.timedelta(days=395), dt.date(y618[0], 5, 1))
+        self.D = (self.today - self.start).days + 1
+        self.start_s = _secs(dt.datetime.combine(self.start, dt.time()))
+        self.day0 = _day_num(self.start)
+        self.now_min = now.hour * 60 + now.minute  # minutes elapsed today
+        self.scale = n_orders / 500_000
+
+    # -- calendar -------------------------------------------------------
+    def calendar(self):
+        rng, D = self.rng, self.D
+        dates = [self.start + dt.timedelta(days=i) for i in range(D)]
+        self.dates = dates
+        t = np.arange(D) - (D - 1)  # days relative to today
+        trend = np.exp(math.log(1.30) * t / 365.0)
+        weekday = np.array([0.95, 0.93, 0.95, 0.98, 1.05, 1.12, 1.10])[[d.weekday() for d in dates]]
+        camp = np.ones(D)
+        self.campaign_day = np.zeros(D, dtype=bool)
+        for i, d in enumerate(dates):
+            md = (d.month, d.day)
+            if (5, 18) <= md <= (5, 31):
+                camp[i] = 1.25 + 0.02 * (d.day - 18)
+            elif (6, 1) <= md <= (6, 17):
+                camp[i] = 1.55 + 0.035 * d.day
+            elif md == (6, 18):
+                camp[i] = 3.2
+            elif (6, 19) <= md <= (6, 22):
+                camp[i] = 0.8
+            elif (10, 20) <= md <= (10, 31):
+                camp[i] = 1.3
+            elif (11, 1) <= md <= (11, 10):
+                camp[i] = 1.6 + 0.06 * d.day
+            elif md == (11, 11):
+                camp[i] = 3.6
+            elif (11, 12) <= md <= (11, 15):
+                camp[i] = 0.85
+            self.campaign_day[i] = camp[i] > 1.2
+            sf = SPRING_FESTIVAL.get(d.year)
+            if sf:
+                k = (d - dt.date(d.year, *sf)).days
+                if -8 <= k <= 7:
+                    camp[i] *= 0.55 + 0.03 * abs(k)
+        noise = np.exp(rng.normal(0, 0.06, D))
+        self.base = trend * weekday * camp * noise  # B(d)
+        self.trend, self.weekday_f, self.camp = trend, weekday, camp
+        months = np.array([d.month - 1 for d in dates])
+        self.brand_month = BRAND_MONTH[:, months].T  # (D, 3)
+        shelf = 0.32 * np.exp(math.log(1.35) * t / 365.0)
+        self.share = {
+            "shelf": shelf, "other": np.full(D, 0.03), "short_video": np.full(D, 0.09),
+        }
+        self.share["live"] = 1.0 - shelf - 0.03 - 0.09
+        prof = _intraday()
+        self.prof = prof / prof.sum()
+        frac = np.ones(D)
+        frac[-1] = self.prof[: self.now_min].sum()
+        self.frac = frac
+
+    # -- dimensions -----------------------------------------------------
+    def dimensions(self):
+        rng = self.rng
+        today_n = _day_num(self.today)
+        S = len(STORES)
+        self.store_ids = [s[0] for s in STORES]
+        self.store_brand = np.array([s[2] for s in STORES])
+        self.store_size = np.array([s[4] for s in STORES])
+        opened = np.array([
+            today_n - s[5] if s[5] is not None else self.day0 - int(rng.integers(200, 1600))
+            for s in STORES
+        ])
+        self.store_open_day = opened  # epoch day number
+        self.store_open_idx = np.maximum(opened - self.day0, 0)  # day index of first sales
+        self.stores = _frame("stores", {
+            "store_id": self.store_ids,
+            "store_name": [s[1] for s in STORES],
+            "brand": [BRANDS[s[2]] for s in STORES],
+            "store_type": [s[3] for s in STORES],
+            "category": [CATEGORIES[s[2]] for s in STORES],
+            "opened_on": _dates(opened),
+            "closed_on": _dates(np.zeros(S), null=np.ones(S, dtype=bool)),
+        })
+
+        # accounts
+        A = len(ACCOUNTS)
+        self.A = A
+        self.acct_ids = [f"A{i + 1:03d}" for i in range(A)]
+        self.acct_type = np.array([a[1] for a in ACCOUNTS])
+        self.acct_power = np.array([a[3] for a in ACCOUNTS]) * np.exp(rng.normal(0, 0.1, A))
+        acct_store = np.full(A, -1)
+        agency = [None] * A
+        stores_of = np.zeros((A, 4), dtype=np.int64)
+        dist_i = 0
+        for i, a in enumerate(ACCOUNTS):
+            if a[1] == "distributor":
+                agency[i] = a[2]
+                b = DISTRIBUTOR_BRAND[dist_i]
+                dist_i += 1
+                own_brand = [s for s in range(S) if self.store_brand[s] == b and STORES[s][5] is None]
+                others = [s for s in range(S) if self.store_brand[s] != b and STORES[s][3] == "direct"]
+                main = own_brand[int(rng.integers(len(own_brand)))]
+                second = own_brand[int(rng.integers(len(own_brand)))]
+                allb = [s for s in range(S) if self.store_brand[s] == b]
+                third = allb[int(rng.integers(len(allb)))]
+                fourth = others[int(rng.integers(len(others)))]
+                stores_of[i] = [main, second, third, fourth]
+            else:
+                acct_store[i] = a[2]
+                stores_of[i] = a[2]
+        self.acct_store, self.acct_stores = acct_store, stores_of
+        self.acct_brand = self.store_brand[stores_of[:, 0]]
+        self.acct_start_idx = np.where(acct_store >= 0, self.store_open_idx[np.maximum(acct_store, 0)], 0)
+        base_f = np.array([a[4] for a in ACCOUNTS], dtype=np.float64)
+        self.f0 = np.round(base_f * np.exp(rng.normal(0, 0.08, A))).astype(np.int64)
+        self.agency = agency
+
+        # products: 300 over the stores by size, each with a Zipf-ish popularity
+        P = 300
+        per_store = np.maximum(8, np.round(self.store_size / self.store_size.sum() * P)).astype(int)
+        per_store[np.argmax(per_store)] += P - per_store.sum()
+        self.prod_store = np.repeat(np.arange(S), per_store)
+        self.prod_start = np.cumsum(per_store) - per_store
+        self.per_store = per_store
+        names, cats, price = [], [], np.zeros(P, dtype=np.int64)
+        seen = set()
+        for p in range(P):
+            cat = CATEGORIES[self.store_brand[self.prod_store[p]]]
+            adj, noun = PRODUCT_WORDS[cat]
+            while True:
+                nm = f"{BRANDS[self.store_brand[self.prod_store[p]]]} {adj[int(rng.integers(len(adj)))]}{noun[int(rng.integers(len(noun)))]}"
+                if nm not in seen:
+                    break
+                nm = nm + f" {int(rng.integers(2, 9))}代"
+                if nm not in seen:
+                    break
+            seen.add(nm)
+            names.append(nm)
+            cats.append(cat)
+            lo, hi = CATEGORY_PRICE[cat]
+            yuan = math.exp(rng.uniform(math.log(lo), math.log(hi)))
+            yuan = max(lo, round(yuan / 10) * 10 - 1)  # 39, 99, 259 ...
+            if rng.random() < 0.3:
+                yuan = yuan + 0.9
+            price[p] = int(round(yuan * 100))
+        self.prod_ids = [f"P{p + 1:04d}" for p in range(P)]
+        self.prod_price = price
+        pop = np.zeros(P)
+        for s in range(S):
+            k = per_store[s]
+            w = 1.0 / np.arange(1, k + 1) ** 0.9
+            pop[self.prod_start[s]: self.prod_start[s] + k] = rng.permutation(w)
+        self.prod_pop = pop
+        self.products = _frame("products", {
+            "product_id": self.prod_ids,
+            "store_id": [self.store_ids[s] for s in self.prod_store],
+            "product_name": names,
+            "category": cats,
+            "list_price": _money(price),
+        })
+        self.accounts_cols = {
+            "account_id": self.acct_ids,
+            "account_name": [a[0] for a in ACCOUNTS],
+            "account_type": list(self.acct_type),
+            "store_id": [self.store_ids[s] if s >= 0 else None for s in acct_store],
+            "agency": agency,
+        }
+        # 川流: per direct store, a start date 120-300 days ago (not for the new stores)
+        self.chuanliu_day = np.full(S, 10**9)
+        self.chuanliu_uplift = np.zeros(S)
+        for s in range(S):
+            if STORES[s][3] == "direct" and STORES[s][5] is None:
+                self.chuanliu_day[s] = self.D - 1 - int(rng.integers(120, 300))
+                self.chuanliu_uplift[s] = rng.uniform(0.15, 0.38)
+
+    # -- live sessions --------------------------------------------------
+    def sessions(self):
+        rng, D, A = self.rng, self.D, self.A
+        acc, day, smin, dur = [], [], [], []
+        for a in range(A):
+            t = self.acct_type[a]
+            probs = [0.55, 0.35, 0.10] if self.acct_power[a] > 1.5 else [0.3, 0.4, 0.3]
+            gaps = rng.choice([1, 2, 3], size=D + 2, p=probs)
+            days = self.acct_start_idx[a] + int(rng.integers(0, 3)) + np.cumsum(gaps) - gaps[0]
+            days = days[days < D]
+            n = days.size
+            slot = rng.choice(3, size=n, p=[0.08, 0.17, 0.75] if t != "distributor" else [0.02, 0.13, 0.85])
+            base = np.array([9 * 60, 14 * 60, 19 * 60 + 30])[slot]
+            start = base + rng.integers(-40, 50, size=n)
+            d = np.where(slot == 2, rng.integers(120, 301, size=n), rng.integers(60, 181, size=n))
+            d = d // 5 * 5
+            acc.append(np.full(n, a)); day.append(days); smin.append(start); dur.append(d)
+        acc, day, smin, dur = (np.concatenate(x) for x in (acc, day, smin, dur))
+        start_s = self.start_s + day.astype(np.int64) * DAY_S + smin.astype(np.int64) * 60
+        keep = start_s < self.now_s
+        acc, start_s, dur = acc[keep], start_s[keep], dur[keep]
+
+        # a handful live right now, a few ended earlier today
+        today_s = self.now_s - self.now_min * 60
+        eligible = [a for a in range(A) if self.acct_start_idx[a] < D - 2]
+        pick = rng.permutation(eligible)
+        live_now = [a for a in pick if self.acct_type[a] == "own"][:2] + \
+                   [a for a in pick if self.acct_type[a] == "authorized"][:1] + \
+                   [a for a in pick if self.acct_type[a] == "distributor"][:2]
+        forced = []
+        for a in live_now:
+            st = self.now_s - int(rng.integers(60, 181)) * 60
+            elapsed = (self.now_s - st) // 60
+            forced.append((a, st, max(min(300, elapsed + int(rng.integers(45, 150))), elapsed + 10)))
+        rest = [a for a in pick if a not in live_now]
+        if self.now_min >= 150:
+            for a in rest[:3]:
+                lo = max(0, self.now_min - 300) if self.now_min < 12 * 60 else 8 * 60
+                st_min = int(rng.integers(lo, self.now_min - 100 + 1))
+                d = int(min(rng.integers(60, 181), self.now_min - 15 - st_min))
+                forced.append((a, today_s + st_min * 60, d))
+        for a, st, d in forced:
+            clash = (acc == a) & (start_s + dur.astype(np.int64) * 60 > st - 1800)
+            acc, start_s, dur = acc[~clash], start_s[~clash], dur[~clash]
+            acc = np.append(acc, a); start_s = np.append(start_s, st); dur = np.append(dur, d)
+        order = np.lexsort((acc, start_s))
+        acc, start_s, dur = acc[order], start_s[order], dur[order].astype(np.int64)
+        live = start_s + dur * 60 > self.now_s
+        eff = np.where(live, (self.now_s - start_s) // 60, dur)
+        self.s_acct, self.s_start, self.s_sched, self.s_live, self.s_eff = acc, start_s, dur, live, eff
+        self.s_day = (start_s - self.start_s) // DAY_S
+        self.n_sessions = acc.size
+        # 川流 applies to own accounts' sessions after their store's start day
+        st = self.acct_store[acc]
+        self.s_chuanliu = (self.acct_type[acc] == "own") & (self.s_day >= self.chuanliu_day[np.maximum(st, 0)])
+        self.s_uplift = np.where(self.s_chuanliu, self.chuanliu_uplift[np.maximum(st, 0)], 0.0)
+        self.s_paid = rng.random(acc.size) < np.where(self.acct_type[acc] == "distributor", 0.25, 0.65)
+
+    # -- orders ---------------------------------------------------------
+    def orders(self):
+        rng, D, N = self.rng, self.D, self.N
+        share = self.share
+        mass = {g: float((self.base * share[g] * self.frac).sum()) for g in ("live", "short_video", "shelf", "other")}
+        total = sum(mass.values())
+        n_live = int(round(N * mass["live"] / total))
+        n_sv = int(round(N * mass["short_video"] / total))
+        n_shelf = N - n_live - n_sv  # shelf + other
+
+        # live: allocate to sessions
+        a = self.s_acct
+        sd = self.s_day
+        ramp = np.minimum(1.0, (sd - self.acct_start_idx[a] + 3) / 45.0)
+        bm = np.where(self.acct_type[a] == "distributor", 1.0, self.brand_month[sd, self.acct_brand[a]])
+        w = (self.base[sd] * share["live"][sd] * self.acct_power[a] * bm * ramp
+             * (self.s_eff / 60.0) ** 0.8 * (1.0 + self.s_uplift) * np.exp(rng.normal(0, 0.25, a.size)))
+        per_sess = rng.multinomial(n_live, w / w.sum())
+        self.s_orders = per_sess
+        o_sess = np.repeat(np.arange(a.size), per_sess)
+        xmax = np.interp(self.s_eff / self.s_sched, _GRID, _CDF)
+        u = rng.random(n_live) * xmax[o_sess]
+        x = np.interp(u, _CDF, _GRID)
+        off = np.minimum((x * self.s_sched[o_sess] * 60).astype(np.int64), self.s_eff[o_sess] * 60 - 1)
+        live_paid = self.s_start[o_sess] + off
+        live_acct = a[o_sess]
+
+        # short videos
+        self.videos()
+        va = self.v_acct
+        vw = self.base[self.v_day] * self.v_plays * np.where(self.acct_type[va] == "distributor", 0.6, 1.0)
+        o_vid = _sample_cdf(rng, vw, n_sv)
+        delay = (rng.exponential(10 * 3600, n_sv)).astype(np.int64) + 60
+        sv_paid = self.v_pub[o_vid] + delay
+        late = sv_paid >= self.now_s
+        span = self.now_s - self.v_pub[o_vid[late]]
+        sv_paid[late] = self.v_pub[o_vid[late]] + (rng.random(late.sum()) * span).astype(np.int64)
+        sv_acct = va[o_vid]
+
+        # shelf + other: a (day, minute) from trend x share x intraday profile, minutes < now
+        dm = (self.base * (share["shelf"] + share["other"]))[:, None] * self.prof[None, :]
+        dm = dm.ravel()
+        dm[(D - 1) * 1440 + self.now_min:] = 0.0
+        idx = _sample_cdf(rng, dm, n_shelf)
+        sh_paid = self.start_s + idx.astype(np.int64) * 60 + rng.integers(0, 60, n_shelf)
+        sh_day = idx // 1440
+        p_other = share["other"][sh_day] / (share["shelf"][sh_day] + share["other"][sh_day])
+        u = rng.random(n_shelf)
+        shelf_ch = np.where(u < p_other, CH["other"],
+                            np.array([CH["mall"], CH["store_page"], CH["search"], CH["recommend"]])[
+                                _sample_cdf(rng, np.array([0.30, 0.20, 0.28, 0.22]), n_shelf)])
+
+        # assemble
+        paid = np.concatenate([live_paid, sv_paid, sh_paid])
+        acct = np.concatenate([live_acct, sv_acct, np.full(n_shelf, -1)])
+        sess = np.concatenate([o_sess, np.full(n_sv + n_shelf, -1)])
+        vid = np.concatenate([np.full(n_live, -1), o_vid, np.full(n_shelf, -1)])
+        ch = np.concatenate([np.full(n_live, CH["live"]), np.full(n_sv, CH["short_video"]), shelf_ch]).astype(np.int8)
+        day = (paid - self.start_s) // DAY_S
+
+        # store: the account's store (distributors: one of theirs), shelf: by brand season
+        st = np.zeros(N, dtype=np.int64)
+        has_acct = acct >= 0
+        col = rng.integers(0, 4, N)
+        col = np.where(rng.random(N) < 0.5, 0, col)
+        st[has_acct] = self.acct_stores[acct[has_acct], col[has_acct]]
+        not_open = has_acct & (day < self.store_open_idx[st.clip(0)])
+        st[not_open] = self.acct_stores[acct[not_open], 0]
+        sh = ~has_acct
+        bw = self.brand_month[day[sh]] * BRAND_SIZE[None, :]
+        bcdf = np.cumsum(bw, axis=1)
+        ub = rng.random(sh.sum()) * bcdf[:, -1]
+        brand = (ub[:, None] > bcdf).sum(axis=1)
+        st_sh = np.empty(brand.size, dtype=np.int64)
+        for b in range(3):
+            m = brand == b
+            stores_b = np.flatnonzero(self.store_brand == b)
+            old_b = np.array([s for s in stores_b if STORES[s][5] is None])
+            pick = stores_b[_sample_cdf(rng, self.store_size[stores_b], m.sum())]
+            dd = day[sh][m]
+            ramp = np.clip((dd - self.store_open_idx[pick] + 3) / 45.0, 0.0, 1.0)
+            redo = rng.random(m.sum()) >= ramp
+            pick[redo] = old_b[_sample_cdf(rng, self.store_size[old_b], redo.sum())]
+            st_sh[m] = pick
+        st[sh] = st_sh
+
+        # product within the store, quantity, price
+        prod = np.empty(N, dtype=np.int64)
+        for s in range(len(STORES)):
+            m = st == s
+            k = self.per_store[s]
+            prod[m] = self.prod_start[s] + _sample_cdf(rng, self.prod_pop[self.prod_start[s]: self.prod_start[s] + k], m.sum())
+        qty = 1 + _sample_cdf(rng, np.array([0.78, 0.15, 0.05, 0.012, 0.008]), N)
+        camp = self.campaign_day[day]
+        disc = np.where(camp, rng.uniform(0.60, 0.90, N), rng.uniform(0.75, 1.0, N))
+        disc = np.where(ch == CH["live"], disc * 0.95, disc)
+        cents = np.maximum(1, np.round(self.prod_price[prod] * qty * disc)).astype(np.int64)
+
+        # buyers: a pool per brand, heavy-tailed activity, fans buy more (esp. in content)
+        brand_o = self.store_brand[st]
+        buyer = np.empty(N, dtype=np.int64)
+        fan_pool = []
+        offset = 0
+        content = ch <= CH["short_video"]
+        for b in range(3):
+            mb = brand_o == b
+            pool = max(100, int(mb.sum() * 0.48))
+            fan = rng.random(pool) < 0.32
+            act = np.exp(rng.normal(0, 1.1, pool)) * np.where(fan, 2.2, 1.0)
+            for is_content, boost in ((True, 2.5), (False, 1.0)):
+                m = mb & (content == is_content)
+                wgt = act * np.where(fan, boost, 1.0)
+                buyer[m] = offset + _sample_cdf(rng, wgt, m.sum())
+            fan_pool.append(fan)
+            offset += pool
+        is_fan = np.concatenate(fan_pool)[buyer]
+
+        # refunds and shipping
+        brate = REFUND_RATE[brand_o] * np.where(ch == CH["live"], 1.2, 1.0)
+        refund = rng.random(N) < brate
+        partial = rng.random(N) < 0.22
+        rcents = np.where(refund, np.where(partial, np.floor(cents * rng.uniform(0.2, 0.9, N)), cents), 0).astype(np.int64)
+        rcents = np.minimum(rcents, cents)
+        rdelay = (rng.exponential(3.0 * DAY_S, N) + 600).astype(np.int64)
+        rat = paid + rdelay
+        refund &= (rat < self.now_s) & (rcents > 0)
+        rcents = np.where(refund, rcents, 0)
+        slow = np.array([1.0 if STORES[s][3] == "direct" else 1.6 for s in range(len(STORES))])
+        slow[11] = 2.3  # 成都授权店 ships late (and its experience score suffers)
+        med = 16 * 3600 * slow[st] * np.where(camp, 1.5, 1.0)
+        sdelay = (med * np.exp(rng.normal(0, 0.7, N))).astype(np.int64) + 1800
+        sat = paid + sdelay
+        refund_only = refund & ~partial & (rat < sat) & (rng.random(N) < 0.6)
+        shipped = (sat < self.now_s) & ~refund_only
+
+        order = np.argsort(paid, kind="stable")
+        self.o = dict(
+            paid=paid[order], st=st[order], prod=prod[order], acct=acct[order], sess=sess[order],
+            vid=vid[order], ch=ch[order], buyer=buyer[order], fan=is_fan[order], qty=qty[order],
+            cents=cents[order], rcents=rcents[order], rat=rat[order], refund=refund[order],
+            sat=sat[order], shipped=shipped[order],
+        )
+
+    def videos(self):
+        rng, D, A = self.rng, self.D, self.A
+        acc, pub = [], []
+        for a in range(A):
+            p = 0.45 if self.acct_type[a] == "distributor" else 0.3
+            days = np.flatnonzero(rng.random(D) < p)
+            days = days[days >= self.acct_start_idx[a]]
+            n = days.size
+            minute = rng.integers(11 * 60, 22 * 60, n)
+            acc.append(np.full(n, a))
+            pub.append(self.start_s + days.astype(np.int64) * DAY_S + minute * 60 + rng.integers(0, 60, n))
+        acc, pub = np.concatenate(acc), np.concatenate(pub)
+        keep = pub < self.now_s
+        acc, pub = acc[keep], pub[keep]
+        o = np.lexsort((acc, pub))
+        self.v_acct, self.v_pub = acc[o], pub[o]
+        self.v_day = (self.v_pub - self.start_s) // DAY_S
+        n = acc.size
+        fol = np.maximum(self.f0[self.v_acct], 50_000)
+        self.v_plays = np.round(fol * 0.04 * np.sqrt(self.scale) * np.exp(rng.normal(0, 1.0, n))).astype(np.int64) + 200
+        self.n_videos = n
+
+    # -- tables ---------------------------------------------------------
+    def orders_table(self):
+        o = self.o
+        N = self.N
+        return _frame("orders", {
+            "order_id": _ids("O", N, 10),
+            "paid_at": _ts(o["paid"]),
+            "store_id": _pick(self.store_ids, o["st"]),
+            "product_id": _pick(self.prod_ids, o["prod"]),
+            "account_id": _pick(self.acct_ids, o["acct"]),
+            "live_id": _pick(self.live_ids, o["sess"]),
+            "video_id": _pick(self.video_ids, o["vid"]),
+            "channel": _pick(CHANNELS, o["ch"].astype(np.int64)),
+            "buyer_id": pl.select(pl.concat_str([pl.lit("B"), pl.Series(o["buyer"] + 1).cast(pl.Utf8).str.zfill(9)])).to_series(),
+            "is_fan": o["fan"],
+            "quantity": o["qty"].astype(np.int64),
+            "paid_amount": _money(o["cents"]),
+            "refund_amount": _money(o["rcents"]),
+            "refunded_at": _ts(o["rat"], null=~o["refund"]),
+            "shipped_at": _ts(o["sat"], null=~o["shipped"]),
+        })
+
+    def live_tables(self):
+        rng = self.rng
+        S = self.n_sessions
+        o = self.o
+        self.live_ids = [f"L{i + 1:07d}" for i in range(S)]
+        lm = o["ch"] == CH["live"]
+        gmv = np.rint(np.bincount(o["sess"][lm], weights=o["cents"][lm], minlength=S)).astype(np.int64)
+        n_ord = np.bincount(o["sess"][lm], minlength=S)
+        self.s_gmv = gmv
+
+        # minute curves
+        seg, off = _segments(self.s_eff)
+        x = off / self.s_sched[seg]
+        conv = rng.uniform(0.008, 0.02, S)
+        fol = np.maximum(self.f0[self.s_acct], 30_000)
+        viewers_t = n_ord / conv + fol * 0.002 * rng.uniform(0.5, 1.5, S)
+        stay = rng.uniform(1.5, 3.5, S)  # minutes per view
+        avg_on = viewers_t * 1.4 * stay / self.s_sched
+        phase = rng.uniform(0, 2 * np.pi, S)
+        waves = rng.uniform(2, 6, S)
+        bumps = 1.0 + 0.12 * np.sin(2 * np.pi * waves[seg] * x + phase[seg])
+        spike = (rng.random(seg.size) < 0.012).astype(np.float64)
+        spike = np.convolve(spike, np.ones(6), mode="full")[: seg.size] * 0.35
+        curve = _shape(x) * bumps * (1.0 + spike) * np.exp(rng.normal(0, 0.05, seg.size))
+        online = np.maximum(1, np.round(avg_on[seg] / 0.8 * curve)).astype(np.int64)
+        entries = rng.poisson(online / stay[seg] * np.where(off == 0, 1.5, 1.0))
+        follow_p = rng.uniform(0.008, 0.03, S)
+        new_f = rng.binomial(entries, follow_p[seg])
+        comments = rng.poisson(online * 0.04)
+        likes = rng.poisson(online * 0.6)
+        minute = self.s_start[seg] + off * 60
+        live_ids = pl.Series(self.live_ids, dtype=pl.Utf8)
+        self.m_seg, self.m_minute, self.m_newf = seg, minute, new_f
+        live_minutes = _frame("live_minutes", {
+            "live_id": live_ids.gather(pl.Series(seg)),
+            "minute": _ts(minute),
+            "online": online, "entries": entries, "new_followers": new_f,
+            "comments": comments, "likes": likes,
+        })
+
+        def ssum(v):
+            return np.bincount(seg, weights=v, minlength=S).round().astype(np.int64)
+
+        views = ssum(entries)
+        viewers = np.maximum(np.round(views * rng.uniform(0.55, 0.75, S)).astype(np.int64), np.minimum(views, n_ord))
+        peak = np.zeros(S, dtype=np.int64)
+        np.maximum.at(peak, seg, online)
+        sum_on = ssum(online)
+        avg_watch = np.where(viewers > 0, np.round(sum_on * 60.0 / np.maximum(viewers, 1), 1), 0.0)
+        clicks_min = np.ceil(n_ord * 1.1).astype(np.int64)
+        expo = np.maximum(np.round(viewers * rng.uniform(0.45, 0.7, S)).astype(np.int64), clicks_min)
+        clicks = np.maximum(np.round(expo * rng.uniform(0.08, 0.2, S)).astype(np.int64), clicks_min)
+        clicks = np.minimum(clicks, expo)
+        viewers = np.maximum(viewers, expo)
+        views = np.maximum(views, viewers)  # keeps views >= viewers; entries stay the source
+        # (views == sum(entries) unless viewers had to be raised; fix entries' first minute)
+        starts = np.cumsum(self.s_eff) - self.s_eff
+        short = views - ssum(entries)
+        if (short > 0).any():
+            entries = entries.copy()
+            np.add.at(entries, starts[short > 0], short[short > 0])
+            live_minutes = live_minutes.with_columns(pl.Series("entries", entries, dtype=pl.Int64))
+        acct = self.s_acct
+        brand = self.acct_brand[acct]
+        titles = []
+        tw = [TITLE_WORDS[c] for c in CATEGORIES]
+        pick = rng.integers(0, 6, S)
+        for i in range(S):
+            d = self.dates[min(self.s_day[i], self.D - 1)]
+            head = ""
+            if self.campaign_day[self.s_day[i]]:
+                head = "618 " if d.month in (5, 6) else "双11 "
+            b = brand[i]
+            if self.acct_type[acct[i]] == "distributor":
+                titles.append(f"{head}{ACCOUNTS[acct[i]][0]}的直播间 {tw[b][pick[i]]}")
+            else:
+                titles.append(f"{head}{BRANDS[b]}{tw[b][pick[i]]}")
+        ended = self.s_start + self.s_sched * 60
+        sessions = _frame("live_sessions", {
+            "live_id": self.live_ids,
+            "account_id": _pick(self.acct_ids, acct),
+            "title": titles,
+            "started_at": _ts(self.s_start),
+            "ended_at": _ts(ended, null=self.s_live),
+            "views": views, "viewers": viewers, "peak_online": peak,
+            "avg_watch_seconds": avg_watch.astype(np.float64),
+            "new_followers": ssum(new_f),
+            "product_exposures": expo, "product_clicks": clicks,
+            "comments": ssum(comments), "likes": ssum(likes),
+            "shares": rng.poisson(views * 0.004),
+        })
+
+        # traffic sources: integer partitions of views and gmv
+        base = np.array([0.40, 0.22, 0.10, 0.12, 0.06, 0.0, 0.05])
+        vs = rng.gamma(base * 40 + 1e-9, 1.0, (S, 7))
+        vs[:, 3] *= self.s_paid
+        vs[:, 5] = np.where(self.s_chuanliu, rng.uniform(0.12, 0.20, S), 0.0) * vs.sum(axis=1)
+        vs = vs / vs.sum(axis=1, keepdims=True)
+        gs = vs * np.array([0.8, 1.6, 1.1, 1.0, 1.4, 0.0, 0.7])
+        gs = gs / gs.sum(axis=1, keepdims=True)
+        dshare = self.s_uplift / (1.0 + self.s_uplift)
+        gs = gs * (1.0 - dshare)[:, None]
+        gs[:, 5] = dshare
+        tv = _partition(views, vs)
+        tg = _partition(gmv, gs)
+        present = np.ones((S, 7), dtype=bool)
+        present[:, 3] = self.s_paid
+        present[:, 5] = self.s_chuanliu
+        assert (tv[~present] == 0).all() and (tg[~present] == 0).all()
+        si, ki = np.nonzero(present)
+        traffic = _frame("live_traffic", {
+            "live_id": live_ids.gather(pl.Series(si)),
+            "source": _pick(SOURCES, ki),
+            "views": tv[si, ki], "gmv": _money(tg[si, ki]),
+        })
+        self.s_paid_gmv = tg[:, 3]
+        self.s_paid_views = tv[:, 3]
+        return sessions, live_minutes, traffic
+
+    def video_table(self):
+        rng = self.rng
+        n = self.n_videos
+        plays = self.v_plays
+        o = self.o
+        svm = o["ch"] == CH["short_video"]
+        n_ord = np.bincount(o["vid"][svm], minlength=n)
+        self.v_newf = rng.poisson(plays * 0.002)
+        self.video_ids = [f"V{i + 1:07d}" for i in range(n)]
+        return _frame("short_videos", {
+            "video_id": self.video_ids,
+            "account_id": _pick(self.acct_ids, self.v_acct),
+            "published_at": _ts(self.v_pub),
+            "plays": plays, "likes": rng.poisson(plays * 0.03), "comments": rng.poisson(plays * 0.002),
+            "shares": rng.poisson(plays * 0.001), "new_followers": self.v_newf,
+            "live_entries": rng.poisson(plays * 0.015),
+            "product_clicks": np.maximum(rng.poisson(plays * 0.004), np.ceil(n_ord * 1.1).astype(np.int64)),
+        })
+
+    def followers(self):
+        rng, D, A = self.rng, self.D, self.A
+        new = np.zeros(A * D, dtype=np.int64)
+        mday = (self.m_minute - self.start_s) // DAY_S
+        np.add.at(new, self.s_acct[self.m_seg] * D + mday, self.m_newf)
+        np.add.at(new, self.v_acct * D + self.v_day, self.v_newf)
+        new = new.reshape(A, D)
+        lost = rng.poisson(self.f0[:, None] * 0.0004 * np.ones((1, D))) + rng.binomial(new, 0.15)
+        lost = np.minimum(lost, self.f0[:, None] // 200 + new)
+        rows_a, rows_d, fol, nf, lf = [], [], [], [], []
+        last = np.zeros(A, dtype=np.int64)
+        for a in range(A):
+            d0 = self.acct_start_idx[a]
+            n_a, l_a = new[a, d0:], lost[a, d0:]
+            f = self.f0[a] + np.cumsum(n_a - l_a)
+            if f.min() < 0:  # never happens with the numbers above; keep it impossible
+                l_a = np.minimum(l_a, n_a)
+                f = self.f0[a] + np.cumsum(n_a - l_a)
+            rows_a.append(np.full(D - d0, a)); rows_d.append(np.arange(d0, D))
+            fol.append(f); nf.append(n_a); lf.append(l_a)
+            last[a] = f[-1]
+        self.acct_followers = last
+        ra, rd = np.concatenate(rows_a), np.concatenate(rows_d)
+        return _frame("follower_daily", {
+            "date": _dates(self.day0 + rd),
+            "account_id": _pick(self.acct_ids, ra),
+            "followers": np.concatenate(fol), "new_followers": np.concatenate(nf),
+            "lost_followers": np.concatenate(lf),
+        })
+
+    def ad_spend(self):
+        rng, D, A = self.rng, self.D, self.A
+        sidx = np.flatnonzero(self.s_paid)
+        roi = np.exp(rng.normal(math.log(2.8), 0.35, sidx.size))
+        pg = self.s_paid_gmv[sidx]
+        spend = np.where(pg > 0, np.round(pg / roi), np.round(self.s_paid_views[sidx] * 30 * rng.uniform(0.5, 1.5, sidx.size)))
+        spend = np.maximum(spend, 100).astype(np.int64)
+        # account-level days without a linked session (short-video promotion)
+        avg = np.bincount(self.s_acct, weights=self.s_gmv, minlength=A) / np.maximum(np.bincount(self.s_acct, minlength=A), 1)
+        has_sess = np.zeros((A, D), dtype=bool)
+        has_sess[self.s_acct, self.s_day] = True
+        day_ok = np.arange(D)[None, :] >= self.acct_start_idx[:, None]
+        promo = (~has_sess) & day_ok & (rng.random((A, D)) < 0.25) & (self.acct_type != "distributor")[:, None]
+        pa_, pd_ = np.nonzero(promo)
+        pspend = np.maximum(100, np.round(avg[pa_] * 0.02 * np.exp(rng.normal(0, 0.5, pa_.size)))).astype(np.int64)
+        pgmv = np.round(pspend * rng.uniform(0.5, 3.0, pa_.size)).astype(np.int64)
+        return _frame("ad_spend", {
+            "date": _dates(self.day0 + np.concatenate([self.s_day[sidx], pd_])),
+            "account_id": _pick(self.acct_ids, np.concatenate([self.s_acct[sidx], pa_])),
+            "live_id": _pick(self.live_ids, np.concatenate([sidx, np.full(pa_.size, -1)])),
+            "spend": _money(np.concatenate([spend, pspend])),
+            "attributed_gmv": _money(np.concatenate([pg, pgmv])),
+        }).sort(["date", "account_id", "live_id"], nulls_last=True)
+
+    def scores(self):
+        rng = self.rng
+        D = self.D - 1  # T+1: up to yesterday
+        S, A, P = len(STORES), self.A, len(self.prod_ids)
+        n = S + A + P
+        mean = np.concatenate([
+            np.where(np.array([s[3] for s in STORES]) == "direct", 4.72, 4.55),
+            np.where(self.acct_type == "distributor", 4.62, 4.74),
+            rng.uniform(4.35, 4.85, P),
+        ])
+        start = np.concatenate([self.store_open_idx, self.acct_start_idx, self.store_open_idx[self.prod_store]])
+        drift = np.zeros(n)
+        low_store = 11  # 成都授权店
+        low_acct = S + int(np.flatnonzero(self.acct_type == "distributor")[3])
+        low_prod = S + A + rng.choice(P, 5, replace=False)
+        target = mean.copy()
+        target[[low_store, low_acct]] = [3.72, 3.64]
+        target[low_prod] = rng.uniform(3.4, 3.9, 5)
+        ramp_from = D - 60
+        out = np.empty((D, n))
+        x = mean + rng.normal(0, 0.05, n)
+        for d in range(D):
+            w = np.clip((d - ramp_from) / 45.0, 0.0, 1.0)
+            mu = mean + (target - mean) * w
+            x = mu + 0.85 * (x - mu) + rng.normal(0, 0.025, n)
+            out[d] = x
+        out = np.clip(np.round(out, 2), 0.0, 5.0)
+        dd, ee = np.nonzero(np.arange(D)[:, None] >= start[None, :])
+        ids = np.array(self.store_ids + self.acct_ids + self.prod_ids, dtype=object)
+        stype = np.array(["store_experience"] * S + ["creator_reputation"] * A + ["product"] * P, dtype=object)
+        return _frame("scores_daily", {
+            "date": _dates(self.day0 + dd),
+            "entity_id": pl.Series(ids[ee].tolist(), dtype=pl.Utf8),
+            "score_type": pl.Series(stype[ee].tolist(), dtype=pl.Utf8),
+            "score": out[dd, ee],
+        })
+
+    def market(self):
+        rng = self.rng
+        D = self.D - 1
+        o = self.o
+        brand = self.store_brand[o["st"]]
+        day = (o["paid"] - self.start_s) // DAY_S
+        rows = []
+        t = np.arange(D) - (self.D - 1)
+        trend = np.exp(math.log(1.15) * t / 365.0)
+        for b in range(3):
+            m = (brand == b) & (day < D)
+            g = np.bincount(day[m], weights=o["cents"][m], minlength=D)
+            shape = trend * self.weekday_f[:D] * self.camp[:D] * self.brand_month[:D, b] * np.exp(rng.normal(0, 0.04, D))
+            level = g.sum() / MARKET_SHARE[b] / shape.sum()
+            mg = np.round(level * shape).astype(np.int64)
+            avg_price = self.prod_price[self.store_brand[self.prod_store] == b].mean() * 0.8
+            sellers = np.round(MARKET_SELLERS[b] * (trend ** 0.4) * np.exp(rng.normal(0, 0.02, D))).astype(np.int64)
+            rows.append(dict(
+                date=self.day0 + np.arange(D), cat=np.full(D, b), gmv=mg,
+                orders=np.round(mg / avg_price).astype(np.int64),
+                sellers=sellers,
+                products=np.round(sellers * rng.uniform(28, 34) * np.exp(rng.normal(0, 0.02, D))).astype(np.int64),
+                search=np.round(mg / avg_price * 9 * np.exp(rng.normal(0, 0.05, D))).astype(np.int64),
+            ))
+        cat = lambda k: np.concatenate([r[k] for r in rows])  # noqa: E731
+        return _frame("market_daily", {
+            "date": _dates(cat("date")), "category": _pick(CATEGORIES, cat("cat")),
+            "market_gmv": _money(cat("gmv")), "market_orders": cat("orders"),
+            "active_sellers": cat("sellers"), "active_products": cat("products"),
+            "search_volume": cat("search"),
+        }).sort(["date", "category"])
+
+    def campaigns(self):
+        rows = []
+        for y in self.y618:
+            rows.append((f"618-{y}", f"{y} 618购物节", dt.date(y, 5, 18), dt.date(y, 5, 31), dt.date(y, 6, 1), dt.date(y, 6, 18)))
+        for y in range(self.start.year, self.today.year + 1):
+            if dt.date(y, 10, 20) >= self.start and dt.date(y, 10, 20) <= self.today:
+                rows.append((f"1111-{y}", f"{y} 双11购物节", dt.date(y, 10, 20), dt.date(y, 10, 31), dt.date(y, 11, 1), dt.date(y, 11, 11)))
+        rows.sort(key=lambda r: r[4])
+        cols = list(zip(*rows))
+        return _frame("campaigns", {
+            "campaign_id": list(cols[0]), "name": list(cols[1]),
+            "presale_start": pl.Series(cols[2], dtype=pl.Date), "presale_end": pl.Series(cols[3], dtype=pl.Date),
+            "start_date": pl.Series(cols[4], dtype=pl.Date), "end_date": pl.Series(cols[5], dtype=pl.Date),
+        })
+
+    def run(self) -> dict[str, pl.DataFrame]:
+        self.calendar()
+        self.dimensions()
+        self.sessions()
+        self.orders()
+        self.live_ids = [f"L{i + 1:07d}" for i in range(self.n_sessions)]
+        out = {}
+        sessions, minutes, traffic = self.live_tables()
+        videos = self.video_table()
+        out["orders"] = self.orders_table()
+        follower_daily = self.followers()
+        acc = dict(self.accounts_cols, followers=self.acct_followers)
+        out = {
+            "stores": self.stores,
+            "accounts": _frame("accounts", acc),
+            "products": self.products,
+            "orders": out["orders"],
+            "live_sessions": sessions,
+            "live_minutes": minutes,
+            "live_traffic": traffic,
+            "short_videos": videos,
+            "ad_spend": self.ad_spend(),
+            "follower_daily": follower_daily,
+            "scores_daily": self.scores(),
+            "market_daily": self.market(),
+            "campaigns": self.campaigns(),
+        }
+        assert list(out) == list(schema.TABLES), "demo tables out of schema order"
+        return out
+
+
+# ---------------------------------------------------------------- writing
+def _check_replaceable(path: Path) -> None:
+    """Raise DemoError unless the file is absent, empty or holds only demo batches."""
+    if not path.exists():
+        return
+    try:
+        con = store.connect(path, read_only=True)
+    except store.StoreError:
+        raise
+    except Exception as e:  # not a DuckDB file at all
+        raise DemoError(f"{path} exists and is not a cockpit database ({e}); refusing to overwrite it") from e
+    try:
+        tables = {r[0] for r in store.fetchall(con, "SELECT table_name FROM information_schema.tables")}
+        if "import_batches" in tables:
+            rows = store.fetchall(
+                con,
+                "SELECT count(*), min(file_name) FROM import_batches WHERE coalesce(source, '') <> 'demo'",
+            )
+            n, example = rows[0]
+            if n:
+                raise DemoError(
+                    f"{path} holds data imported from real files ({n} import batches, e.g. {example!r}); "
+                    "refusing to replace it with the demo — use another --db path"
+                )
+        demo_ids = "SELECT batch_id FROM import_batches WHERE source = 'demo'" if "import_batches" in tables else "SELECT NULL::BIGINT"
+        foreign = [t for t in tables if t not in schema.TABLES and t not in ("import_batches", "cockpit_meta")
+                   and not t.startswith("_replaced_")]
+        for t in schema.TABLES:
+            if t not in tables:
+                continue
+            n = store.scalar(
+                con,
+                f'SELECT count(*) FROM "{t}" WHERE "{schema.BATCH_COLUMN}" IS NULL '
+                f'OR "{schema.BATCH_COLUMN}" NOT IN ({demo_ids})',
+            )
+            if n:
+                raise DemoError(
+                    f"{path} holds {n} rows in {t} that the demo did not write; refusing to replace it"
+                )
+        for t in foreign:
+            if store.scalar(con, f'SELECT count(*) FROM "{t}"'):
+                raise DemoError(f"{path} holds a table {t!r} the cockpit does not know; refusing to replace it")
+    finally:
+        con.close()
+
+
+def build(path, orders: int = 500_000, seed: int = 7, progress: bool = False,
+          now: dt.datetime | None = None) -> dict[str, int]:
+    """Write the demo group into the DuckDB file at ``path``; return rows per table.
+
+    An existing file is replaced only when it holds nothing but demo data; one with
+    imported data raises :class:`DemoError`.  The new database is built beside the old
+    one and moved into place at the end, so a failure leaves the old file untouched.
+    """
+    path = Path(path)
+    _check_replaceable(path)
+    t0 = time.perf_counter()
+    now = (now or dt.datetime.now()).replace(second=0, microsecond=0, tzinfo=None)
+    frames = generate(orders=orders, seed=seed, now=now)
+    if progress:
+        print(f"demo: generated {orders:,d} orders in {time.perf_counter() - t0:.1f}s (now = {now:%Y-%m-%d %H:%M})",
+              file=sys.stderr, flush=True)
+    tmp = path.with_name(path.name + ".demo-building")
+    for p in (tmp, Path(str(tmp) + ".wal")):
+        if p.exists():
+            p.unlink()
+    counts: dict[str, int] = {}
+    con = store.connect(tmp)
+    try:
+        for name, df in frames.items():
+            t1 = time.perf_counter()
+            batches.write_batch(con, name, df, file_name="demo", source="demo", imported_by="demo")
+            counts[name] = df.height
+            if progress:
+                print(f"demo: {name:16s} {df.height:>12,d} rows  {time.perf_counter() - t1:6.1f}s",
+                      file=sys.stderr, flush=True)
+        for k, v in (("demo_now", now.isoformat(sep=" ")), ("demo_seed", str(seed)), ("demo_orders", str(orders))):
+            con.execute("INSERT OR REPLACE INTO cockpit_meta VALUES (?, ?)", [k, v])
+        con.execute("CHECKPOINT")
+    except BaseException:
+        con.close()
+        for p in (tmp, Path(str(tmp) + ".wal")):
+            if p.exists():
+                p.unlink()
+        raise
+    con.close()
+    _check_replaceable(path)  # nobody imported into it meanwhile
+    for p in (path, Path(str(path) + ".wal")):
+        if p.exists():
+            p.unlink()
+    os.replace(tmp, path)
+    if Path(str(tmp) + ".wal").exists():
+        os.replace(Path(str(tmp) + ".wal"), Path(str(path) + ".wal"))
+    if progress:
+        print(f"demo: done in {time.perf_counter() - t0:.1f}s", file=sys.stderr, flush=True)
+    return counts
