@@ -1,0 +1,72 @@
+"""The project's one CSV writer for files people open in Excel.
+
+Two things every such file needs: a UTF-8 byte-order mark, without which Excel on a
+Chinese Windows reads UTF-8 as GBK and shows mojibake; and protection against formula
+injection, because a cell such as ``=HYPERLINK(...)`` or ``+cmd|...`` coming from an
+imported file would otherwise run as a formula when the user opens the export.
+
+Text cells (and header names) starting with ``= + - @``, tab or carriage return get a
+leading single quote, which Excel shows as plain text.  Numeric columns are written as
+plain numbers, so a negative amount stays ``-5``.  The importer strips that quote again
+(:func:`cockpit.values.parse_text`), so a corrected rejects file imports back unchanged.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import polars as pl
+
+BOM = b"\xef\xbb\xbf"
+_RISKY = r"^[=+\-@\t\r]"
+
+
+def safe_text(value: str) -> str:
+    """One header or cell, neutralised the same way as the columns."""
+    if value and value[0] in "=+-@\t\r":
+        return "'" + value
+    return value
+
+
+def _neutralise(df: pl.DataFrame) -> pl.DataFrame:
+    exprs = []
+    for name, dtype in df.schema.items():
+        col = pl.col(name)
+        if dtype in (pl.Utf8, pl.Categorical) or isinstance(dtype, (pl.Categorical, pl.Enum)):
+            col = col.cast(pl.Utf8)
+            exprs.append(
+                pl.when(col.str.contains(_RISKY)).then(pl.lit("'") + col).otherwise(col).alias(name)
+            )
+        elif dtype.is_nested():
+            # Lists and structs have no CSV form; write them as JSON text.
+            txt = pl.struct(col.alias("v")).struct.json_encode().str.slice(5).str.strip_suffix("}")
+            exprs.append(pl.when(txt.str.contains(_RISKY)).then(pl.lit("'") + txt).otherwise(txt).alias(name))
+        else:
+            exprs.append(col)  # numbers, dates, booleans: nothing to inject
+    out = df.select(exprs)
+    return out.rename({c: safe_text(c) for c in out.columns if safe_text(c) != c})
+
+
+def to_csv_bytes(df: pl.DataFrame) -> bytes:
+    """The CSV bytes of ``df``: BOM, neutralised text, Excel-friendly date/time format."""
+    buf = io.BytesIO()
+    _neutralise(df).write_csv(
+        buf,
+        include_bom=True,
+        datetime_format="%Y-%m-%d %H:%M:%S",
+        date_format="%Y-%m-%d",
+    )
+    data = buf.getvalue()
+    return data if data.startswith(BOM) else BOM + data
+
+
+def write_csv(df: pl.DataFrame, path: str | os.PathLike) -> Path:
+    """Write ``df`` with :func:`to_csv_bytes` (via a temp file, so readers never see half)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_bytes(to_csv_bytes(df))
+    os.replace(tmp, path)
+    return path

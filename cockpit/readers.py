@@ -1,0 +1,258 @@
+"""Read any supported file into an all-text Polars frame, keeping source line numbers.
+
+Text first, types later: every cell arrives as text (or null when empty) so that one set
+of parsers (:mod:`cockpit.values`) decides what ``¥1,234.50`` or ``2025年6月1日`` means,
+whatever the file format.  Each row carries the line number a user would look for:
+the CSV line (header = line 1), the Excel row number, or the Parquet row number.
+
+The format is detected from the bytes, not the name: ``PK`` (zip) is XLSX, ``PAR1`` is
+Parquet, the OLE signature is old XLS, anything else must be delimited text.  Text is
+UTF-8 (BOM or not), UTF-16 with a BOM (Excel's "Unicode text"), or else GB18030 (a
+superset of GBK); the delimiter is sniffed from the header line.  Never ask.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+LINE = "__line__"  # Int64 source line / row number of each data row
+_EXTRA = "__extra__"  # catches fields beyond the header in ragged CSV rows
+
+DELIMITERS = (",", "\t", ";")
+
+
+class ReadError(Exception):
+    """The file cannot be read at all; the message names the file and says why."""
+
+
+@dataclass
+class RawTable:
+    frame: pl.DataFrame  # text columns named as in the file (made unique), plus LINE
+    headers: list[str]  # header cells as written in the file, same order as the frame
+    format: str  # "csv" | "xlsx" | "xls" | "parquet"
+    encoding: str | None = None
+    delimiter: str | None = None
+    # Per-row problems found while reading (e.g. too many fields); null where fine.
+    problems: pl.Series | None = None
+
+    @property
+    def columns(self) -> list[str]:
+        return [c for c in self.frame.columns if c != LINE]
+
+
+def sniff_format(data: bytes) -> str:
+    if data[:4] == b"PK\x03\x04":
+        return "xlsx"
+    if data[:4] == b"PAR1":
+        return "parquet"
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        return "xls"
+    return "csv"
+
+
+def read_table(path: str | Path, data: bytes | None = None) -> RawTable:
+    """Read ``path`` (or its already-loaded bytes ``data``) into a :class:`RawTable`."""
+    path = Path(path)
+    name = path.name
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise ReadError(f"{name}: file not found ({path})") from None
+        except IsADirectoryError:
+            raise ReadError(f"{name}: is a folder, not a file") from None
+        except OSError as e:
+            raise ReadError(f"{name}: cannot be opened ({e.strerror or e})") from None
+    blank = b" \t\r\n\x00\xef\xbb\xbf"
+    if not data[:65536].strip(blank) and not data[65536:].strip(blank):
+        raise ReadError(f"{name}: the file is empty")
+    fmt = sniff_format(data)
+    try:
+        if fmt == "xlsx" or fmt == "xls":
+            raw = _read_excel(data, fmt)
+        elif fmt == "parquet":
+            raw = _read_parquet(data)
+        else:
+            raw = _read_csv(data, name)
+    except ReadError as e:
+        msg = str(e)
+        raise ReadError(msg if msg.startswith(name) else f"{name}: {msg}") from None
+    except Exception as e:  # a corrupt file may surface as any library error
+        what = {"xlsx": "an Excel file", "xls": "an Excel file", "parquet": "a Parquet file"}.get(fmt, "a CSV file")
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ReadError(f"{name}: cannot be read as {what} ({first})") from None
+    return _drop_blank_rows(raw)
+
+
+# ---------------------------------------------------------------- CSV
+
+def _decode(data: bytes) -> tuple[str, str]:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16"
+    if b"\x00" in data[:65536]:
+        raise ReadError("is not a text file (it contains binary data) and not XLSX or Parquet either")
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError:
+        raise ReadError("is not readable text: neither UTF-8 nor GBK/GB18030") from None
+
+
+def _sniff_delimiter(header_line: str) -> str:
+    """The candidate seen most often outside quotes in the header line; comma on a tie."""
+    unquoted = re.sub(r'"[^"]*"', "", header_line)
+    counts = {d: unquoted.count(d) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: (counts[d], d == ","))
+    return best if counts[best] else ","
+
+
+def _unique_names(headers: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for h in headers:
+        base = h if h else "(blank)"
+        n = seen.get(base, 0)
+        seen[base] = n + 1
+        out.append(base if n == 0 else f"{base} ({n + 1})")
+    return out
+
+
+def _read_csv(data: bytes, name: str) -> RawTable:
+    text, encoding = _decode(data)
+    if encoding == "utf-8":
+        body = data  # already valid UTF-8: hand Polars the bytes without a copy
+    else:
+        body = text.encode("utf-8")
+    del text
+    nl = body.find(b"\n")
+    header_bytes = body if nl < 0 else body[:nl]
+    header_line = header_bytes.decode("utf-8").rstrip("\r")
+    delimiter = _sniff_delimiter(header_line)
+    headers = next(csv.reader([header_line], delimiter=delimiter), [])
+    headers = [h.strip().lstrip("\ufeff") for h in headers]
+    if not any(headers):
+        raise ReadError("has no header line (the first line is blank)")
+    # Replace the header by synthetic names plus one spare column, so a row with more
+    # fields than the header is caught (and flagged) instead of failing the whole file.
+    synthetic = [f"c{i}" for i in range(len(headers))] + [_EXTRA]
+    rest = b"" if nl < 0 else body[nl:]
+    df = pl.read_csv(
+        delimiter.join(synthetic).encode() + rest,
+        has_header=True,
+        separator=delimiter,
+        infer_schema=False,
+        truncate_ragged_lines=True,
+        quote_char='"',
+        raise_if_empty=False,
+    )
+    n = df.height
+    lines = pl.int_range(2, n + 2, dtype=pl.Int64, eager=True)
+    if rest.count(b"\n") > n + 1 and b'"' in rest:
+        # Quoted cells with line breaks: shift later rows by the breaks seen so far.
+        breaks = df.select(
+            pl.sum_horizontal(pl.all().str.count_matches("\n", literal=True).fill_null(0))
+        ).to_series()
+        lines = lines + breaks.cum_sum().shift(1, fill_value=0).cast(pl.Int64)
+    problems = None
+    if df[_EXTRA].is_not_null().any():
+        problems = df.select(
+            pl.when(pl.col(_EXTRA).is_not_null()).then(
+                pl.lit(
+                    f"row has more fields than the header ({len(headers)}); "
+                    "a value probably contains an unquoted delimiter"
+                )
+            )
+        ).to_series()
+    names = _unique_names(headers)
+    frame = df.drop(_EXTRA).rename(dict(zip(synthetic, names))).with_columns(lines.alias(LINE))
+    return RawTable(frame, headers, "csv", encoding, delimiter, problems)
+
+
+# ---------------------------------------------------------------- Excel
+
+def _first_row_number(data: bytes) -> int:
+    """Excel row number of the first non-empty row of the first sheet (calamine skips
+    leading blank rows, but users count rows as Excel shows them)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            wb = z.read("xl/workbook.xml").decode("utf-8", "replace")
+            rels = z.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+            rid = re.search(r'<sheet\b[^>]*\br:id="([^"]+)"', wb) or re.search(r'<sheet\b[^>]*\bid="([^"]+)"', wb)
+            target = None
+            if rid:
+                m = re.search(r'<Relationship\b[^>]*\bId="%s"[^>]*\bTarget="([^"]+)"' % re.escape(rid.group(1)), rels) \
+                    or re.search(r'<Relationship\b[^>]*\bTarget="([^"]+)"[^>]*\bId="%s"' % re.escape(rid.group(1)), rels)
+                if m:
+                    target = m.group(1).lstrip("/")
+                    target = target if target.startswith("xl/") else "xl/" + target
+            target = target or "xl/worksheets/sheet1.xml"
+            with z.open(target) as f:
+                head = f.read(1 << 20).decode("utf-8", "replace")
+        for m in re.finditer(r'<c\b[^>]*\br="[A-Z]+(\d+)"[^>]*?(/>|>(.*?)</c>)', head, re.S):
+            if m.group(3) and re.search(r"<(v|t)\b[^>]*>[^<]", m.group(3)):
+                return int(m.group(1))
+    except Exception:
+        pass
+    return 1
+
+
+def _read_excel(data: bytes, fmt: str) -> RawTable:
+    import fastexcel
+
+    reader = fastexcel.read_excel(data)
+    if not reader.sheet_names:
+        raise ReadError("the workbook has no sheets")
+    sheet = reader.load_sheet(0, header_row=0, dtypes="string")
+    df = sheet.to_polars()
+    df = df.with_columns(pl.all().cast(pl.Utf8))
+    headers = [c.name for c in sheet.available_columns()]
+    first = _first_row_number(data) if fmt == "xlsx" else 1
+    frame = df.with_columns(pl.int_range(first + 1, first + 1 + df.height, dtype=pl.Int64).alias(LINE))
+    return RawTable(frame, headers, fmt)
+
+
+# ---------------------------------------------------------------- Parquet
+
+def _read_parquet(data: bytes) -> RawTable:
+    df = pl.read_parquet(io.BytesIO(data))
+    exprs = []
+    for name, dtype in df.schema.items():
+        col = pl.col(name)
+        if dtype == pl.Datetime or isinstance(dtype, pl.Datetime):
+            exprs.append(col.dt.strftime("%Y-%m-%d %H:%M:%S%.f"))
+        elif dtype.is_nested():
+            # Lists/structs never map to a canonical column; keep the header, drop values.
+            exprs.append(pl.lit(None, pl.Utf8).alias(name))
+        else:
+            exprs.append(col.cast(pl.Utf8))
+    df = df.select(exprs)
+    frame = df.with_columns(pl.int_range(1, df.height + 1, dtype=pl.Int64).alias(LINE))
+    return RawTable(frame, list(df.columns), "parquet")
+
+
+# ---------------------------------------------------------------- shared
+
+def _drop_blank_rows(raw: RawTable) -> RawTable:
+    """Rows with no value at all (blank lines, Excel's trailing ,,,,) are not data."""
+    cols = raw.columns
+    if not cols or raw.frame.height == 0:
+        return raw
+    present = raw.frame.select(pl.any_horizontal([pl.col(c).is_not_null() for c in cols])).to_series()
+    if present.all():
+        return raw
+    raw.frame = raw.frame.filter(present)
+    if raw.problems is not None:
+        raw.problems = raw.problems.filter(present)
+    return raw
