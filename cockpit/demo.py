@@ -529,7 +529,9 @@ class _Gen:
         # live: allocate to sessions
         a = self.s_acct
         sd = self.s_day
-        ramp = np.minimum(1.0, (sd - self.acct_start_idx[a] + 3) / 45.0)
+        # cold start: accounts of a store opened inside the history ramp up over ~6 weeks
+        opened_idx = np.where(self.acct_store[a] >= 0, self.store_open_day[np.maximum(self.acct_store[a], 0)] - self.day0, -10**6)
+        ramp = np.clip((sd - opened_idx + 3) / 45.0, 0.0, 1.0)
         bm = np.where(self.acct_type[a] == "distributor", 1.0, self.brand_month[sd, self.acct_brand[a]])
         w = (self.base[sd] * share["live"][sd] * self.acct_power[a] * bm * ramp
              * (self.s_eff / 60.0) ** 0.8 * (1.0 + self.s_uplift) * np.exp(rng.normal(0, 0.25, a.size)))
@@ -596,7 +598,7 @@ class _Gen:
             old_b = np.array([s for s in stores_b if STORES[s][5] is None])
             pick = stores_b[_sample_cdf(rng, self.store_size[stores_b], m.sum())]
             dd = day[sh][m]
-            ramp = np.clip((dd - self.store_open_idx[pick] + 3) / 45.0, 0.0, 1.0)
+            ramp = np.clip((dd - (self.store_open_day[pick] - self.day0) + 3) / 45.0, 0.0, 1.0)
             redo = rng.random(m.sum()) >= ramp
             pick[redo] = old_b[_sample_cdf(rng, self.store_size[old_b], redo.sum())]
             st_sh[m] = pick
