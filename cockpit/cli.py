@@ -16,8 +16,7 @@ from pathlib import Path
 from cockpit import store
 
 
-class UsageError(Exception):
-    """A user mistake: printed as one line, exit code 2."""
+from cockpit.errors import UsageError  # noqa: E402  (re-exported: cockpit.cli.UsageError)
 
 
 def _db_arg(p: argparse.ArgumentParser) -> None:
@@ -98,7 +97,8 @@ def cmd_query(args) -> int:
         period = _period_from_args(args, today)
         if args.compare and period is None:
             raise UsageError("--compare needs a period: give --from and/or --to")
-        q = query.Query.make(metric_ids, dims, period, _where(args.where), labels=args.labels)
+        q = query.Query.make(metric_ids, dims, period, _where(args.where), labels=args.labels,
+                             scope=_scope_for(con, args.user))
         df = query.run_compared(con, q, args.compare) if args.compare else query.run(con, q)
     finally:
         con.close()
@@ -134,12 +134,71 @@ def cmd_export(args) -> int:
         raise UsageError("a custom period needs both --from and --to (dates like 2025-06-01)")
     con = store.connect(args.db, read_only=True)
     try:
-        view = View(con, sel, lang=args.lang)
+        view = View(con, sel, lang=args.lang, scope=_scope_for(con, args.user))
         written = exporter.export_page(view, args.page, Path(args.out), table=args.table)
     finally:
         con.close()
     for path, rows in written:
         print(f"{path}  ({rows} rows)")
+    return 0
+
+
+def _scope_for(con, username: str | None):
+    """--user NAME: answer as that user would see it (their data scope)."""
+    if not username:
+        return None
+    from cockpit import auth
+
+    user = auth.get_user(con, username)
+    if user is None:
+        raise UsageError(f"there is no user {username!r} (see `cockpit user list`)")
+    return user.scope
+
+
+def _read_password(args, prompt="password: ") -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    import getpass
+
+    first = getpass.getpass(prompt)
+    if getpass.getpass("again: ") != first:
+        raise UsageError("the two passwords differ")
+    return first
+
+
+def cmd_user(args) -> int:
+    from cockpit import auth
+
+    con = store.connect(args.db)
+    try:
+        if args.action == "list":
+            rows = auth.list_users(con)
+            if not rows:
+                print("no users: the app runs in single-user local mode (localhost only, no sign-in)")
+            for name, display, role, disabled, last, locked, grants in rows:
+                state = "disabled" if disabled else ("locked" if locked and locked > dt.datetime.now() else "")
+                print(f"{name:20s} {role:16s} {grants or '-':30s} {state}")
+            return 0
+        if not args.name:
+            raise UsageError(f"`cockpit user {args.action}` needs a user name")
+        if args.action == "add":
+            grants = _csv_list(args.brand) + _csv_list(args.store) + _csv_list(args.agency)
+            first = not auth.sign_in_required(con)
+            user = auth.create_user(con, args.name, _read_password(args), args.role, grants,
+                                    display_name=args.display_name, by="cli")
+            print(f"user {user.username} created as {user.role}" + (f" seeing {', '.join(user.grants)}" if user.grants else ""))
+            if first and user.is_admin:
+                print("sign-in is now required for every page")
+        elif args.action == "passwd":
+            auth.set_password(con, args.name, _read_password(args, "new password: "), by="cli")
+            print(f"password of {args.name} reset; its failed sign-ins are cleared")
+        elif args.action == "remove":
+            auth.delete_user(con, args.name, by="cli")
+            print(f"user {args.name} removed")
+    except auth.AuthError as e:
+        raise UsageError(str(e)) from None
+    finally:
+        con.close()
     return 0
 
 
@@ -177,6 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--compare", choices=["prev", "yoy"], help="add comparison columns (<metric>__cmp, __delta, __pct)")
     q.add_argument("--where", action="append", metavar="DIM=VALUE", help="filter, repeatable")
     q.add_argument("--format", choices=["csv", "json"], default="csv")
+    q.add_argument("--user", help="answer within this user's data scope")
     q.add_argument("--labels", action="store_true", help="add <dim>_name columns for stores, accounts, products, sessions")
     q.set_defaults(func=cmd_query)
 
@@ -193,8 +253,21 @@ def build_parser() -> argparse.ArgumentParser:
         e.add_argument(f"--{dim.replace('_', '-')}", dest=dim, action="append", help=f"filter by {dim}, repeatable")
     e.add_argument("--live", help="a live session id (live detail page)")
     e.add_argument("--entity", help="store:ID or account:ID (store/account detail page)")
+    e.add_argument("--user", help="export within this user's data scope")
     e.add_argument("--lang", choices=["zh", "en"], default="zh", help="column labels language")
     e.set_defaults(func=cmd_export)
+
+    u = sub.add_parser("user", help="users, roles and data scopes: add, passwd, remove, list")
+    _db_arg(u)
+    u.add_argument("action", choices=["add", "passwd", "remove", "list"])
+    u.add_argument("name", nargs="?")
+    u.add_argument("--role", default="admin", choices=["admin", "brand_manager", "store_operator", "agency_operator"])
+    u.add_argument("--brand", action="append", help="brand(s) a brand_manager sees")
+    u.add_argument("--store", action="append", help="store id(s) a store_operator sees")
+    u.add_argument("--agency", action="append", help="agency an agency_operator sees")
+    u.add_argument("--display-name")
+    u.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    u.set_defaults(func=cmd_user)
 
     s = sub.add_parser("serve", help="start the web app (builds the demo database if there is none)")
     _db_arg(s)

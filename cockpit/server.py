@@ -10,8 +10,27 @@ from pathlib import Path
 APP = Path(__file__).resolve().parent.parent / "app" / "streamlit_app.py"
 
 
+def _refuse_open_binding_without_sign_in(db: Path, address: str) -> None:
+    """Single-user local mode has no sign-in, so it must not be reachable from the network."""
+    from cockpit import auth, store
+    from cockpit.errors import UsageError
+
+    if auth.is_local_address(address):
+        return
+    con = store.connect(db)
+    try:
+        if not auth.sign_in_required(con):
+            raise UsageError(
+                f"refusing to listen on {address} without sign-in: anyone on the network could read the "
+                "group's sales. Create the first admin with `cockpit user add NAME --role admin`, "
+                "or serve on localhost."
+            )
+    finally:
+        con.close()
+
+
 def serve(db: Path, port: int = 8501, address: str = "localhost") -> int:
-    from cockpit.cli import UsageError
+    from cockpit.errors import UsageError
 
     if not APP.exists():
         raise UsageError(f"the web app is not next to the package ({APP}); install with `pip install -e .` from a checkout")
@@ -20,6 +39,7 @@ def serve(db: Path, port: int = 8501, address: str = "localhost") -> int:
 
         print(f"no database at {db}: building the demo group first (about half a minute)…", flush=True)
         demo.build(db, progress=True)
+    _refuse_open_binding_without_sign_in(db, address)
     env = dict(os.environ, COCKPIT_DB=str(db.resolve()))
     cmd = [
         sys.executable, "-m", "streamlit", "run", str(APP),

@@ -63,6 +63,9 @@ def init_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         "INSERT INTO cockpit_meta VALUES ('data_version', '0') ON CONFLICT DO NOTHING"
     )
+    from cockpit import auth  # users and scopes live in the same file
+
+    auth.init(con)
 
 
 def connect(path: str | os.PathLike | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
