@@ -57,6 +57,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     "common.open": ("查看详情", "Open"),
     "common.select_hint": ("点选表格中的一行查看详情", "Select a row to open its detail"),
     "common.back": ("返回列表", "Back to list"),
+    "auth.user": ("用户名", "User name"),
+    "auth.password": ("密码", "Password"),
+    "auth.sign_in": ("登录", "Sign in"),
+    "auth.sign_out": ("退出登录", "Sign out"),
+    "auth.sso": ("使用企业账号登录 (SSO)", "Sign in with SSO"),
+    "auth.sso_no_access": ("{email} 还没有驾驶舱账号，请联系管理员。", "{email} has no cockpit account yet; ask an admin."),
+    "auth.expired": ("登录已超时，请重新登录。", "Your session timed out; please sign in again."),
+    "auth.signed_in_as": ("当前用户：{name}", "Signed in as {name}"),
     # --- 生意总览 overview ----------------------------------------------------------------
     # --- 直播追踪 live tracking -----------------------------------------------------------
     # --- 直播明细 live detail -------------------------------------------------------------

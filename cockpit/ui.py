@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from cockpit import fmt, i18n, options, periods, query, store
+from cockpit import auth, fmt, i18n, options, periods, query, store
 from cockpit import metrics as reg
 from cockpit.metrics import FILTER_DIMS
 from cockpit.selection import GRAINS, Selection, lang_from_locale
@@ -67,10 +67,76 @@ def bootstrap() -> View:
     lang = sel.lang or st.session_state.get("_lang") or lang_from_locale(_browser_locale())
     st.session_state["_lang"] = lang
     con, cache = connection()
-    view = View(con, sel, lang=lang, cache=cache)
+    user = _signed_in_user(con, lang)
+    view = View(con, sel, lang=lang, cache=cache, scope=user.scope)
     view = _sidebar(view)
     st.session_state["_view"] = view
     return view
+
+
+def current_user() -> auth.User:
+    return st.session_state.get("_user", auth.LOCAL_USER)
+
+
+def _oidc_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets.toml at all
+        return False
+
+
+def _signed_in_user(con, lang: str) -> auth.User:
+    """The signed-in user; shows the sign-in form and stops the run when there is none.
+
+    No users yet: single-user local mode (the server refuses non-local binding then).
+    """
+    if not auth.sign_in_required(con):
+        st.session_state["_user"] = auth.LOCAL_USER
+        return auth.LOCAL_USER
+    L = lambda k, **kw: i18n.t(k, lang, **kw)  # noqa: E731
+    user: auth.User | None = st.session_state.get("_user")
+    now = dt.datetime.now()
+    if user is not None and user is not auth.LOCAL_USER:
+        if auth.session_expired(st.session_state.get("_seen"), now):
+            auth.audit(con, user.username, "signout.timeout", "")
+            st.session_state.pop("_user", None)
+            st.session_state["_auth_msg"] = L("auth.expired")
+        else:
+            fresh = auth.get_user(con, user.username)  # role or scope may have changed
+            if fresh is not None:
+                st.session_state["_user"] = fresh
+                st.session_state["_seen"] = now
+                st.sidebar.caption(L("auth.signed_in_as", name=fresh.display_name or fresh.username))
+                if st.sidebar.button(L("auth.sign_out"), key="w_signout"):
+                    auth.audit(con, fresh.username, "signout", "")
+                    st.session_state.pop("_user", None)
+                    st.rerun()
+                return fresh
+            st.session_state.pop("_user", None)
+    if _oidc_configured() and getattr(st.user, "is_logged_in", False):
+        sso = auth.get_user(con, st.user.get("email") or "")
+        if sso is not None:
+            auth.audit(con, sso.username, "signin.sso", "")
+            st.session_state["_user"], st.session_state["_seen"] = sso, now
+            st.rerun()
+        st.error(L("auth.sso_no_access", email=st.user.get("email") or "?"))
+    st.title(L("app.title"))
+    if msg := st.session_state.pop("_auth_msg", None):
+        st.warning(msg)
+    with st.form("signin"):
+        name = st.text_input(L("auth.user"), key="w_signin_user")
+        pw = st.text_input(L("auth.password"), type="password", key="w_signin_pw")
+        submitted = st.form_submit_button(L("auth.sign_in"), type="primary")
+    if submitted:
+        try:
+            st.session_state["_user"] = auth.sign_in(con, name.strip(), pw)
+            st.session_state["_seen"] = now
+            st.rerun()
+        except auth.AuthError as e:
+            st.error(str(e))
+    if _oidc_configured():
+        st.button(L("auth.sso"), on_click=st.login)
+    st.stop()
 
 
 def _browser_locale() -> str | None:
