@@ -608,3 +608,35 @@ def test_build_refuses_rows_not_written_by_the_demo(tmp_path):
 def test_too_few_orders_is_a_demo_error():
     with pytest.raises(demo.DemoError):
         demo.generate(orders=10, now=NOW)
+
+
+@pytest.mark.parametrize("now", [
+    dt.datetime(2026, 11, 25, 0, 5),    # just after midnight: live sessions began yesterday
+    dt.datetime(2028, 2, 29, 12, 0),    # leap day, Spring Festival season
+    dt.datetime(2026, 5, 18, 20, 30),   # first presale evening of 618
+])
+def test_core_invariants_hold_at_other_times(now):
+    f = demo.generate(orders=3_000, seed=5, now=now)
+    c = duckdb.connect(":memory:")
+    for name, df in f.items():
+        c.register(name, df.to_arrow())
+    try:
+        assert f["orders"].height == 3_000
+        for table, col in TS_COLUMNS:
+            assert one(c, f"SELECT count(*) FROM {table} WHERE {col} >= ?::TIMESTAMP", [now]) == 0, (table, col)
+        assert one(c, "SELECT count(*) FROM live_sessions WHERE ended_at IS NULL") >= 3
+        assert one(c, "SELECT count(*) FROM orders o JOIN live_sessions l USING (live_id) WHERE "
+                      "o.account_id <> l.account_id OR o.paid_at < l.started_at "
+                      "OR o.paid_at >= coalesce(l.ended_at, ?::TIMESTAMP)", [now]) == 0
+        assert one(c, """WITH o AS (SELECT live_id, sum(paid_amount) g FROM orders GROUP BY 1),
+                              t AS (SELECT live_id, sum(gmv) g FROM live_traffic GROUP BY 1)
+                         SELECT count(*) FROM live_sessions l LEFT JOIN o USING (live_id) LEFT JOIN t USING (live_id)
+                         WHERE coalesce(o.g, 0) <> coalesce(t.g, 0)""") == 0
+        assert one(c, "SELECT count(*) FROM live_sessions l JOIN (SELECT live_id, max(minute) hi FROM live_minutes "
+                      "GROUP BY 1) m USING (live_id) WHERE l.ended_at IS NULL "
+                      "AND m.hi <> ?::TIMESTAMP - INTERVAL 1 MINUTE", [now]) == 0
+        assert one(c, "SELECT min(paid_at) FROM orders").date() <= dt.date(now.year - 1, 5, 18)
+        assert one(c, "SELECT count(*) FROM orders o JOIN stores s USING (store_id) "
+                      "WHERE o.paid_at::DATE < s.opened_on") == 0
+    finally:
+        c.close()
