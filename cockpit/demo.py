@@ -1033,7 +1033,7 @@ def _check_replaceable(path: Path) -> None:
             n, example = rows[0]
             if n:
                 raise DemoError(
-                    f"{path} holds data imported from real files ({n} import batches, e.g. {example!r}); "
+                    f"{path} holds data imported from real files ({n} import batch{'es' if n != 1 else ''}, e.g. {example!r}); "
                     "refusing to replace it with the demo — use another --db path"
                 )
         demo_ids = "SELECT batch_id FROM import_batches WHERE source = 'demo'" if "import_batches" in tables else "SELECT NULL::BIGINT"
