@@ -6,8 +6,9 @@ injection, because a cell such as ``=HYPERLINK(...)`` or ``+cmd|...`` coming fro
 imported file would otherwise run as a formula when the user opens the export.
 
 Text cells (and header names) starting with ``= + - @``, tab or carriage return get a
-leading single quote, which Excel shows as plain text.  Numeric columns are written as
-plain numbers, so a negative amount stays ``-5``.  The importer strips that quote again
+leading single quote, so Excel shows them as text instead of evaluating them.  Numeric
+columns are written as plain numbers, so a negative amount stays ``-5``; so is a text
+cell that is nothing but a number (``-5`` in a rejects file), since it cannot be a formula.  The importer strips that quote again
 (:func:`cockpit.values.parse_text`), so a corrected rejects file imports back unchanged.
 """
 
@@ -15,17 +16,20 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from pathlib import Path
 
 import polars as pl
 
 BOM = b"\xef\xbb\xbf"
 _RISKY = r"^[=+\-@\t\r]"
+# A cell that is just a number (-5, +3.2, -1e3) cannot be a formula; leave it readable.
+_PLAIN_NUMBER = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
 
 
 def safe_text(value: str) -> str:
     """One header or cell, neutralised the same way as the columns."""
-    if value and value[0] in "=+-@\t\r":
+    if value and value[0] in "=+-@\t\r" and not re.match(_PLAIN_NUMBER, value):
         return "'" + value
     return value
 
@@ -36,13 +40,12 @@ def _neutralise(df: pl.DataFrame) -> pl.DataFrame:
         col = pl.col(name)
         if dtype in (pl.Utf8, pl.Categorical) or isinstance(dtype, (pl.Categorical, pl.Enum)):
             col = col.cast(pl.Utf8)
-            exprs.append(
-                pl.when(col.str.contains(_RISKY)).then(pl.lit("'") + col).otherwise(col).alias(name)
-            )
+            risky = col.str.contains(_RISKY) & ~col.str.contains(_PLAIN_NUMBER)
+            exprs.append(pl.when(risky).then(pl.lit("'") + col).otherwise(col).alias(name))
         elif dtype.is_nested():
             # Lists and structs have no CSV form; write them as JSON text.
             txt = pl.struct(col.alias("v")).struct.json_encode().str.slice(5).str.strip_suffix("}")
-            exprs.append(pl.when(txt.str.contains(_RISKY)).then(pl.lit("'") + txt).otherwise(txt).alias(name))
+            exprs.append(pl.when(txt.str.contains(_RISKY) & ~txt.str.contains(_PLAIN_NUMBER)).then(pl.lit("'") + txt).otherwise(txt).alias(name))
         else:
             exprs.append(col)  # numbers, dates, booleans: nothing to inject
     out = df.select(exprs)

@@ -93,19 +93,24 @@ def read_table(path: str | Path, data: bytes | None = None) -> RawTable:
 
 # ---------------------------------------------------------------- CSV
 
-def _decode(data: bytes) -> tuple[str, str]:
+def _utf8_body(data: bytes) -> tuple[bytes, str]:
+    """Bytes Polars can parse as UTF-8, and the encoding the file was in.
+
+    Plain UTF-8 is passed through unvalidated (Polars validates while parsing, and a
+    failure there sends us to :func:`_from_gb18030`), so big clean files are not copied.
+    """
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8"), "utf-8-sig"
+        return data[3:], "utf-8-sig"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
+        return data.decode("utf-16").encode("utf-8"), "utf-16"
     if b"\x00" in data[:65536]:
         raise ReadError("is not a text file (it contains binary data) and not XLSX or Parquet either")
+    return data, "utf-8"
+
+
+def _from_gb18030(data: bytes) -> bytes:
     try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030"), "gb18030"
+        return data.decode("gb18030").encode("utf-8")
     except UnicodeDecodeError:
         raise ReadError("is not readable text: neither UTF-8 nor GBK/GB18030") from None
 
@@ -130,53 +135,70 @@ def _unique_names(headers: list[str]) -> list[str]:
 
 
 def _read_csv(data: bytes, name: str) -> RawTable:
-    text, encoding = _decode(data)
-    if encoding == "utf-8":
-        body = data  # already valid UTF-8: hand Polars the bytes without a copy
-    else:
-        body = text.encode("utf-8")
-    del text
+    body, encoding = _utf8_body(data)
     nl = body.find(b"\n")
     header_bytes = body if nl < 0 else body[:nl]
+    try:
+        header_bytes.decode("utf-8")
+    except UnicodeDecodeError:
+        if encoding != "utf-8":
+            raise ReadError("is not readable text: the header line is not valid UTF-8") from None
+        body, encoding = _from_gb18030(body), "gb18030"
+        nl = body.find(b"\n")
+        header_bytes = body if nl < 0 else body[:nl]
     header_line = header_bytes.decode("utf-8").rstrip("\r")
     delimiter = _sniff_delimiter(header_line)
     headers = next(csv.reader([header_line], delimiter=delimiter), [])
     headers = [h.strip().lstrip("\ufeff") for h in headers]
     if not any(headers):
         raise ReadError("has no header line (the first line is blank)")
-    # Replace the header by synthetic names plus one spare column, so a row with more
-    # fields than the header is caught (and flagged) instead of failing the whole file.
-    synthetic = [f"c{i}" for i in range(len(headers))] + [_EXTRA]
-    rest = b"" if nl < 0 else body[nl:]
-    df = pl.read_csv(
-        delimiter.join(synthetic).encode() + rest,
-        has_header=True,
-        separator=delimiter,
-        infer_schema=False,
-        truncate_ragged_lines=True,
-        quote_char='"',
-        raise_if_empty=False,
-    )
-    n = df.height
-    lines = pl.int_range(2, n + 2, dtype=pl.Int64, eager=True)
-    if rest.count(b"\n") > n + 1 and b'"' in rest:
-        # Quoted cells with line breaks: shift later rows by the breaks seen so far.
-        breaks = df.select(
-            pl.sum_horizontal(pl.all().str.count_matches("\n", literal=True).fill_null(0))
-        ).to_series()
-        lines = lines + breaks.cum_sum().shift(1, fill_value=0).cast(pl.Int64)
+    options = dict(separator=delimiter, infer_schema=False, quote_char='"', raise_if_empty=False)
+
     problems = None
-    if df[_EXTRA].is_not_null().any():
-        problems = df.select(
-            pl.when(pl.col(_EXTRA).is_not_null()).then(
+    while True:
+        try:
+            df = pl.read_csv(body, has_header=True, **options)
+            break
+        except pl.exceptions.ComputeError as e:
+            msg = str(e).lower()
+            if ("utf-8" in msg or "utf8" in msg) and encoding == "utf-8":
+                body, encoding = _from_gb18030(body), "gb18030"
+                nl = body.find(b"\n")
+                continue
+            if "more fields" not in msg:
+                raise
+        # Some row has more fields than the header: re-read with synthetic names and
+        # one spare column, so those rows are flagged instead of failing the whole file.
+        synthetic = [f"c{i}" for i in range(len(headers))] + [_EXTRA]
+        df = pl.read_csv(
+            delimiter.join(synthetic).encode() + (b"" if nl < 0 else body[nl:]),
+            has_header=True,
+            truncate_ragged_lines=True,
+            **options,
+        )
+        long_rows = df[_EXTRA].is_not_null()
+        problems = pl.select(
+            pl.when(pl.lit(long_rows)).then(
                 pl.lit(
                     f"row has more fields than the header ({len(headers)}); "
                     "a value probably contains an unquoted delimiter"
                 )
             )
         ).to_series()
-    names = _unique_names(headers)
-    frame = df.drop(_EXTRA).rename(dict(zip(synthetic, names))).with_columns(lines.alias(LINE))
+        df = df.drop(_EXTRA)
+        break
+
+    n = df.height
+    lines = pl.int_range(2, n + 2, dtype=pl.Int64, eager=True)
+    if nl >= 0 and body.find(b'"', nl) >= 0 and body.count(b"\n", nl) > n + 1:
+        # Quoted cells with line breaks: shift later rows by the breaks seen so far.
+        breaks = df.select(
+            pl.sum_horizontal(pl.all().str.count_matches("\n", literal=True).fill_null(0))
+        ).to_series()
+        lines = lines + breaks.cum_sum().shift(1, fill_value=0).cast(pl.Int64)
+    if len(headers) != df.width:  # a header our simple split read differently
+        headers = list(df.columns)
+    frame = df.rename(dict(zip(df.columns, _unique_names(headers)))).with_columns(lines.alias(LINE))
     return RawTable(frame, headers, "csv", encoding, delimiter, problems)
 
 

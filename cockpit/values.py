@@ -34,17 +34,9 @@ import polars as pl
 
 from cockpit import schema
 
-MONEY_DTYPE = pl.Decimal(18, 2)
-DTYPES: dict[str, pl.DataType] = {
-    "text": pl.Utf8,
-    "enum": pl.Utf8,
-    "money": MONEY_DTYPE,
-    "int": pl.Int64,
-    "float": pl.Float64,
-    "timestamp": pl.Datetime("us"),
-    "date": pl.Date,
-    "bool": pl.Boolean,
-}
+# The dtypes come from the schema, the one place that declares them.
+DTYPES: dict[str, pl.DataType] = {kind: schema.polars_type(kind) for kind in schema.SQL_TYPES}
+MONEY_DTYPE = DTYPES["money"]
 
 # Written for "no value" in exports.  Text columns only honour the dash forms, because
 # "NA" or "null" could be somebody's real name or id.
@@ -139,6 +131,9 @@ def parse_text(s: pl.Series, label: str | None = None) -> Parsed:
     rejects file imports back unchanged.
     """
     s = s.cast(pl.Utf8)
+    # One regex pass decides whether any clean-up is needed (ids usually need none).
+    if not s.str.contains(r"^[\s='\-—/－]|\s$").any():
+        return Parsed(s, _no_reasons(s.len()))
     stripped = s.str.strip_chars()
     if stripped.str.starts_with("=\"").any() or stripped.str.starts_with("'").any():
         stripped = (

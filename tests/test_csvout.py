@@ -1,0 +1,50 @@
+"""The one CSV writer: BOM for Excel, formula injection neutralised, numbers left alone."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import polars as pl
+
+from cockpit import csvout
+
+
+def test_bom_and_formula_injection():
+    df = pl.DataFrame({
+        "name": ["=cmd()", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\tx", "\rx", "ok", None, "-5"],
+        "n": [-5, 1, 2, 3, 4, 5, 6, 7, 8],
+    })
+    out = csvout.to_csv_bytes(df)
+    assert out.startswith(b"\xef\xbb\xbf")
+    assert out[3:].decode("utf-8") == (
+        "name,n\n"
+        "'=cmd(),-5\n"
+        "'+1+cmd|' /C calc'!A0,1\n"
+        "'-2+3,2\n"
+        "'@SUM(A1),3\n"
+        "'\tx,4\n"
+        "\"'\rx\",5\n"
+        "ok,6\n"
+        ",7\n"
+        "-5,8\n"
+    )
+
+
+def test_numbers_dates_and_headers():
+    df = pl.DataFrame({
+        "=bad header": ["a"],
+        "money": pl.Series([Decimal("-1234.50")], dtype=pl.Decimal(18, 2)),
+        "f": [-0.25],
+        "ts": [dt.datetime(2025, 6, 1, 20, 5)],
+        "d": [dt.date(2025, 6, 1)],
+        "b": [True],
+    })
+    text = csvout.to_csv_bytes(df)[3:].decode()
+    assert text == "'=bad header,money,f,ts,d,b\na,-1234.50,-0.25,2025-06-01 20:05:00,2025-06-01,true\n"
+
+
+def test_write_csv_roundtrip_chinese(tmp_path):
+    p = csvout.write_csv(pl.DataFrame({"店铺": ["山野茶"], "金额": [12]}), tmp_path / "sub" / "x.csv")
+    assert p.read_bytes() == "\ufeff店铺,金额\n山野茶,12\n".encode("utf-8")
+    assert not list((tmp_path / "sub").glob("*.part"))
