@@ -62,9 +62,10 @@ import polars as pl
 import pyarrow as pa
 
 from cockpit import batches, schema, store
+from cockpit.errors import UsageError
 
 
-class DemoError(Exception):
+class DemoError(UsageError):
     """The demo can't be written where asked (e.g. the file holds imported data)."""
 
 
@@ -850,7 +851,7 @@ class _Gen:
         np.add.at(new, self.s_acct[self.m_seg] * D + mday, self.m_newf)
         np.add.at(new, self.v_acct * D + self.v_day, self.v_newf)
         new = new.reshape(A, D)
-        lost = rng.poisson(self.f0[:, None] * 0.0004 * np.ones((1, D))) + rng.binomial(new, 0.15)
+        lost = rng.poisson(self.f0[:, None] * 0.00002 * np.ones((1, D))) + rng.binomial(new, 0.15)
         lost = np.minimum(lost, self.f0[:, None] // 200 + new)
         rows_a, rows_d, fol, nf, lf = [], [], [], [], []
         last = np.zeros(A, dtype=np.int64)
