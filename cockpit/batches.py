@@ -14,7 +14,7 @@ import datetime as dt
 import duckdb
 import polars as pl
 
-from cockpit import schema, store
+from cockpit import auth, schema, store
 
 
 class UndoError(Exception):
@@ -90,6 +90,8 @@ def write_batch(
                 imported_by, source,
             ],
         )
+        auth.audit(con, imported_by, "import",
+                   f"batch {batch_id}: {file_name} -> {t.name}, {df.height} rows ({source})")
         store.bump_data_version(con)
         if before_commit is not None:
             before_commit()
@@ -145,6 +147,7 @@ def undo_batch(con: duckdb.DuckDBPyConnection, batch_id: int, by: str = "local")
         con.execute(
             "UPDATE import_batches SET status = 'undone' WHERE batch_id = ?", [batch_id]
         )
+        auth.audit(con, by, "undo", f"batch {batch_id}: {removed} rows removed from {t.name}")
         store.bump_data_version(con)
         con.execute("COMMIT")
     except BaseException:
