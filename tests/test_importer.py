@@ -1,0 +1,386 @@
+"""The importer end to end: files as people export them -> canonical rows, rejects, batches.
+
+Every expected row, reason and figure below is written by hand.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+import textwrap
+from decimal import Decimal
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from cockpit import importer, readers, store
+
+D = dt.datetime
+REPO = Path(__file__).resolve().parents[1]
+
+# A GBK export with Chinese headers (one with a unit in full-width brackets), ￥ amounts
+# with thousands separators, an extra column nobody asked for, and one broken row per rule.
+GBK_ORDERS = (
+    "订单编号,支付时间,店铺ID,成交渠道,买家ID,是否粉丝,数量,实付金额（元）,退款金额,备注\r\n"
+    'A1,2025/6/1 20:05,S1,直播,B1,是,1,"￥1,234.50",0,第一单\r\n'             # line 2 ok
+    "A2,2025年6月1日 21:00,S1,商城,B2,否,2,88,,\r\n"                          # line 3 ok
+    "A3,昨天,S1,直播,B3,是,1,10,,\r\n"                                         # line 4 bad date
+    "A4,2025-06-01 10:00:00,,直播,B4,是,1,10,,\r\n"                           # line 5 missing store
+    "A5,2025-06-01 10:00:00,S1,飞机,B5,是,1,10,,\r\n"                         # line 6 unknown enum
+    "A6,2025-06-01 10:00:00,S1,直播,B6,是,-1,-10,,\r\n"                       # line 7 negatives
+    "A7,2025-06-01 10:00:00,S1,直播,B7,是,1,abc,,\r\n"                        # line 8 bad number
+    "A8,2025-06-02 09:30,S2,短视频,B8,否,1,100,120,\r\n"                      # line 9 refund > paid
+    "A9,2025-06-02 09:31,S2,搜索,B9,否,1.5,50,,\r\n"                          # line 10 not whole
+    "A10,2025-06-02 09:32,S2,推荐,B10,Y,3,1.2万,\"1,000.00\",\r\n"            # line 11 ok
+)
+
+
+def write(path: Path, text: str, encoding="utf-8") -> Path:
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def orders(con):
+    return store.fetch_pl(
+        con,
+        "SELECT order_id, paid_at, store_id, channel, buyer_id, is_fan, quantity, paid_amount, "
+        "refund_amount FROM orders ORDER BY order_id",
+    ).rows()
+
+
+def batch_rows(con):
+    return store.fetchall(
+        con,
+        "SELECT batch_id, file_name, table_name, rows_read, rows_accepted, rows_rejected, status "
+        "FROM import_batches ORDER BY batch_id",
+    )
+
+
+@pytest.fixture
+def con():
+    c = store.memory()
+    yield c
+    c.close()
+
+
+def test_gbk_export_every_rule_with_line_and_reason(con, tmp_path):
+    f = write(tmp_path / "订单导出.csv", GBK_ORDERS, "gbk")
+    r = importer.import_file(con, "orders", f, rejects_dir=tmp_path / "rej")
+    assert r.ok, r.error
+    assert (r.rows_read, r.rows_accepted, r.rows_rejected) == (10, 3, 7)
+    assert r.batch_id == 1
+    assert orders(con) == [
+        ("A1", D(2025, 6, 1, 20, 5), "S1", "live", "B1", True, 1, Decimal("1234.50"), Decimal("0.00")),
+        ("A10", D(2025, 6, 2, 9, 32), "S2", "recommend", "B10", True, 3, Decimal("12000.00"), Decimal("1000.00")),
+        ("A2", D(2025, 6, 1, 21, 0), "S1", "mall", "B2", False, 2, Decimal("88.00"), None),
+    ]
+    rejects = pl.read_csv(r.rejects_path, infer_schema=False)
+    assert rejects.columns[:3] == ["line", "reason", "订单编号"]
+    assert rejects.select("line", "reason").rows() == [
+        ("4", "paid_at (支付时间): bad date/time '昨天'"),
+        ("5", "store_id (店铺ID): missing required value"),
+        ("6", "channel (成交渠道): unknown value '飞机' (allowed: live (直播/直播间), short_video (短视频/视频), "
+              "mall (商城), store_page (店铺页/店铺), search (搜索), recommend (推荐), other (其他))"),
+        ("7", "quantity (数量): negative count '-1'; paid_amount (实付金额（元）): negative amount of money '-10'"),
+        ("8", "paid_amount (实付金额（元）): bad amount of money 'abc'"),
+        ("9", "refund_amount (退款金额): refund 120.00 is larger than the paid amount 100.00"),
+        ("10", "quantity (数量): not a whole number '1.5'"),
+    ]
+    # the original cells travel with the reason, untouched (numbers not quote-prefixed)
+    assert rejects.filter(pl.col("line") == "7").select("数量", "实付金额（元）").row(0) == ("-1", "-10")
+    assert Path(r.rejects_path).read_bytes().startswith(b"\xef\xbb\xbf")
+    assert r.summary_line() == (
+        f"订单导出.csv → orders: 10 read, 3 accepted, 7 rejected (rejects: {r.rejects_path})"
+    )
+    assert batch_rows(con) == [(1, "订单导出.csv", "orders", 10, 3, 7, "committed")]
+    sha, rp = store.fetchall(con, "SELECT sha256, rejects_path FROM import_batches")[0]
+    assert len(sha) == 64 and rp == r.rejects_path
+
+
+def test_money_is_exact_in_duckdb(con, tmp_path):
+    f = write(tmp_path / "o.csv", "order_id,paid_at,store_id,channel,buyer_id,paid_amount\n"
+              "X1,2025-06-01 10:00,S1,live,B1,0.10\nX2,2025-06-01 10:00,S1,live,B1,0.20\n"
+              "X3,2025-06-01 10:00,S1,live,B1,¥1,234.565\n")
+    r = importer.import_file(con, "orders", f, rejects_dir=tmp_path)
+    # "¥1,234.565" is unquoted: its comma splits the row, so the row is flagged, not guessed
+    assert (r.rows_accepted, r.rows_rejected) == (2, 1)
+    assert store.scalar(con, "SELECT typeof(paid_amount) FROM orders LIMIT 1") == "DECIMAL(18,2)"
+    assert store.scalar(con, "SELECT sum(paid_amount) FROM orders") == Decimal("0.30")
+    rej = pl.read_csv(r.rejects_path, infer_schema=False)
+    assert rej.select("line", "reason").row(0) == (
+        "4", "row has more fields than the header (6); a value probably contains an unquoted delimiter"
+    )
+
+
+def test_same_file_twice_changes_nothing_but_records_two_batches(con, tmp_path):
+    f = write(tmp_path / "o.csv", GBK_ORDERS, "gbk")
+    importer.import_file(con, "orders", f, rejects_dir=tmp_path)
+    first = orders(con)
+    r2 = importer.import_file(con, "orders", f, rejects_dir=tmp_path)
+    assert r2.ok and r2.batch_id == 2
+    assert orders(con) == first
+    assert store.row_count(con, "orders") == 3
+    assert [b[0] for b in batch_rows(con)] == [1, 2]
+
+
+def test_newer_row_replaces_older_across_files_and_within_a_file(con, tmp_path):
+    head = "order_id,paid_at,store_id,channel,buyer_id,paid_amount,refund_amount\n"
+    a = write(tmp_path / "a.csv", head + "O1,2025-06-01 10:00,S1,live,B1,100,\nO2,2025-06-01 11:00,S1,mall,B2,50,\n")
+    b = write(tmp_path / "b.csv", head + "O1,2025-06-01 10:00,S1,live,B1,100,30\n"
+              "O3,2025-06-02 11:00,S1,mall,B3,10,\nO3,2025-06-02 11:00,S1,mall,B3,11,\n")
+    assert importer.import_file(con, "orders", a).ok
+    assert importer.import_file(con, "orders", b).ok
+    got = store.fetchall(con, "SELECT order_id, paid_amount, refund_amount, _batch_id FROM orders ORDER BY 1")
+    assert got == [
+        ("O1", Decimal("100.00"), Decimal("30.00"), 2),
+        ("O2", Decimal("50.00"), None, 1),
+        ("O3", Decimal("11.00"), None, 2),
+    ]
+
+
+def test_missing_required_columns_change_nothing_and_name_closest_header(con, tmp_path):
+    good = write(tmp_path / "good.csv", "order_id,paid_at,store_id,channel,buyer_id,paid_amount\n"
+                 "O1,2025-06-01 10:00,S1,live,B1,100\n")
+    importer.import_file(con, "orders", good)
+    before = (orders(con), batch_rows(con), store.data_version(con))
+    f = write(tmp_path / "bad.csv", "订单号,下单时间,店铺ID,流量载体,买家ID,实付金额合计\nO9,2025-06-01,S1,直播,B1,5\n")
+    r = importer.import_file(con, "orders", f)
+    assert not r.ok and r.batch_id is None
+    assert r.error == (
+        "bad.csv → orders: missing required columns paid_amount (accepted headers: "
+        "paid_amount / 实付金额 / 实付款; closest header found: '实付金额合计')"
+    )
+    assert r.summary_line() == (
+        "bad.csv → orders: NOT IMPORTED: missing required columns paid_amount (accepted headers: "
+        "paid_amount / 实付金额 / 实付款; closest header found: '实付金额合计'); nothing changed"
+    )
+    assert (orders(con), batch_rows(con), store.data_version(con)) == before
+
+
+def test_header_variants_match(con, tmp_path):
+    f = write(tmp_path / "v.csv",
+              " Order ID ,ＰＡＩＤ＿ＡＴ,store-id,渠道类型,Buyer_Id,实付金额（元）,退款金额(元),没用的列\n"
+              "O1,2025-06-01 10:00,S1,live,B1,100,1,x\n")
+    r = importer.import_file(con, "orders", f)
+    # 渠道类型 is not an alias of channel: the closest-header hint points at it
+    assert not r.ok
+    assert "channel (accepted headers: channel / 成交渠道 / 流量载体; closest header found: '渠道类型')" in r.error
+    f2 = write(tmp_path / "v2.csv",
+               " Order ID ,ＰＡＩＤ＿ＡＴ,store-id,【成交渠道】,Buyer_Id,实付金额（元）,退款金额(元),没用的列\n"
+               "O1,2025-06-01 10:00,S1,live,B1,100,1,x\n")
+    r2 = importer.import_file(con, "orders", f2)
+    assert not r2.ok  # a bracket is a unit only at the end of a header, not the whole header
+    f3 = write(tmp_path / "v3.csv",
+               " Order ID ,ＰＡＩＤ＿ＡＴ,store-id,成交渠道 ,Buyer_Id,实付金额（元）,退款金额(元),没用的列\n"
+               "O1,2025-06-01 10:00,S1,live,B1,100,1,x\n")
+    r3 = importer.import_file(con, "orders", f3)
+    assert r3.ok, r3.error
+    assert store.fetchall(con, "SELECT order_id, store_id, paid_amount, refund_amount FROM orders") == [
+        ("O1", "S1", Decimal("100.00"), Decimal("1.00"))
+    ]
+
+
+@pytest.mark.parametrize(
+    "content, problem",
+    [
+        (b"", "the file is empty"),
+        (bytes(range(256)) * 16, "is not a text file (it contains binary data) and not XLSX or Parquet either"),
+    ],
+)
+def test_unreadable_file_changes_nothing(con, tmp_path, content, problem):
+    f = tmp_path / "junk.csv"
+    f.write_bytes(content)
+    r = importer.import_file(con, "orders", f)
+    assert not r.ok
+    assert r.error == f"junk.csv → orders: {problem}"
+    assert r.summary_line() == f"junk.csv → orders: NOT IMPORTED: {problem}; nothing changed"
+    assert batch_rows(con) == [] and store.row_count(con, "orders") == 0
+
+
+def test_random_bytes_and_missing_file(con, tmp_path):
+    f = tmp_path / "noise.xlsx"
+    f.write_bytes(os.urandom(3000))
+    r = importer.import_file(con, "orders", f)
+    assert not r.ok and r.error.startswith("noise.xlsx → orders: ")
+    r = importer.import_file(con, "orders", tmp_path / "gone.csv")
+    assert not r.ok and r.error.startswith("gone.csv → orders: file not found")
+    assert batch_rows(con) == []
+
+
+def test_unknown_table(con, tmp_path):
+    f = write(tmp_path / "x.csv", "a\n1\n")
+    r = importer.import_file(con, "order", f)
+    assert not r.ok
+    assert r.error.startswith("x.csv → order: unknown table 'order'; known tables: stores, accounts, products, orders,")
+
+
+def test_xlsx_parquet_bom_and_tab_files(con, tmp_path):
+    xlsxwriter = pytest.importorskip("xlsxwriter")
+    x = tmp_path / "accounts.xlsx"
+    wb = xlsxwriter.Workbook(str(x))
+    ws = wb.add_worksheet()
+    ws.write_row(0, 0, ["账号ID", "账号名称", "账号类型", "粉丝数"])
+    ws.write_row(1, 0, ["A1", "山野茶官方", "直营", "1.2万"])
+    ws.write_row(2, 0, ["D1", "星河小美", "分销达人"])
+    ws.write_number(2, 3, 35000)
+    ws.write_row(3, 0, ["X1", "神秘号", "合作"])
+    wb.close()
+    r = importer.import_file(con, "accounts", x, rejects_dir=tmp_path)
+    assert (r.ok, r.rows_accepted, r.rows_rejected) == (True, 2, 1)
+    assert pl.read_csv(r.rejects_path, infer_schema=False).select("line").to_series().to_list() == ["4"]
+    assert store.fetchall(con, "SELECT account_id, account_type, followers FROM accounts ORDER BY 1") == [
+        ("A1", "own", 12000), ("D1", "distributor", 35000)
+    ]
+
+    p = tmp_path / "stores.parquet"
+    pl.DataFrame({"store_id": ["S1"], "store_name": ["山野茶旗舰店"], "store_type": ["direct"],
+                  "opened_on": [dt.date(2023, 1, 1)]}).write_parquet(p)
+    assert importer.import_file(con, "stores", p).ok
+
+    b = tmp_path / "stores_bom.csv"
+    b.write_bytes(b"\xef\xbb\xbf" + "店铺ID,店铺名称,店铺类型,开店日期\nS2,经销A店,授权,2024年3月1日\n".encode())
+    assert importer.import_file(con, "stores", b).ok
+
+    t = write(tmp_path / "market.tsv", "日期\t类目\t行业成交金额\n2025/6/1\t茶叶\t1.5亿\n")
+    assert importer.import_file(con, "market_daily", t).ok
+    assert store.fetchall(con, "SELECT store_id, store_type, opened_on FROM stores ORDER BY 1") == [
+        ("S1", "direct", dt.date(2023, 1, 1)), ("S2", "authorized", dt.date(2024, 3, 1))
+    ]
+    assert store.fetchall(con, "SELECT * EXCLUDE (_batch_id) FROM market_daily") == [
+        (dt.date(2025, 6, 1), "茶叶", Decimal("150000000.00"), None, None, None, None)
+    ]
+
+
+def test_corrected_rejects_file_imports_back(con, tmp_path):
+    f = write(tmp_path / "o.csv", "order_id,paid_at,store_id,channel,buyer_id,paid_amount\n"
+              "=O1,2025-06-01 10:00,S1,live,B1,-5\n")
+    r = importer.import_file(con, "orders", f, rejects_dir=tmp_path / "rej")
+    assert r.rows_rejected == 1
+    text = Path(r.rejects_path).read_bytes()[3:].decode()
+    assert text.splitlines()[1] == "2,paid_amount: negative amount of money '-5',\'=O1,2025-06-01 10:00,S1,live,B1,-5"
+    # the user fixes the amount in Excel and imports the rejects file itself
+    fixed = tmp_path / "fixed.csv"
+    fixed.write_bytes(Path(r.rejects_path).read_bytes().replace(b",-5\n", b",5\n"))
+    r2 = importer.import_file(con, "orders", fixed)
+    assert r2.ok and r2.rows_accepted == 1
+    assert store.fetchall(con, "SELECT order_id, paid_amount FROM orders") == [("=O1", Decimal("5.00"))]
+
+
+def test_default_rejects_dir_is_beside_the_database(tmp_path):
+    db = tmp_path / "db" / "cockpit.duckdb"
+    c = store.connect(db)
+    try:
+        f = write(tmp_path / "o.csv", "order_id,paid_at,store_id,channel,buyer_id,paid_amount\nO1,,S1,live,B1,1\n")
+        r = importer.import_file(c, "orders", f)
+    finally:
+        c.close()
+    assert Path(r.rejects_path).parent == tmp_path / "db" / "rejects"
+    assert Path(r.rejects_path).name.startswith("o-") and r.rejects_path.endswith(".rejects.csv")
+
+
+def test_import_files_each_on_its_own(con, tmp_path):
+    ok = write(tmp_path / "ok.csv", "store_id,store_name,store_type\nS1,甲,直营\n")
+    bad = write(tmp_path / "bad.csv", "store_id,store_type\nS2,直营\n")
+    res = importer.import_files(con, "stores", [ok, bad])
+    assert [r.ok for r in res] == [True, False]
+    assert res[0].summary_line() == "ok.csv → stores: 1 read, 1 accepted, 0 rejected"
+    assert store.row_count(con, "stores") == 1
+
+
+def test_progress_is_silent_when_not_a_terminal(con, tmp_path, capsys):
+    f = write(tmp_path / "o.csv", "store_id,store_name,store_type\nS1,甲,直营\n")
+    assert importer.import_file(con, "stores", f, progress=True).ok
+    assert capsys.readouterr().err == ""
+
+
+def test_progress_on_a_terminal(con, tmp_path, monkeypatch):
+    import io
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    err = Tty()
+    monkeypatch.setattr(sys, "stderr", err)
+    f = write(tmp_path / "o.csv", "store_id,store_name,store_type\nS1,甲,直营\nS2,乙,授权\n")
+    assert importer.import_file(con, "stores", f, progress=True).ok
+    shown = err.getvalue()
+    assert "o.csv: reading…" in shown and "o.csv: checking 2 rows…" in shown and "o.csv: writing 2 rows…" in shown
+    assert shown.endswith("\r")  # the status line is cleared before the summary is printed
+
+
+def test_hook_error_rolls_back(con, tmp_path):
+    f = write(tmp_path / "o.csv", "store_id,store_name,store_type\nS1,甲,直营\n")
+
+    def boom():
+        raise RuntimeError("hook")
+
+    with pytest.raises(RuntimeError):
+        importer.import_file(con, "stores", f, before_commit=boom)
+    assert store.row_count(con, "stores") == 0 and batch_rows(con) == []
+
+
+KILL_SCRIPT = textwrap.dedent("""
+    import os, signal, sys
+    from cockpit import importer, store
+    con = store.connect(sys.argv[1])
+    importer.import_file(con, "orders", sys.argv[2],
+                         before_commit=lambda: os.kill(os.getpid(), signal.SIGKILL))
+    print("not killed")
+""")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
+def test_kill_before_commit_leaves_database_as_it_was(tmp_path):
+    db = tmp_path / "k.duckdb"
+    head = "order_id,paid_at,store_id,channel,buyer_id,paid_amount\n"
+    first = write(tmp_path / "first.csv", head + "O1,2025-06-01 10:00,S1,live,B1,100\n")
+    second = write(tmp_path / "second.csv", head + "O1,2025-06-01 10:00,S1,live,B1,999\n"
+                   "O2,2025-06-01 11:00,S1,live,B2,5\n")
+    c = store.connect(db)
+    assert importer.import_file(c, "orders", first).ok
+    c.close()
+    proc = subprocess.run([sys.executable, "-c", KILL_SCRIPT, str(db), str(second)],
+                          capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert proc.returncode == -9, proc.stderr
+    assert "not killed" not in proc.stdout
+    c = store.connect(db)
+    try:
+        assert store.fetchall(c, "SELECT order_id, paid_amount FROM orders") == [("O1", Decimal("100.00"))]
+        assert [b[1] for b in batch_rows(c)] == ["first.csv"]
+        assert store.scalar(c, "SELECT count(*) FROM _replaced_orders") == 0
+        assert store.data_version(c) == 1
+    finally:
+        c.close()
+
+
+def test_cli_import(tmp_path):
+    db = tmp_path / "cli.duckdb"
+    good = write(tmp_path / "stores.csv", "店铺ID,店铺名称,店铺类型\nS1,山野茶,直营\nS2,经销店,加盟\n", "gbk")
+    run = lambda *files: subprocess.run(  # noqa: E731
+        ["cockpit", "import", "--db", str(db), "--table", "stores", *map(str, files)],
+        capture_output=True, text=True, cwd=tmp_path, timeout=120,
+    )
+    p = run(good)
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.strip().splitlines()
+    assert lines[0].startswith("stores.csv → stores: 2 read, 1 accepted, 1 rejected (rejects: ")
+    assert str(tmp_path / "rejects") in lines[0]
+    missing = write(tmp_path / "m.csv", "店铺ID\nS3\n")
+    p = run(good, missing)
+    assert p.returncode == 2
+    out = p.stdout.strip().splitlines()
+    assert out[1] == (
+        "m.csv → stores: NOT IMPORTED: missing required columns store_name (accepted headers: "
+        "store_name / 店铺名称 / 商号名称; no similar header in the file), store_type (accepted headers: "
+        "store_type / 店铺类型; no similar header in the file); nothing changed"
+    )
+    c = store.connect(db, read_only=True)
+    try:
+        assert store.fetchall(c, "SELECT store_id, store_type FROM stores") == [("S1", "direct")]
+        assert len(batch_rows(c)) == 2
+    finally:
+        c.close()
