@@ -170,6 +170,24 @@ SOURCES: dict[str, Source] = {
             },
         ),
         Source("market", "market_daily m", "m.date", {**_time_dims("m.date"), "category": "m.category"}),
+        # Scores: each row belongs to a store, an account or a product (by score_type);
+        # the entity's store gives brand / store type, so the sidebar filters apply.
+        Source(
+            "scores",
+            "scores_daily sd "
+            "LEFT JOIN stores ss ON sd.score_type = 'store_experience' AND sd.entity_id = ss.store_id "
+            "LEFT JOIN accounts a ON sd.score_type = 'creator_reputation' AND sd.entity_id = a.account_id "
+            "LEFT JOIN products p ON sd.score_type = 'product' AND sd.entity_id = p.product_id "
+            "LEFT JOIN stores s ON s.store_id = COALESCE(ss.store_id, a.store_id, p.store_id)",
+            "sd.date",
+            {
+                **_time_dims("sd.date"),
+                **_account_dims(),
+                "store": "s.store_id",
+                "product": "p.product_id",
+                "category": "COALESCE(p.category, s.category)",
+            },
+        ),
     ]
 }
 
@@ -265,6 +283,16 @@ MEASURES: dict[str, Measure] = {
         Measure("active_sellers", "market", "ROUND(AVG(m.active_sellers))"),
         Measure("active_products", "market", "ROUND(AVG(m.active_products))"),
         Measure("search_volume", "market", _sum("m.search_volume")),
+        # growth levers
+        Measure("own_live_gmv", "orders", _sum_if("o.channel = 'live' AND a.account_type = 'own'", "o.paid_amount")),
+        *[
+            m
+            for st in schema.SCORE_TYPES
+            for m in (
+                Measure(f"{st}_score_sum", "scores", _sum_if(f"sd.score_type = '{st}'", "sd.score")),
+                Measure(f"{st}_score_n", "scores", _sum_if(f"sd.score_type = '{st}'", "1")),
+            )
+        ],
     ]
 }
 
@@ -421,6 +449,24 @@ METRICS: dict[str, Metric] = {
         M("active_products", "在售商品数", "Active products", "count", "active_products",
           definition="daily mean of active_products"),
         M("search_volume", "搜索量", "Search volume", "count", "search_volume", definition="sum(search_volume)"),
+        # --- growth levers (issue 6) ---
+        M("own_live_gmv", "自播成交金额", "Own-live GMV", "cny", "own_live_gmv",
+          definition="gmv of live orders sold by own accounts"),
+        M("chuanliu_share", "川流自播占比", "川流 share of own-live GMV", "pct",
+          ("own_distribution_traffic_gmv", "own_live_gmv"),
+          definition="chuanliu_own_live_gmv / own_live_gmv"),
+        M("video_live_entry_rate", "短视频引流进房率", "Video → live entry rate", "pct",
+          ("video_live_entries", "video_plays"), definition="sum(live_entries) / sum(plays) of short videos"),
+        M("followers_net", "净增粉丝", "Net follower growth", "count", ("followers_gained", "followers_lost"),
+          kind="difference", definition="followers_gained - followers_lost"),
+        M("store_experience_score", "商家体验分", "Store experience score", "ratio",
+          ("store_experience_score_sum", "store_experience_score_n"),
+          definition="mean of daily store_experience scores (0-5) over stores and days"),
+        M("creator_reputation_score", "带货口碑分", "Creator reputation score", "ratio",
+          ("creator_reputation_score_sum", "creator_reputation_score_n"),
+          definition="mean of daily creator_reputation scores (0-5) over accounts and days"),
+        M("product_score", "商品分", "Product score", "ratio", ("product_score_sum", "product_score_n"),
+          definition="mean of daily product scores (0-5) over products and days"),
     ]
 }
 

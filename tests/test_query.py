@@ -70,6 +70,14 @@ EXPECTED_JUNE = {
     "active_sellers": 170,  # mean of 100, 300, 110
     "active_products": None,  # no market row has it
     "search_volume": 2000,
+    # growth levers
+    "own_live_gmv": 300.00,  # own account A1's live orders O1 100 + O2 200 (O8 is distributor D1's)
+    "chuanliu_share": 100 / 300,  # L1's distribution source 100.00 / own-live 300
+    "video_live_entry_rate": 200 / 5000,  # V1
+    "followers_net": 45,  # gained 40 + 10, lost 5
+    "store_experience_score": None,  # the tiny group has no scores (see test_reports_growth)
+    "creator_reputation_score": None,
+    "product_score": None,
 }
 
 
