@@ -13,4 +13,7 @@ pages = [
     st.Page("pages/sessions.py", title=ui.t("nav.sessions"), icon=":material/analytics:", url_path="sessions"),
     st.Page("pages/entities.py", title=ui.t("nav.entities"), icon=":material/storefront:", url_path="entities"),
 ]
+if ui.current_user().is_admin:  # not even routable for anyone else
+    pages.append(st.Page("pages/workbench.py", title=ui.t("nav.workbench"), icon=":material/admin_panel_settings:",
+                         url_path="workbench"))
 st.navigation(pages).run()

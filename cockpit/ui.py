@@ -262,13 +262,18 @@ def table(tbl: DisplayTable, select: bool = False, height: int | str = "auto"):
         st.dataframe(tbl.frame, **kw)
     st.download_button(
         t("common.download"), tbl.csv_bytes(), file_name=tbl.file_name(), mime="text/csv",
-        key=f"dl_{tbl.name}", icon=":material/download:",
+        key=f"dl_{tbl.name}", icon=":material/download:", on_click=_audit_export, args=(tbl.name,),
     )
     if event is not None:
         rows = event.selection.rows
         if rows:
             return tbl.frame[tbl.key_column][rows[0]]
     return None
+
+
+def _audit_export(name: str) -> None:
+    view = current_view()
+    auth.audit(view.con, current_user().username, "export", f"{name}.csv ({view.sel.to_params()})")
 
 
 def chart(fig: go.Figure, key: str) -> None:

@@ -39,6 +39,7 @@ import pytest
 from cockpit import batches, schema, store
 
 D = dt.datetime
+APP = str(__import__("pathlib").Path(__file__).resolve().parent.parent / "app" / "streamlit_app.py")
 
 
 def _order(oid, paid_at, store_id, acct, live, channel, buyer, fan, paid, refund=None, shipped_h=None, product=None):
