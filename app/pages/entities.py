@@ -1,0 +1,105 @@
+"""店号明细 Stores & accounts: layout only; numbers from cockpit.reports.entities."""
+
+import streamlit as st
+
+from cockpit import charts, i18n, ui
+from cockpit.reports import entities as en
+from cockpit.reports import overview as ov
+
+view = ui.current_view()
+lang = view.lang
+L = ui.t
+
+st.title(L("nav.entities"))
+ui.caption(view)
+
+
+def choose(value: str | None) -> None:
+    ui.set_selection(view, view.sel.replace(entity=value))
+    st.rerun()
+
+
+def entity_detail(kind: str, eid: str) -> None:
+    info = en.entity_info(view, kind, eid)
+    if st.button(L("common.back"), icon=":material/arrow_back:", key="ent_back"):
+        choose(None)
+    if info is None:
+        st.warning(L("entities.not_found", entity=eid))
+        return
+    type_dim = "store_type" if kind == "store" else "account_type"
+    facts = [L(f"entities.kind.{kind}"), i18n.enum_label(type_dim, info["type"], lang)]
+    facts += [x for x in (info.get("brand"), info.get("store_name"), info.get("agency")) if x]
+    st.subheader(f"{info['name']}  ·  {eid}")
+    st.caption(" · ".join(facts))
+
+    f = en.entity_filters(kind, eid)
+    row = en.entity_kpis(view, kind, eid)
+    ui.kpi_cards(view, row, en.ENTITY_KPIS)
+
+    c1, c2 = st.columns([3, 2])
+    with c1:
+        st.markdown(f"**{L('entities.trend')}**")
+        tr = ov.trend(view, filters=f)
+        cmp_name = L(f"compare.{view.sel.compare}") if view.comparison_period else None
+        ui.chart(charts.trend(tr, view.sel.grain, "gmv", "cny", lang, L("common.current"),
+                              cmp_col="gmv__cmp", cmp_name=cmp_name), key="ent_trend")
+    with c2:
+        st.markdown(f"**{L('entities.channel_mix')}**")
+        mix = ov.channel_mix(view, filters=f)
+        if mix.height and (mix["gmv"].sum() or 0) > 0:
+            chans = mix["channel"].to_list()
+            ui.chart(charts.donut(charts.enum_names("channel", chans, lang), mix["gmv"].to_list(),
+                                  [charts.color_for("channel", c) for c in chans], "cny", lang), key="ent_mix")
+        else:
+            st.info(L("common.empty"))
+
+    tables = en.entity_tables(view, kind, eid)
+    t_mix, t_prod, t_sess = tables
+    tab1, tab2, tab3 = st.tabs([t_prod.title, t_sess.title, t_mix.title])
+    with tab1:
+        ui.table(t_prod)
+    with tab2:
+        ui.table(t_sess)
+    with tab3:
+        ui.table(t_mix)
+
+    c1, c2 = st.columns(2)
+    g = view.sel.grain
+    with c1:
+        st.markdown(f"**{L('entities.followers')}**")
+        fol = ov.followers_trend(view, filters=f)
+        if fol.height:
+            ui.chart(charts.lines(fol, g, {
+                "followers": (i18n.label("followers", lang), "count", charts.SERIES[0]),
+                "followers_gained": (i18n.label("followers_gained", lang), "count", charts.SERIES[2]),
+            }, lang, secondary={"followers_gained"}), key="ent_followers")
+        else:
+            st.info(L("entities.no_followers"))
+    with c2:
+        score_type = en.SCORE_OF[kind]
+        st.markdown(f"**{L('entities.scores')} · {i18n.enum_label('score_type', score_type, lang)}**")
+        sc = en.score_trend(view, score_type, eid)
+        if sc.height:
+            ui.chart(charts.score_line(sc, "day", "score", i18n.enum_label("score_type", score_type, lang), lang),
+                     key="ent_scores")
+        else:
+            st.info(L("entities.no_scores"))
+
+
+with ui.guarded():
+    if ui.empty_state(view):
+        st.stop()
+    chosen = en.parse_entity(view.sel.entity)
+    if chosen:
+        entity_detail(*chosen)
+    else:
+        st.caption(L("entities.hint"))
+        tab_s, tab_a = st.tabs([L("entities.stores"), L("entities.accounts")])
+        with tab_s:
+            key = ui.table(en.store_table(view, en.stores(view)), select=True)
+            if key:
+                choose(en.entity_value("store", str(key)))
+        with tab_a:
+            key = ui.table(en.account_table(view, en.accounts(view)), select=True)
+            if key:
+                choose(en.entity_value("account", str(key)))
