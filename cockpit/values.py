@@ -183,38 +183,39 @@ def parse_money(s: pl.Series, label: str | None = None) -> Parsed:
 
     def fast(x: pl.Series) -> pl.Series:
         vals = x.cast(MONEY_DTYPE, strict=False)
-        # A strict cast truncates 12.345 to 12.34; round those in the slow path.
-        if x.str.contains(r"\.\d\d\d", literal=False).any():
+        # The cast rounds 12.345 half to even (12.34); send sub-cent values (and
+        # exponents) to the slow path, which rounds half away from zero (四舍五入).
+        if x.str.contains(r"\.\d\d\d|[eE]").any():
             vals = pl.select(
-                pl.when(pl.lit(x).str.contains(r"\.\d\d\d")).then(None).otherwise(pl.lit(vals))
+                pl.when(pl.lit(x).str.contains(r"\.\d\d\d|[eE]")).then(None).otherwise(pl.lit(vals))
             ).to_series()
         return vals
 
     def slow(sub: pl.Series):
         parts = _split_number(sub)
-        num = parts["num"].cast(pl.Decimal(38, 6), strict=False)
-        unit = parts["unit"]
+        num = pl.lit(parts["num"].cast(pl.Decimal(38, 12), strict=False))
+        unit = pl.lit(parts["unit"])
         mult = unit.replace_strict(
             {"万": 10_000, "w": 10_000, "亿": 100_000_000, "k": 1_000}, default=1,
             return_dtype=pl.Int64,
         ).cast(pl.Decimal(38, 0))
-        scaled = pl.select(
-            pl.when(unit == "%").then(None).otherwise(pl.lit(num) * pl.lit(mult))
+        scaled = num * mult
+        # Half away from zero in whole cents: |x| + 0.005, times 100, truncated.  (A
+        # Decimal-to-Decimal cast would round half to even, and twice if done in steps.)
+        half = pl.lit("0.005").cast(pl.Decimal(38, 12))
+        cents = ((scaled.abs() + half) * pl.lit(100).cast(pl.Decimal(38, 0))).cast(pl.Int64, strict=False)
+        too_big = (num.is_not_null() & cents.is_null()) | (cents >= 10**16)
+        signed = pl.when(scaled < 0).then(-cents).otherwise(cents)
+        ok = (unit.is_null() | (unit != "%")) & ~too_big.fill_null(False)
+        vals = pl.select(
+            pl.when(ok).then(signed.cast(pl.Decimal(38, 0)) * pl.lit("0.01").cast(pl.Decimal(38, 2)))
         ).to_series()
-        half = pl.lit("0.005").cast(pl.Decimal(38, 6))
-        rounded = pl.select(
-            pl.when(pl.lit(scaled) < 0)
-            .then(pl.lit(scaled) - half)
-            .otherwise(pl.lit(scaled) + half)
-            .cast(pl.Decimal(38, 2))
-        ).to_series()
-        too_big = rounded.abs() >= 10**16
-        vals = pl.select(pl.when(too_big).then(None).otherwise(pl.lit(rounded))).to_series()
+        shown = pl.lit(sub).str.slice(0, _MAX_SHOWN)
         reason = (
-            pl.when(pl.lit(unit) == "%")
-            .then(pl.format("{}: a percentage is not an amount of money '{}'", pl.lit(label), pl.lit(sub).str.slice(0, _MAX_SHOWN)))
-            .when(pl.lit(too_big))
-            .then(pl.format("{}: amount too large '{}'", pl.lit(label), pl.lit(sub).str.slice(0, _MAX_SHOWN)))
+            pl.when(unit == "%")
+            .then(pl.format("{}: a percentage is not an amount of money '{}'", pl.lit(label), shown))
+            .when(too_big.fill_null(False))
+            .then(pl.format("{}: amount too large '{}'", pl.lit(label), shown))
         )
         return vals.cast(MONEY_DTYPE), reason
 

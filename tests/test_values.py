@@ -35,8 +35,24 @@ def test_money_styles_are_exact_cents():
 
 
 def test_money_rounds_half_away_from_zero():
-    p = values.parse_money(S("1234.565", "2.675", "-5.005", "0.30000000000000004"))
-    assert p.values.to_list() == [Decimal("1234.57"), Decimal("2.68"), Decimal("-5.01"), Decimal("0.30")]
+    p = values.parse_money(S("1234.565", "2.675", "-5.005", "0.30000000000000004", "1.025", "1.015",
+                             "1.0049999", "-0.004"))
+    assert p.values.to_list() == [
+        Decimal("1234.57"), Decimal("2.68"), Decimal("-5.01"), Decimal("0.30"), Decimal("1.03"),
+        Decimal("1.02"), Decimal("1.00"), Decimal("0.00"),
+    ]
+
+
+def test_money_slow_path_keeps_every_cent():
+    # Odd cents through the clean-up path (a bug once turned ￥1,710.45 into 1710.46).
+    p = values.parse_money(S("￥1,710.45", "￥711.13", "¥0.01", "¥99.99", "1.23万", "-￥3.07"))
+    assert p.values.to_list() == [
+        Decimal("1710.45"), Decimal("711.13"), Decimal("0.01"), Decimal("99.99"),
+        Decimal("12300.00"), Decimal("-3.07"),
+    ]
+    cents = range(0, 250_000, 7)
+    texts = S(*[f"¥{c // 100:,}.{c % 100:02d}" for c in cents])
+    assert values.parse_money(texts).values.to_list() == [Decimal(c) / 100 for c in cents]
 
 
 def test_money_rejects_with_reasons_and_keeps_blanks_silent():
