@@ -1038,7 +1038,7 @@ def _check_replaceable(path: Path) -> None:
                     "refusing to replace it with the demo — use another --db path"
                 )
         demo_ids = "SELECT batch_id FROM import_batches WHERE source = 'demo'" if "import_batches" in tables else "SELECT NULL::BIGINT"
-        foreign = [t for t in tables if t not in schema.TABLES and t not in ("import_batches", "cockpit_meta")
+        foreign = [t for t in tables if t not in schema.TABLES and t not in ("import_batches", "cockpit_meta", "audit_log")
                    and not t.startswith("_replaced_")]
         for t in schema.TABLES:
             if t not in tables:
