@@ -33,6 +33,9 @@ def _open(path: str):
     """One connection per database file for the whole server process (DuckDB allows one
     writer process); each script run reads through its own cursor."""
     con = store.connect(path)
+    from cockpit import inbox
+
+    inbox.start_watcher(con, path)  # files dropped in the inbox are imported by this process
     return con, query.QueryCache()
 
 
@@ -147,6 +150,15 @@ def _browser_locale() -> str | None:
 
 
 def current_view() -> View:
+    if "_view" not in st.session_state:
+        # Until st.navigation has run once in the process, Streamlit treats app/pages/ as a
+        # v1 pages directory and runs a page script alone, without the entry script (e.g.
+        # the first request of a fresh server opens /overview).  Leave that mode and run
+        # the entry, which bootstraps the View and routes to the same page.
+        from streamlit.runtime.pages_manager import PagesManager
+
+        PagesManager.uses_pages_directory = False
+        st.rerun()
     return st.session_state["_view"]
 
 
