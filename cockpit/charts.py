@@ -217,3 +217,13 @@ def score_line(df: pl.DataFrame, x: str, y: str, name: str, lang: str, color: st
         fig.update_yaxes(range=[lo - pad, hi + pad], tickformat=".2f")
     fig.update_xaxes(tickformat="%m-%d" if lang == "zh" else "%b %d")
     return base_layout(fig, height, legend=False)
+
+
+def from_zero(fig: go.Figure) -> go.Figure:
+    """Start every value axis at zero.  format_axis/nice_ticks place ticks from zero up,
+    but Plotly autoranges lines to the data, so a level series far from zero (28.5M
+    followers, 116K active sellers) would otherwise show no tick labels at all."""
+    fig.update_yaxes(rangemode="tozero")
+    if "yaxis2" in fig.layout and fig.layout.yaxis2.overlaying:
+        fig.update_layout(yaxis2_rangemode="tozero")
+    return fig

@@ -91,7 +91,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "overview.market": ("行业大盘与市场份额", "Market and market share"),
     "overview.market_table": ("分类目市场份额", "Market share by category"),
     "overview.market_share_trend": ("市场份额趋势", "Market share over time"),
-    "overview.supply_demand": ("大盘供需趋势", "Market supply and demand"),
+    "overview.demand": ("大盘需求：搜索量与行业成交", "Demand: searches and market GMV"),
+    "overview.supply": ("大盘供给：在售商家与商品", "Supply: active sellers and products"),
     "overview.no_market": (
         "所选时间范围内没有行业大盘数据，市场份额不显示。在企业工作台导入 market_daily 后可见。",
         "No market data for this period, so market share is hidden. Import market_daily in the workbench to see it.",

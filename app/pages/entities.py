@@ -49,7 +49,8 @@ def entity_detail(kind: str, eid: str) -> None:
         if mix.height and (mix["gmv"].sum() or 0) > 0:
             chans = mix["channel"].to_list()
             ui.chart(charts.donut(charts.enum_names("channel", chans, lang), mix["gmv"].to_list(),
-                                  [charts.color_for("channel", c) for c in chans], "cny", lang), key="ent_mix")
+                                  [charts.color_for("channel", c) for c in chans], "cny", lang)
+                     .update_traces(textposition="inside"), key="ent_mix")
         else:
             st.info(L("common.empty"))
 
@@ -69,10 +70,10 @@ def entity_detail(kind: str, eid: str) -> None:
         st.markdown(f"**{L('entities.followers')}**")
         fol = ov.followers_trend(view, filters=f)
         if fol.height:
-            ui.chart(charts.lines(fol, g, {
-                "followers": (i18n.label("followers", lang), "count", charts.SERIES[0]),
+            ui.chart(charts.from_zero(charts.lines(fol, g, {
                 "followers_gained": (i18n.label("followers_gained", lang), "count", charts.SERIES[2]),
-            }, lang, secondary={"followers_gained"}), key="ent_followers")
+                "followers_lost": (i18n.label("followers_lost", lang), "count", charts.COMPARISON_COLOR),
+            }, lang)), key="ent_followers")
         else:
             st.info(L("entities.no_followers"))
     with c2:
@@ -96,10 +97,22 @@ with ui.guarded():
         st.caption(L("entities.hint"))
         tab_s, tab_a = st.tabs([L("entities.stores"), L("entities.accounts")])
         with tab_s:
-            key = ui.table(en.store_table(view, en.stores(view)), select=True)
+            stores = en.stores(view)
+            if stores.height and "gmv" in stores.columns:
+                top = stores.head(15)
+                ui.chart(charts.bars(top["store_name"].to_list(), top["gmv"].to_list(), "cny", lang,
+                                     colors=[charts.color_for("store_type", v) for v in top["store_type"]]),
+                         key="ent_store_bars")
+            key = ui.table(en.store_table(view, stores), select=True)
             if key:
                 choose(en.entity_value("store", str(key)))
         with tab_a:
-            key = ui.table(en.account_table(view, en.accounts(view)), select=True)
+            accounts = en.accounts(view)
+            if accounts.height and "gmv" in accounts.columns:
+                top = accounts.head(15)
+                ui.chart(charts.bars(top["account_name"].to_list(), top["gmv"].to_list(), "cny", lang,
+                                     colors=[charts.color_for("account_type", v) for v in top["account_type"]]),
+                         key="ent_account_bars")
+            key = ui.table(en.account_table(view, accounts), select=True)
             if key:
                 choose(en.entity_value("account", str(key)))

@@ -53,7 +53,7 @@ with ui.guarded():
             labels.append(L("overview.group.other"))
             vals.append(other)
             colors.append(charts.CHANNEL_COLORS["other"])
-        ui.chart(charts.donut(labels, vals, colors, "cny", lang), key="ov_groups")
+        ui.chart(charts.donut(labels, vals, colors, "cny", lang).update_traces(textposition="inside"), key="ov_groups")
         ui.kpi_cards(view, row, ["content_share", "shelf_share"], per_row=2)
     with c2:
         chans = mix["channel"].to_list()
@@ -74,8 +74,8 @@ with ui.guarded():
     with c2:
         at = types["account_type"].to_list()
         ui.chart(charts.donut(ov.account_type_names(view, at), types["gmv"].to_list(),
-                              [charts.ACCOUNT_TYPE_COLORS.get(v, charts.COMPARISON_COLOR) for v in at], "cny", lang),
-                 key="ov_by_type")
+                              [charts.ACCOUNT_TYPE_COLORS.get(v, charts.COMPARISON_COLOR) for v in at], "cny", lang)
+                 .update_traces(textposition="inside"), key="ov_by_type")
         ui.table(ov.account_type_table(view, types))
 
     # --- leaderboards -------------------------------------------------------------
@@ -98,10 +98,10 @@ with ui.guarded():
         if fol.height:
             st.markdown(f"**{L('overview.followers_trend')}**")
             g = view.sel.grain
-            ui.chart(charts.lines(fol, g, {
-                "followers": (i18n.label("followers", lang), "count", charts.SERIES[0]),
+            ui.chart(charts.from_zero(charts.lines(fol, g, {
                 "followers_gained": (i18n.label("followers_gained", lang), "count", charts.SERIES[2]),
-            }, lang, secondary={"followers_gained"}), key="ov_followers")
+                "followers_lost": (i18n.label("followers_lost", lang), "count", charts.COMPARISON_COLOR),
+            }, lang)), key="ov_followers")
         else:
             st.info(L("entities.no_followers"))
     with c2:
@@ -114,20 +114,27 @@ with ui.guarded():
     else:
         mt = ov.market_trend(view)
         g = view.sel.grain
-        c1, c2 = st.columns(2)
+        c1, c2, c3 = st.columns(3)
         with c1:
             st.markdown(f"**{L('overview.market_share_trend')}**")
-            ui.chart(charts.lines(mt, g, {"market_share": (reg.label("market_share", lang), "pct", charts.SERIES[0])},
-                                  lang), key="ov_market_share")
+            ui.chart(charts.from_zero(charts.lines(
+                mt, g, {"market_share": (reg.label("market_share", lang), "pct", charts.SERIES[0])}, lang)),
+                key="ov_market_share")
         with c2:
-            st.markdown(f"**{L('overview.supply_demand')}**")
-            series = {"search_volume": (reg.label("search_volume", lang), "count", charts.SERIES[1])}
-            right = set()
-            for i, m in enumerate(("active_sellers", "active_products")):
-                if mt[m].drop_nulls().len():
-                    series[m] = (reg.label(m, lang), "count", charts.SERIES[2 + i])
-                    right.add(m)
-            ui.chart(charts.lines(mt, g, series, lang, secondary=right), key="ov_supply_demand")
+            st.markdown(f"**{L('overview.demand')}**")
+            ui.chart(charts.from_zero(charts.lines(mt, g, {
+                "search_volume": (reg.label("search_volume", lang), "count", charts.SERIES[1]),
+                "market_gmv": (reg.label("market_gmv", lang), "cny", charts.SERIES[3]),
+            }, lang, secondary={"market_gmv"})), key="ov_demand")
+        with c3:
+            st.markdown(f"**{L('overview.supply')}**")
+            series = {m: (reg.label(m, lang), "count", charts.SERIES[2 + i])
+                      for i, m in enumerate(("active_sellers", "active_products")) if mt[m].drop_nulls().len()}
+            if series:
+                right = {"active_products"} if len(series) == 2 else set()
+                ui.chart(charts.from_zero(charts.lines(mt, g, series, lang, secondary=right)), key="ov_supply")
+            else:
+                st.info(L("common.empty"))
         ui.table(ov.market_table(view, ov.market_by_category(view)))
 
     # --- campaigns ----------------------------------------------------------------

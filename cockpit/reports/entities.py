@@ -18,7 +18,7 @@ import polars as pl
 
 from cockpit import i18n
 from cockpit.reports import overview as ov
-from cockpit.tables import DisplayTable, metric_table, translate_enum
+from cockpit.tables import DisplayTable, translate_enum
 from cockpit.view import View
 
 SCORE_OF = {"store": "store_experience", "account": "creator_reputation", "product": "product"}

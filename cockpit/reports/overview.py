@@ -158,14 +158,14 @@ def account_type_names(view: View, values: list) -> list[str]:
 
 
 def store_contribution_table(view: View, df: pl.DataFrame) -> DisplayTable:
-    tbl = metric_table(df, "contribution_store", _t(view, "overview.by_store"), ["store"], ["gmv", "orders"],
+    tbl = metric_table(df, "contribution_store", _t(view, "overview.by_store"), ["store"], ["gmv"],
                        view.lang, change_of=["gmv"])
     return _with_share(tbl, df, i18n.label("gmv", view.lang), view)
 
 
 def account_type_table(view: View, df: pl.DataFrame) -> DisplayTable:
     tbl = metric_table(df, "contribution_account_type", _t(view, "overview.by_account_type"), ["account_type"],
-                       ["gmv", "orders"], view.lang, change_of=["gmv"])
+                       ["gmv"], view.lang, change_of=["gmv"])
     lab = i18n.label("account_type", view.lang)
     tbl.frame = tbl.frame.with_columns(pl.Series(lab, account_type_names(view, df["account_type"].to_list()),
                                                  dtype=pl.Utf8))
@@ -264,7 +264,8 @@ def market_table(view: View, df: pl.DataFrame) -> DisplayTable:
 
 def market_trend(view: View) -> pl.DataFrame:
     grain = view.sel.grain
-    return view.run(MARKET_METRICS, [grain], labels=False).sort(grain)
+    # buckets without market rows (today, before the platform publishes) are left out
+    return view.run(MARKET_METRICS, [grain], labels=False).filter(pl.col("market_gmv") > 0).sort(grain)
 
 
 # ---------------------------------------------------------------------------
