@@ -99,19 +99,47 @@ def _two_stage(s: pl.Series, fast, slow, words=_NULL_WORDS):
         return fast_vals, pl.repeat(False, n, dtype=pl.Boolean, eager=True), None
     idx = need.arg_true()
     sub = s.gather(idx)
-    missing = pl.select(_missing_expr(pl.lit(sub), words)).to_series()
     slow_vals, slow_reason = slow(sub)
     slow_vals = slow_vals.cast(fast_vals.dtype)
     values = fast_vals.clone()
     values.scatter(idx, slow_vals)
-    sub_bad = slow_vals.is_null() & ~missing
+    # Only rows nothing could parse are checked for "no value" words (NFKC is costly).
+    sub_bad = slow_vals.is_null()
+    failed = sub_bad.arg_true()
+    if failed.len():
+        missing = pl.select(_missing_expr(pl.lit(sub.gather(failed)), words)).to_series()
+        sub_bad.scatter(failed.filter(missing), False)
     bad = pl.repeat(False, n, dtype=pl.Boolean, eager=True)
     bad.scatter(idx, sub_bad)
     extra = None
     if slow_reason is not None:
         extra = pl.repeat(None, n, dtype=pl.Utf8, eager=True)
-        extra.scatter(idx, pl.select(pl.when(sub_bad).then(slow_reason)).to_series())
+        extra.scatter(idx, pl.select(pl.when(pl.lit(sub_bad)).then(slow_reason)).to_series())
     return values, bad, extra
+
+
+def _cascade(sub: pl.Series, attempts) -> tuple[pl.Series, pl.Series]:
+    """Apply ``attempts`` (cheapest first) each to the rows all earlier ones left null.
+
+    Returns the values and the indices still unparsed, so exports in one common style
+    never pay for the heavy clean-up that only odd values need.
+    """
+    vals = attempts[0](sub)
+    for attempt in attempts[1:]:
+        left = (vals.is_null() & sub.is_not_null()).arg_true()
+        if left.len() == 0:
+            break
+        vals = vals.clone()
+        vals.scatter(left, attempt(sub.gather(left)).cast(vals.dtype))
+    return vals, (vals.is_null() & sub.is_not_null()).arg_true()
+
+
+def _by_unique(s: pl.Series, parse) -> pl.Series:
+    """Parse each distinct value once: enum and yes/no columns hold a handful of them."""
+    uniq = s.unique().drop_nulls()
+    parsed = parse(uniq)
+    mapping = dict(zip(uniq.to_list(), parsed.to_list()))
+    return s.replace_strict(mapping, default=None, return_dtype=parsed.dtype)
 
 
 def _assemble(s: pl.Series, values, bad, extra, what, label, suffix="") -> Parsed:
@@ -191,7 +219,24 @@ def parse_money(s: pl.Series, label: str | None = None) -> Parsed:
             ).to_series()
         return vals
 
+    def cheap(sub: pl.Series) -> pl.Series:
+        # ￥1,234.50 / 1234.50元: drop the currency sign and separators, cast again.
+        return fast(sub.str.replace_all(r"[¥￥,\s元]", ""))
+
     def slow(sub: pl.Series):
+        vals = cheap(sub)
+        left = (vals.is_null() & sub.is_not_null()).arg_true()
+        if left.len() == 0:
+            return vals, None
+        rest = sub.gather(left)
+        full, reason = full_path(rest)
+        vals = vals.clone()
+        vals.scatter(left, full)
+        reasons = pl.repeat(None, sub.len(), dtype=pl.Utf8, eager=True)
+        reasons.scatter(left, pl.select(reason.cast(pl.Utf8)).to_series())
+        return vals, pl.lit(reasons)
+
+    def full_path(sub: pl.Series):
         parts = _split_number(sub)
         num = pl.lit(parts["num"].cast(pl.Decimal(38, 12), strict=False))
         unit = pl.lit(parts["unit"])
@@ -287,7 +332,25 @@ _COMPACT_RE = r"^(\d{4})(\d{2})(\d{2})(?:\s*(\d{2}):?(\d{2}):?(\d{2}))?$"
 _EXCEL_EPOCH = pl.datetime(1899, 12, 30)
 
 
+_COMMON_TS_FORMATS = (
+    "%Y/%m/%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y年%m月%d日 %H:%M:%S", "%Y年%m月%d日 %H:%M",
+    "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S",
+    "%Y/%m/%d", "%Y年%m月%d日", "%Y-%m-%d", "%Y.%m.%d",
+)
+
+
 def _parse_ts_slow(sub: pl.Series) -> pl.Series:
+    """Common export styles by plain strptime first; the regex path only for the rest."""
+    attempts = [lambda x, f=f: x.str.strptime(pl.Datetime("us"), f, strict=False) for f in _COMMON_TS_FORMATS]
+    vals, left = _cascade(sub, attempts)
+    if left.len() == 0:
+        return vals
+    vals = vals.clone()
+    vals.scatter(left, _parse_ts_regex(sub.gather(left)))
+    return vals
+
+
+def _parse_ts_regex(sub: pl.Series) -> pl.Series:
     """The clean-up path: Chinese and dotted dates, compact dates, offsets, Excel serials."""
     text = pl.select(_nfkc(pl.lit(sub)).str.to_lowercase().str.replace_all(r"\s+", " ")).to_series()
     g = pl.select(text.str.extract_groups(_TS_RE).alias("g")).unnest("g")
@@ -384,9 +447,12 @@ def parse_bool(s: pl.Series, label: str | None = None) -> Parsed:
             pl.when(pl.lit(x) == "true").then(True).when(pl.lit(x) == "false").then(False)
         ).to_series()
 
+    def parse(uniq: pl.Series) -> pl.Series:
+        key = pl.select(_nfkc(pl.lit(uniq)).str.to_lowercase()).to_series()
+        return key.replace_strict(_BOOL_MAP, default=None, return_dtype=pl.Boolean)
+
     def slow(sub: pl.Series):
-        key = pl.select(_nfkc(pl.lit(sub)).str.to_lowercase()).to_series()
-        return key.replace_strict(_BOOL_MAP, default=None, return_dtype=pl.Boolean), None
+        return _by_unique(sub, parse), None
 
     # "无" is a null word but also a plausible "no"; keep it a null (unknown).
     values, bad, extra = _two_stage(s, fast, slow)
@@ -418,11 +484,14 @@ def parse_enum(s: pl.Series, values: dict[str, tuple[str, ...]], label: str | No
     def fast(x: pl.Series) -> pl.Series:
         return pl.select(pl.when(pl.lit(x).is_in(canonical)).then(pl.lit(x))).to_series()
 
-    def slow(sub: pl.Series):
+    def parse(uniq: pl.Series) -> pl.Series:
         key = pl.select(
-            _nfkc(pl.lit(sub)).str.replace_all(r"[\s_\-]", "").str.to_lowercase()
+            _nfkc(pl.lit(uniq)).str.replace_all(r"[\s_\-]", "").str.to_lowercase()
         ).to_series()
-        return key.replace_strict(mapping, default=None, return_dtype=pl.Utf8), None
+        return key.replace_strict(mapping, default=None, return_dtype=pl.Utf8)
+
+    def slow(sub: pl.Series):
+        return _by_unique(sub, parse), None
 
     values_out, bad, extra = _two_stage(s, fast, slow)
     return _assemble(s, values_out, bad, extra, "unknown value", label,
