@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import math
 
-_ZH_STEPS = ((1e8, "亿"), (1e4, "万"))
-_EN_STEPS = ((1e9, "B"), (1e6, "M"), (1e3, "K"))
+# (from this size, divide by, suffix)
+_ZH_STEPS = ((1e8, 1e8, "亿"), (1e4, 1e4, "万"))
+_EN_STEPS = ((1e9, 1e9, "B"), (1e6, 1e6, "M"), (1e4, 1e3, "K"))  # 4,374 reads better than 4K
 
 DASH = "—"
 
@@ -22,9 +23,9 @@ def compact(v: float, lang: str = "zh", digits: int = 2) -> str:
     if is_missing(v):
         return DASH
     a = abs(v)
-    for size, suffix in (_ZH_STEPS if lang == "zh" else _EN_STEPS):
+    for size, div, suffix in (_ZH_STEPS if lang == "zh" else _EN_STEPS):
         if a >= size:
-            return f"{v / size:,.{digits}f}{suffix}"
+            return f"{v / div:,.{digits}f}{suffix}"
     if float(v).is_integer():
         return f"{int(v):,d}"
     return f"{v:,.{digits}f}"
@@ -36,7 +37,7 @@ def value(v, unit: str, lang: str = "zh") -> str:
     if unit == "cny":
         return "¥" + compact(float(v), lang)
     if unit == "count":
-        return compact(float(v), lang, digits=1 if abs(v) >= 1e4 else 0)
+        return compact(float(v), lang, digits=2 if abs(v) >= 1e4 else 0)
     if unit == "pct":
         return f"{float(v) * 100:.1f}%"
     if unit == "hours":

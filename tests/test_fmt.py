@@ -11,8 +11,10 @@ def test_chinese_uses_wan_and_yi():
 
 def test_english_uses_k_and_m():
     assert fmt.value(12345678.9, "cny", "en") == "¥12.35M"
-    assert fmt.value(15300, "count", "en") == "15.3K"
+    assert fmt.value(15300, "count", "en") == "15.30K"
+    assert fmt.value(4374, "count", "en") == "4,374"
     assert fmt.value(999, "count", "en") == "999"
+    assert fmt.value(123456, "count", "zh") == "12.35万"
 
 
 def test_missing_values_are_a_dash_never_zero_or_nan():

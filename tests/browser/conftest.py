@@ -94,7 +94,7 @@ def browser(server):
 
 @pytest.fixture
 def page(browser):
-    ctx = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN", timezone_id="Asia/Shanghai")
+    ctx = browser.new_context(viewport={"width": 1440, "height": 3600}, locale="zh-CN", timezone_id="Asia/Shanghai")
     pg = ctx.new_page()
     yield pg
     ctx.close()

@@ -5,8 +5,9 @@ A screenshot per page is saved under test-artifacts/ for people to look at.
 
 import pytest
 
-PAGES = ["overview", "live", "sessions", "entities"]
-ERROR_TEXTS = ["Traceback", "出错了", "Something went wrong"]
+# page name -> URL path (the default page, overview, lives at the root)
+PAGES = {"overview": "", "live": "live", "sessions": "sessions", "entities": "entities", "growth": "growth"}
+ERROR_TEXTS = ["Traceback", "出错了", "Something went wrong", "Page not found"]
 
 
 def settle(page, timeout=60_000):
@@ -15,12 +16,12 @@ def settle(page, timeout=60_000):
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout
     )
-    page.wait_for_timeout(500)
+    page.wait_for_timeout(1500)  # data grids and charts draw after the run ends
 
 
 @pytest.mark.parametrize("name", PAGES)
 def test_page_draws_without_error(page, server, artifacts, name):
-    page.goto(f"{server}/{name}")
+    page.goto(f"{server}/{PAGES[name]}")
     settle(page)
     charts = page.locator('[data-testid="stPlotlyChart"]')
     if name != "live":  # live tracking may legitimately show cards only
@@ -34,7 +35,7 @@ def test_page_draws_without_error(page, server, artifacts, name):
 
 
 def test_english_switch_and_url_filters(page, server, artifacts):
-    page.goto(f"{server}/overview?lang=en&period=last_7&compare=yoy")
+    page.goto(f"{server}/?lang=en&period=last_7&compare=yoy")
     settle(page)
     page.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg', timeout=60_000)
     body = page.inner_text("body")
