@@ -12,6 +12,7 @@ pages = [
     st.Page("pages/live.py", title=ui.t("nav.live"), icon=":material/live_tv:", url_path="live"),
     st.Page("pages/sessions.py", title=ui.t("nav.sessions"), icon=":material/analytics:", url_path="sessions"),
     st.Page("pages/entities.py", title=ui.t("nav.entities"), icon=":material/storefront:", url_path="entities"),
+    st.Page("pages/growth.py", title=ui.t("nav.growth"), icon=":material/trending_up:", url_path="growth"),
 ]
 if ui.current_user().is_admin:  # not even routable for anyone else
     pages.append(st.Page("pages/workbench.py", title=ui.t("nav.workbench"), icon=":material/admin_panel_settings:",

@@ -227,3 +227,43 @@ def from_zero(fig: go.Figure) -> go.Figure:
     if "yaxis2" in fig.layout and fig.layout.yaxis2.overlaying:
         fig.update_layout(yaxis2_rangemode="tozero")
     return fig
+
+
+# --- growth levers -------------------------------------------------------------------
+
+
+def grouped_bars(labels: list[str], series: dict[str, tuple[list, str]], unit: str, lang: str,
+                 height: int | None = None) -> go.Figure:
+    """Side-by-side bars per label: series = {name: (values, colour)} (before / after)."""
+    fig = go.Figure()
+    values: list = []
+    for name, (vals, color) in series.items():
+        text = _hover(vals, unit, lang)
+        fig.add_bar(x=labels, y=vals, name=name, marker_color=color, text=text, textposition="auto",
+                    customdata=text, hovertemplate="%{customdata}")
+        values += vals
+    fig.update_layout(barmode="group")
+    format_axis(fig, values, unit, lang)
+    return base_layout(fig, height or 340)
+
+
+def series_lines(df: pl.DataFrame, x: str, series_col: str, value_col: str, unit: str, lang: str,
+                 height: int = 320) -> go.Figure:
+    """One line per value of ``series_col`` (long format: category, account...)."""
+    fig = go.Figure()
+    names = list(dict.fromkeys(df[series_col].to_list()))
+    for i, name in enumerate(names):
+        d = df.filter(pl.col(series_col) == name) if name is not None else df.filter(pl.col(series_col).is_null())
+        vals = d[value_col].to_list()
+        fig.add_scatter(x=d[x].to_list(), y=vals, name=str(name), mode="lines+markers",
+                        line=dict(color=SERIES[i % len(SERIES)], width=2), marker=dict(size=4),
+                        customdata=_hover(vals, unit, lang), hovertemplate="%{customdata}")
+    format_axis(fig, df[value_col].to_list(), unit, lang)
+    return base_layout(fig, height)
+
+
+def with_threshold(fig: go.Figure, value: float, label: str) -> go.Figure:
+    """A dashed horizontal line (a score threshold) on an existing figure."""
+    fig.add_hline(y=value, line=dict(color="#DC2626", width=1.5, dash="dash"), annotation_text=label,
+                  annotation_position="bottom right", annotation_font_color="#DC2626")
+    return fig

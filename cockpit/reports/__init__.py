@@ -17,6 +17,7 @@ PAGES = {
     "live": ("nav.live", "cockpit.reports.live"),
     "sessions": ("nav.sessions", "cockpit.reports.sessions"),
     "entities": ("nav.entities", "cockpit.reports.entities"),
+    "growth": ("nav.growth", "cockpit.reports.growth"),
 }
 
 
