@@ -15,7 +15,8 @@ happened since the last one as CSV files into the inbox (write, then rename):
   and of its orders' GMV so far (so traffic GMV always sums to the orders' GMV).
 
 Time is the wall clock: every row is stamped with the real time it happened, so the
-live page (which is about *now*) shows the sessions as they run.  ``--speed X`` makes
+live page (which is about *now*) shows the sessions as they run.  Sessions start on a
+whole minute (the live board hides sessions that start after its minute-truncated now).  ``--speed X`` makes
 the sessions X times denser and shorter: a tick comes every ``5 / X`` seconds and
 carries five seconds of a session's activity, so a 60-minute session lasts 60 / X real
 minutes.  Initial sessions started up to 20 minutes (/ X) ago, with that history
@@ -238,6 +239,8 @@ class Tick:
 
 
 class Feed:
+    session_minutes = (30.0, 90.0)  # simulated length of a session
+
     def __init__(self, catalog: dict, inbox: Path, accounts: int = 5, speed: float = 1.0, seed: int = 7,
                  run_id: str | None = None):
         if accounts < 1:
@@ -298,7 +301,7 @@ class Feed:
         words = TITLE_WORDS.get(cat, TITLE_WORDS["茶叶"])
         word = words[int(rng.integers(len(words)))]
         title = f"{a['account_name']}的直播间 {word}" if a["account_type"] == "distributor" else f"{st.get('brand') or ''}{word}"
-        duration_s = float(rng.uniform(30, 90)) * 60
+        duration_s = float(rng.uniform(*self.session_minutes)) * 60
         followers = float(a.get("followers") or 0)
         peak = min(max(followers * 0.0006, 40.0), 4000.0) * float(rng.uniform(0.6, 1.4))
         sources = [s for s in SOURCES
@@ -312,7 +315,9 @@ class Feed:
             back_min = int(rng.integers(1, MAX_BACKFILL_MINUTES + 1))
             # at most 40 % of the session (a fast feed has little history to show)
             back_min = min(back_min, int(0.4 * duration_s / 60 / self.speed))
-        started = (now - dt.timedelta(minutes=back_min)).replace(microsecond=0)
+        # on the minute: the live board compares started_at with a "now" truncated to the
+        # minute, so a start at 20:01:30 would stay hidden until 20:02
+        started = (now - dt.timedelta(minutes=back_min)).replace(second=0, microsecond=0)
         if self.run_id is None:  # ids unique across runs: the wall clock of the first start
             self.run_id = now.strftime("%y%m%d%H%M%S")
         s = Session(

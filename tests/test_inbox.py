@@ -125,19 +125,20 @@ def test_session_fed_through_the_inbox_shows_on_the_live_board(tiny_db, tmp_path
         started = now - dt.timedelta(minutes=5)
         _session_files(folder, "LIB1", started, None, "T1")
 
-        def on_board(state):
+        def on_board(state, orders):
             def check():
                 b = live.board(View(con.cursor()))
                 rows = b.sessions.filter(b.sessions["live_id"] == "LIB1").to_dicts()
-                return rows[0] if rows and rows[0]["is_live"] is state else None
+                # each file is its own transaction: the session row may land before its orders
+                return rows[0] if rows and rows[0]["is_live"] is state and rows[0]["orders"] == orders else None
             return check
 
-        row = wait_for(on_board(True), "the fed session on the live board")
+        row = wait_for(on_board(True, 2), "the fed session on the live board")
         assert row["live_gmv"] == pytest.approx(280.50) and row["orders"] == 2
         assert row["online_now"] == 60 and row["online_series"] == [40, 60]
         # the session ends: it moves to "ended today"
         _session_files(folder, "LIB1", started, now, "T2")
-        row = wait_for(on_board(False), "the ended session under ended today")
+        row = wait_for(on_board(False, 4), "the ended session under ended today")
         assert row["ended_at"] == now
         assert wait_for(lambda: len(list((folder / "done").iterdir())) == 6, "six files in done/")
         assert not list((folder / "failed").iterdir())
