@@ -1,0 +1,112 @@
+"""直播明细 Live detail: layout only; the figures come from cockpit.reports.sessions."""
+
+import streamlit as st
+
+from cockpit import charts, i18n, ui
+from cockpit.reports import sessions
+
+view = ui.current_view()
+lang = view.lang
+
+CARD_METRICS = ["live_gmv", "orders", "viewers", "peak_online", "gpm", "uv_value", "new_followers",
+                "avg_watch_seconds"]
+
+
+def set_live(live_id: str | None) -> None:
+    ui.set_selection(view, view.sel.replace(live=live_id))
+
+
+def session_list() -> None:
+    df = sessions.session_list(view)
+    if df.height == 0:
+        st.info(ui.t("sessions.none"))
+        return
+    top = sessions.top_sessions(df)
+    labels = [f"{t or lid} · {a}" for t, a, lid in zip(top["title"], top["account_name"], top["live_id"])]
+    st.markdown(f"**{ui.t('sessions.top_chart')}**")
+    ui.chart(charts.bars(labels, top["live_gmv"].to_list(), "cny", lang), key="sessions_top")
+    text = st.text_input(ui.t("sessions.search"), key="w_sessions_search", icon=":material/search:")
+    shown = sessions.filter_sessions(df, text)
+    st.caption(ui.t("sessions.count", n=shown.height))
+    picked = ui.table(sessions.sessions_table(shown, lang), select=True, height=380)
+    # a new pick opens it; a pick that stays selected does not reopen a closed detail
+    if picked and picked != st.session_state.get("_sessions_picked"):
+        st.session_state["_sessions_picked"] = picked
+        set_live(picked)
+
+
+def detail(live_id: str) -> None:
+    d = sessions.Detail(view, live_id)
+    st.divider()
+    if not d.found:
+        st.warning(ui.t("sessions.not_found", id=live_id))
+        st.button(ui.t("sessions.close"), on_click=set_live, args=(None,), key="w_close_missing")
+        return
+    info = d.info
+    head, close = st.columns([5, 1], vertical_alignment="bottom")
+    head.subheader(ui.t("sessions.detail", title=info["title"] or live_id))
+    close.button(ui.t("sessions.close"), on_click=set_live, args=(None,), key="w_close_detail",
+                 icon=":material/close:")
+    end = (ui.t("sessions.ended", time=info["ended_at"].strftime("%Y-%m-%d %H:%M")) if info["ended_at"]
+           else ui.t("sessions.still_live"))
+    st.caption(ui.t("sessions.meta", account=info["account_name"],
+                    type=i18n.enum_label("account_type", info["account_type"], lang),
+                    start=info["started_at"].strftime("%Y-%m-%d %H:%M"), end=end))
+    ui.kpi_cards(view, d.figures, CARD_METRICS)
+
+    st.markdown(f"**{ui.t('sessions.minutes')}**")
+    if d.curves.height:
+        series = {
+            "online": (ui.t("sessions.col_online"), "count", charts.SERIES[1]),
+            "entries": (ui.t("sessions.col_entries"), "count", charts.SERIES[2]),
+            "new_followers": (i18n.label("new_followers", lang), "count", charts.SERIES[4]),
+            "gmv": (i18n.label("live_gmv", lang), "cny", charts.SERIES[0]),
+        }
+        ui.chart(charts.lines(d.curves, "minute", series, lang, secondary={"gmv"}), key="session_curves")
+        with st.expander(ui.t("sessions.minutes_table")):
+            ui.table(d.table("session_minutes"), height=300)
+    else:
+        st.info(ui.t("sessions.no_minutes"))
+
+    left, right = st.columns(2)
+    with left:
+        ui.table(d.table("session_funnel"))
+        values = [d.figures.get(m) or 0 for m in sessions.FUNNEL_METRICS]
+        ui.chart(charts.funnel([i18n.label(m, lang) for m in sessions.FUNNEL_METRICS], values, lang),
+                 key="session_funnel")
+    with right:
+        ui.table(d.table("session_traffic"))
+        tr = d.traffic
+        if tr.height:
+            ui.chart(charts.bars(charts.enum_names("traffic_source", tr["traffic_source"].to_list(), lang),
+                                 tr["traffic_gmv"].to_list(), "cny", lang,
+                                 colors=[charts.color_for("traffic_source", s) for s in tr["traffic_source"]]),
+                     key="session_traffic")
+
+    left, right = st.columns(2)
+    with left:
+        ui.table(d.table("session_ads"))
+        ui.table(d.table("session_quality"))
+    with right:
+        ui.table(d.table("session_products"))
+
+    if d.n_prev:
+        st.markdown(f"**{ui.t('sessions.vs_avg', n=d.n_prev)}**")
+        avg = d.history_rows.filter(d.history_rows["kind"] == "average").row(0, named=True)
+        row = dict(d.figures)
+        for m in sessions.HISTORY_METRICS:
+            row[f"{m}__pct"] = d.change[m]
+            row[f"{m}__cmp"] = avg[m]
+        ui.kpi_cards(view, row, sessions.HISTORY_METRICS)
+        ui.table(d.table("session_history"))
+    else:
+        st.info(ui.t("sessions.no_history"))
+
+
+with ui.guarded():
+    st.title(ui.t("nav.sessions"))
+    ui.caption(view)
+    if not ui.empty_state(view):
+        session_list()
+        if view.sel.live:
+            detail(view.sel.live)
