@@ -470,6 +470,9 @@ def run(db_path: Path, *, inbox: Path | None = None, accounts: int = 5, speed: f
     catalog, app_running = load_catalog(db_path, inbox)
     feed = Feed(catalog, inbox, accounts=accounts, speed=speed, seed=seed)
     watcher = inbox_mod.watcher_info(inbox)
+    if len(feed.idle) < accounts:
+        out(f"note: only {len(feed.idle)} accounts are free to go live (the others are live already); "
+            f"feeding {len(feed.idle)} sessions")
     out(f"feeding {accounts} live session{'s' if accounts != 1 else ''} into {inbox} "
         f"(a tick every {feed.interval:g} s; Ctrl-C to stop)")
     if watcher is None:
