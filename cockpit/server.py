@@ -47,6 +47,10 @@ def serve(db: Path, port: int = 8501, address: str = "localhost") -> int:
         "--server.headless", "true", "--browser.gatherUsageStats", "false",
     ]
     print(f"Brand Cockpit on http://{address}:{port}  (database {db})", flush=True)
+    from cockpit import inbox
+
+    print(f"inbox for new data while it runs: {inbox.inbox_dir(db)}  (`cockpit feed` simulates live sessions)",
+          flush=True)
     try:
         return subprocess.call(cmd, env=env, cwd=str(APP.parent.parent))
     except KeyboardInterrupt:
