@@ -193,3 +193,20 @@ def test_tables_for_export(tiny_con):
     en = sessions.tables(june(tiny_con, lang="en", live="L1"))
     assert en[0].frame.columns[:3] == ["Title", "Account", "Account type"]
     assert en[2].frame["Stage"].to_list() == ["Viewers", "Product exposures", "Product clicks", "Live buyers"]
+
+
+def test_chart_labels_are_unique(tiny_con):
+    batches.write_batch(tiny_con, "live_sessions", schema.frame("live_sessions", [
+        dict(live_id="L14", account_id="A1", title="龙井开春专场", started_at=D(2025, 6, 1, 19, 30),
+             ended_at=D(2025, 6, 1, 20, 0)),
+    ]), file_name="t")
+    df = sessions.top_sessions(sessions.session_list(june(tiny_con)))
+    labels = sessions.session_labels(df)
+    # by live GMV: L1 300, L2 300 (ties by id), L4 250, L3 150, L14 0; L1 and L14 share time and title
+    assert labels == [
+        "06-01 19:30 龙井开春专场 · 山野茶官方直播间 (L1)",
+        "06-03 11:00 大红袍品鉴 · 经销A直播间",
+        "06-10 19:00 小鹿好物夜 · 达人小鹿",
+        "06-05 20:00 夏日连衣裙 · 经销B直播间",
+        "06-01 19:30 龙井开春专场 · 山野茶官方直播间 (L14)",
+    ]

@@ -22,7 +22,7 @@ def session_list() -> None:
         st.info(ui.t("sessions.none"))
         return
     top = sessions.top_sessions(df)
-    labels = [f"{t or lid} · {a}" for t, a, lid in zip(top["title"], top["account_name"], top["live_id"])]
+    labels = sessions.session_labels(top)
     st.markdown(f"**{ui.t('sessions.top_chart')}**")
     ui.chart(charts.bars(labels, top["live_gmv"].to_list(), "cny", lang), key="sessions_top")
     text = st.text_input(ui.t("sessions.search"), key="w_sessions_search", icon=":material/search:")

@@ -274,6 +274,18 @@ def top_sessions(df: pl.DataFrame, n: int = 10) -> pl.DataFrame:
     return df.sort(["live_gmv", "live_id"], descending=[True, False], nulls_last=True).head(n)
 
 
+def session_labels(df: pl.DataFrame) -> list[str]:
+    """Chart labels "MM-DD HH:MM title · account", unique (a chart axis merges equal labels)."""
+    labels = [
+        f"{s:%m-%d %H:%M} {t or lid} · {a}"
+        for s, t, a, lid in zip(df["started_at"], df["title"], df["account_name"], df["live_id"])
+    ]
+    seen: dict[str, int] = {}
+    for lab in labels:
+        seen[lab] = seen.get(lab, 0) + 1
+    return [f"{lab} ({lid})" if seen[lab] > 1 else lab for lab, lid in zip(labels, df["live_id"])]
+
+
 def tables(view: View) -> list[DisplayTable]:
     out = [sessions_table(session_list(view), view.lang)]
     if view.sel.live:
