@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
+from contextlib import contextmanager
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
@@ -266,11 +268,38 @@ class QueryCache:
             self._data.clear()
 
 
+# The benchmark records every statement a page runs (to replay it raw as the floor).
+# Process-wide on purpose: Streamlit runs page scripts on their own threads.
+_recorder: list | None = None
+
+
+@contextmanager
+def recording():
+    """Collect (sql, params, seconds) of every statement executed inside the block."""
+    global _recorder
+    calls: list = []
+    _recorder = calls
+    try:
+        yield calls
+    finally:
+        _recorder = None
+
+
+def _fetch(con, sql: str, params: dict) -> pl.DataFrame:
+    calls = _recorder
+    if calls is None:
+        return store.fetch_pl(con, sql, params)
+    t0 = time.perf_counter()
+    df = store.fetch_pl(con, sql, params)
+    calls.append((sql, dict(params), time.perf_counter() - t0))
+    return df
+
+
 def execute(con: duckdb.DuckDBPyConnection, sql: str, params: dict, cache: QueryCache | None = None) -> pl.DataFrame:
     if cache is None:
-        return store.fetch_pl(con, sql, params)
+        return _fetch(con, sql, params)
     key = (sql, tuple(sorted((k, repr(v)) for k, v in params.items())), store.data_version(con))
-    return cache.get_or_run(key, lambda: store.fetch_pl(con, sql, params))
+    return cache.get_or_run(key, lambda: _fetch(con, sql, params))
 
 
 def run(con: duckdb.DuckDBPyConnection, q: Query, cache: QueryCache | None = None) -> pl.DataFrame:
