@@ -16,7 +16,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from cockpit import importer, readers, store
+from cockpit import importer, store
 
 D = dt.datetime
 REPO = Path(__file__).resolve().parents[1]
