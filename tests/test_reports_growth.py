@@ -123,9 +123,13 @@ def test_short_video_to_live_by_account(tiny_con):
 
 def test_fans_and_followers(tiny_con):
     v = view(tiny_con)
-    trend = gr.fan_trend(v).row(0, named=True)
-    assert trend["fan_gmv_share"] == pytest.approx(0.36)
-    assert (trend["fan_repurchase_rate"], trend["nonfan_repurchase_rate"]) == (pytest.approx(0.5), pytest.approx(2 / 3))
+    months = gr.repurchase_months(v)  # July 2024 - June 2025: O11 (June 2024) is out
+    assert months["month"].to_list() == [dt.date(2025, 5, 1), dt.date(2025, 6, 1)]
+    may, june = months.rows(named=True)
+    # May: B1 (fan, O9 400) and B6 (O10 100) once each
+    assert (may["fan_gmv_share"], may["repurchase_rate"], may["fan_repurchase_rate"]) == (0.8, 0.0, 0.0)
+    assert june["fan_gmv_share"] == pytest.approx(0.36)
+    assert (june["fan_repurchase_rate"], june["nonfan_repurchase_rate"]) == (pytest.approx(0.5), pytest.approx(2 / 3))
     acc = gr.followers_by_account(v).select("account", "followers", "followers_gained", "followers_lost",
                                             "followers_net")
     assert acc.rows() == [("A1", 1035, 40, 5, 35.0), ("A2", 510, 10, 0, 10.0)]
@@ -190,6 +194,10 @@ def test_cold_start_of_a_new_store_against_the_benchmark(tiny_con):
     assert s8[:2] == ("云裳新店甲", "S8")
     assert s8[4:] == (2.0, 34.0, 30, 1500.0, 2.0, 7.0)
     assert peers.row(1)[0] == "Benchmark average (1 stores)"
+    curves = gr.cold_start_curves(v, cold)
+    s9 = curves.filter(curves["store_name"] == "山野茶新店乙")
+    assert s9["day_n"].to_list() == list(range(21))  # June 10-30
+    assert s9["cum_gmv"][1] == 0.0 and s9["cum_gmv"][2] == 60000.0 and s9["cum_gmv"][20] == 110000.0
     # a filter that excludes the new store leaves no new store
     assert gr.cold_start_new(v, gr.cold_start(view(tiny_con, brand=("云裳",)))).height == 0
 
@@ -292,7 +300,7 @@ def test_entities_below_the_threshold_are_flagged(tiny_con):
     summary = gr.score_summary(v, ents).select("score_type", "entities", "flagged").rows()
     assert summary == [("store_experience", 2, 0), ("creator_reputation", 2, 1), ("product", 1, 0)]
     flagged = gr.score_flagged_table(v, ents).frame
-    assert flagged.rows() == [("Creator reputation", "经销B直播间", "A3", 3.5, dt.date(2025, 6, 2), 3.5, 3.5)]
+    assert flagged.rows() == [("Creator reputation", "经销B直播间", "A3", 3.5, "2025-06-02", 3.5, 3.5)]
 
 
 # ---------------------------------------------------------------------------

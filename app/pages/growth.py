@@ -51,7 +51,7 @@ with ui.guarded():
     with tabs[0]:
         st.caption(L("growth.yoy_note"))
         groups = gr.channel_groups(view)
-        c1, c2 = st.columns([2, 3])
+        c1, c2 = st.columns(2)
         with c1:
             ui.table(gr.channel_groups_table(view, groups))
         with c2:
@@ -92,26 +92,27 @@ with ui.guarded():
         if not row["short_videos"]:
             st.info(L("growth.no_videos"))
         else:
-            c1, c2 = st.columns([1, 2])
-            with c1:
-                st.markdown(f"**{L('growth.linkage_funnel')}**")
-                ui.chart(gr.linkage_funnel(view, row), key="gr_linkage_funnel")
-            with c2:
-                ui.table(gr.top_videos_table(view, gr.top_videos(view)))
-        ui.table(gr.linkage_table(view, gr.linkage_by_account(view)))
+            ui.table(gr.top_videos_table(view, gr.top_videos(view)))
+        link = gr.linkage_by_account(view)
+        if link.height:
+            st.markdown(f"**{L('growth.linkage_chart')}**")
+            ui.chart(gr.linkage_chart(view, link), key="gr_linkage_accounts")
+        ui.table(gr.linkage_table(view, link))
 
     # --- 4. fans -------------------------------------------------------------------------
     with tabs[3]:
         row = gr.fan_totals(view)
         ui.kpi_cards(view, row, gr.FAN_METRICS + gr.FOLLOWER_METRICS)
+        st.subheader(L("growth.fan_trend"))
         st.caption(L("growth.fan_note"))
-        ft = gr.fan_trend(view)
+        ft = gr.repurchase_months(view)
         if ft.height:
-            ui.chart(gr.fan_trend_chart(view, ft), key="gr_fan_trend")
-        ui.table(gr.fan_trend_table(view, ft))
+            ui.chart(gr.repurchase_chart(view, ft), key="gr_fan_trend")
+        ui.table(gr.repurchase_table(view, ft))
         st.subheader(L("growth.followers_trend"))
         fo = gr.followers_over_time(view)
         if fo.height:
+            st.markdown(f"**{L('growth.followers_chart')}**")
             ui.chart(gr.followers_over_time_chart(view, fo), key="gr_followers_trend")
             ui.table(gr.followers_by_account_table(view, gr.followers_by_account(view)))
             ui.table(gr.followers_over_time_table(view, fo))
@@ -127,6 +128,8 @@ with ui.guarded():
         if new.empty:
             st.info(L("growth.no_new_stores"))
         else:
+            st.markdown(f"**{L('growth.cold_curves')}**")
+            ui.chart(gr.cold_start_chart(view, gr.cold_start_curves(view, cold)), key="gr_cold_curves")
             ui.table(new)
         ui.table(gr.cold_peers_table(view, cold))
 
@@ -148,8 +151,9 @@ with ui.guarded():
 
     # --- 7. scores ---------------------------------------------------------------------
     with tabs[6]:
-        threshold = st.number_input(L("growth.threshold"), min_value=0.0, max_value=5.0, value=gr.SCORE_THRESHOLD,
-                                    step=0.1, format="%.2f", key="w_score_threshold")
+        threshold = st.columns([1, 3])[0].number_input(
+            L("growth.threshold"), min_value=0.0, max_value=5.0, value=gr.SCORE_THRESHOLD, step=0.1, format="%.2f",
+            key="w_score_threshold")
         st.caption(L("growth.score_rule"))
         ents = gr.score_entities(view, threshold)
         if not ents.height:
@@ -166,13 +170,20 @@ with ui.guarded():
         if not share.height:
             st.info(L("growth.no_market"))
         else:
+            st.subheader(L("growth.market_share"))
             ui.chart(gr.market_share_chart(view, share), key="gr_market_share")
             ui.table(gr.market_share_table(view, share))
             sd = gr.supply_demand(view)
             st.subheader(L("growth.supply_demand"))
             cats = list(dict.fromkeys(sd["category"].to_list()))
-            cat = st.selectbox(L("growth.category_pick"), cats, key="w_growth_category")
-            ui.chart(gr.supply_demand_chart(view, sd, cat), key="gr_supply_demand")
+            cat = st.columns([1, 3])[0].selectbox(L("growth.category_pick"), cats, key="w_growth_category")
+            c1, c2 = st.columns(2)
+            with c1:
+                st.markdown(f"**{L('growth.supply')}**")
+                ui.chart(gr.supply_chart(view, sd, cat), key="gr_supply")
+            with c2:
+                st.markdown(f"**{L('growth.demand')}**")
+                ui.chart(gr.demand_chart(view, sd, cat), key="gr_demand")
             ui.table(gr.supply_demand_table(view, sd))
 
     # --- 9. agency view ----------------------------------------------------------------

@@ -87,6 +87,19 @@ def _frame(rows: list[dict], schema_: dict) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema_) if rows else pl.DataFrame(schema=schema_)
 
 
+def _text_dates(tbl: DisplayTable) -> DisplayTable:
+    """Dates as 2025-06-01 (not a midnight timestamp) on the page and in the CSV alike."""
+    dates = [c for c, t in tbl.frame.schema.items() if t == pl.Date]
+    if dates:
+        tbl.frame = tbl.frame.with_columns(pl.col(c).dt.strftime("%Y-%m-%d") for c in dates)
+    return tbl
+
+
+def _metric_table(df: pl.DataFrame, name: str, title: str, dims, metric_ids, lang: str,
+                  change_of=None) -> DisplayTable:
+    return _text_dates(metric_table(df, name, title, list(dims), list(metric_ids), lang, change_of=change_of))
+
+
 def _table(view: View, name: str, title_key: str, cols: list[tuple[str, str, str | None]],
            df: pl.DataFrame) -> DisplayTable:
     """A table from plain columns: (df column, label, unit); pct values are fractions."""
@@ -101,7 +114,7 @@ def _table(view: View, name: str, title_key: str, cols: list[tuple[str, str, str
         exprs.append(e.alias(lab))
         if unit:
             units[lab] = unit
-    return DisplayTable(name, _t(view, title_key), df.select(exprs), units)
+    return _text_dates(DisplayTable(name, _t(view, title_key), df.select(exprs), units))
 
 
 # ---------------------------------------------------------------------------
@@ -168,14 +181,19 @@ def shelf_trend(view: View) -> pl.DataFrame:
 
 def shelf_trend_table(view: View, df: pl.DataFrame) -> DisplayTable:
     grain = view.sel.grain
-    return metric_table(df, "growth_shelf_trend", _t(view, "growth.shelf_trend"), [grain],
+    return _metric_table(df, "growth_shelf_trend", _t(view, "growth.shelf_trend_table"), [grain],
                         ["content_gmv", "shelf_gmv", "content_share", "shelf_share"], view.lang)
 
 
 def shelf_trend_chart(view: View, df: pl.DataFrame) -> go.Figure:
+    """Shelf, content and the rest ('other' channel) stacked to 100 % per bucket."""
+    df = df.with_columns(pl.when(pl.col("content_share").is_null()).then(None)
+                         .otherwise((1 - pl.col("content_share") - pl.col("shelf_share")).clip(0, 1))
+                         .alias("other_share"))
     return charts.stacked_share(df, view.sel.grain, {
-        "content_share": (_t(view, "growth.group.content"), charts.GROUP_COLORS["content"]),
         "shelf_share": (_t(view, "growth.group.shelf"), charts.GROUP_COLORS["shelf"]),
+        "content_share": (_t(view, "growth.group.content"), charts.GROUP_COLORS["content"]),
+        "other_share": (_t(view, "growth.group.other"), charts.CHANNEL_COLORS["other"]),
     }, view.lang)
 
 
@@ -189,7 +207,7 @@ def distribution_by_account(view: View) -> pl.DataFrame:
 
 
 def distribution_by_account_table(view: View, df: pl.DataFrame) -> DisplayTable:
-    return metric_table(df, "growth_distribution_accounts", _t(view, "growth.dist_accounts"), ["account", "agency"],
+    return _metric_table(df, "growth_distribution_accounts", _t(view, "growth.dist_accounts"), ["account", "agency"],
                         ["distribution_gmv", "orders", "refund_rate"], view.lang, change_of=["distribution_gmv"])
 
 
@@ -200,7 +218,7 @@ def distribution_by_agency(view: View) -> pl.DataFrame:
 
 def distribution_by_agency_table(view: View, df: pl.DataFrame) -> DisplayTable:
     df = df.with_columns(pl.col("agency").fill_null(i18n.t("common.none", view.lang)))
-    return metric_table(df, "growth_distribution_agencies", _t(view, "growth.dist_agencies"), ["agency"],
+    return _metric_table(df, "growth_distribution_agencies", _t(view, "growth.dist_agencies"), ["agency"],
                         ["distribution_gmv"], view.lang, change_of=["distribution_gmv"])
 
 
@@ -211,7 +229,7 @@ def chuanliu_by_store(view: View) -> pl.DataFrame:
 
 
 def chuanliu_by_store_table(view: View, df: pl.DataFrame) -> DisplayTable:
-    return metric_table(df, "growth_chuanliu_stores", _t(view, "growth.chuanliu_stores"), ["store"],
+    return _metric_table(df, "growth_chuanliu_stores", _t(view, "growth.chuanliu_stores"), ["store"],
                         CHUANLIU_METRICS, view.lang, change_of=["chuanliu_own_live_gmv"])
 
 
@@ -306,13 +324,15 @@ def linkage_by_account(view: View) -> pl.DataFrame:
 
 
 def linkage_table(view: View, df: pl.DataFrame) -> DisplayTable:
-    return metric_table(df, "growth_linkage_accounts", _t(view, "growth.linkage_accounts"),
+    return _metric_table(df, "growth_linkage_accounts", _t(view, "growth.linkage_accounts"),
                         ["account", "account_type"], LINKAGE_METRICS, view.lang)
 
 
-def linkage_funnel(view: View, row: dict) -> go.Figure:
-    labels = [i18n.label(m, view.lang) for m in ("video_plays", "video_live_entries")]
-    return charts.funnel(labels, [row["video_plays"] or 0, row["video_live_entries"] or 0], view.lang, height=220)
+def linkage_chart(view: View, df: pl.DataFrame, n: int = 10) -> go.Figure:
+    """Short-video-driven live GMV of the accounts that took the most."""
+    top = df.sort(["short_video_live_gmv", "account"], descending=[True, False]).head(n)
+    return charts.bars(top["account_name"].fill_null(top["account"]).to_list(), top["short_video_live_gmv"].to_list(),
+                       "cny", view.lang, colors=[charts.TRAFFIC_COLORS["short_video"]] * top.height)
 
 
 def top_videos(view: View, n: int = TOP_VIDEOS) -> pl.DataFrame:
@@ -349,19 +369,20 @@ def fan_totals(view: View) -> dict:
     return view.compared(FAN_METRICS + FOLLOWER_METRICS).row(0, named=True)
 
 
-def fan_trend(view: View) -> pl.DataFrame:
-    """Fan GMV share and repurchase rates per bucket (repeat = 2+ orders in the bucket)."""
-    grain = view.sel.grain
-    return view.run(FAN_METRICS, [grain], labels=False).sort(grain)
+def repurchase_months(view: View, months: int = 12) -> pl.DataFrame:
+    """Fan GMV share and repurchase rates per calendar month, the ``months`` months up to
+    the period's end (a repeat buyer has 2+ orders in that month; a day is too short)."""
+    end = view.period.end
+    start = add_months(end.replace(day=1), -(months - 1))
+    return view.run(FAN_METRICS, ["month"], period=Period(start, end), labels=False).sort("month")
 
 
-def fan_trend_table(view: View, df: pl.DataFrame) -> DisplayTable:
-    return metric_table(df, "growth_fan_trend", _t(view, "growth.fan_trend"), [view.sel.grain], FAN_METRICS,
-                        view.lang)
+def repurchase_table(view: View, df: pl.DataFrame) -> DisplayTable:
+    return _metric_table(df, "growth_fan_trend", _t(view, "growth.fan_trend"), ["month"], FAN_METRICS, view.lang)
 
 
-def fan_trend_chart(view: View, df: pl.DataFrame) -> go.Figure:
-    return charts.lines(df, view.sel.grain, {
+def repurchase_chart(view: View, df: pl.DataFrame) -> go.Figure:
+    return charts.lines(df, "month", {
         m: (i18n.label(m, view.lang), "pct", charts.SERIES[i]) for i, m in enumerate(FAN_METRICS)
     }, view.lang)
 
@@ -372,7 +393,7 @@ def followers_by_account(view: View) -> pl.DataFrame:
 
 
 def followers_by_account_table(view: View, df: pl.DataFrame) -> DisplayTable:
-    return metric_table(df, "growth_followers_accounts", _t(view, "growth.followers_accounts"),
+    return _metric_table(df, "growth_followers_accounts", _t(view, "growth.followers_accounts"),
                         ["account", "account_type"], FOLLOWER_METRICS, view.lang, change_of=["followers_net"])
 
 
@@ -384,18 +405,22 @@ def followers_over_time(view: View) -> pl.DataFrame:
 
 
 def followers_over_time_table(view: View, df: pl.DataFrame) -> DisplayTable:
-    return metric_table(df, "growth_followers_trend", _t(view, "growth.followers_trend"),
+    return _metric_table(df, "growth_followers_trend", _t(view, "growth.followers_trend"),
                         [view.sel.grain, "account"], ["followers", "followers_net"], view.lang)
 
 
 def followers_over_time_chart(view: View, df: pl.DataFrame) -> go.Figure:
-    """One line per account (the largest few by followers at the end)."""
+    """Cumulative net follower growth since the period's start, one line per account
+    (the largest few by followers at the end): growth shows even beside a million-fan account."""
     grain = view.sel.grain
     last = df.sort(grain).group_by("account", maintain_order=True).last() \
         .sort(["followers", "account"], descending=[True, False]).head(TOP_ACCOUNT_LINES)
     keep = last["account"].to_list()
-    d = df.filter(pl.col("account").is_in(keep)).with_columns(pl.col("account_name").fill_null(pl.col("account")))
-    return charts.series_lines(d, grain, "account_name", "followers", "count", view.lang)
+    d = df.filter(pl.col("account").is_in(keep)).sort(grain).with_columns(
+        pl.col("account_name").fill_null(pl.col("account")),
+        pl.col("followers_net").cum_sum().over("account").alias("net_cum"),
+    )
+    return charts.series_lines(d, grain, "account_name", "net_cum", "count", view.lang)
 
 
 # ---------------------------------------------------------------------------
@@ -514,6 +539,34 @@ def _cold_cols(view: View) -> list[tuple[str, str, str | None]]:
         ("first_orders", _t(view, "growth.first_orders"), None),
         ("first_followers", _t(view, "growth.first_followers"), None),
     ]
+
+
+def cold_start_curves(view: View, df: pl.DataFrame, days: int = 60) -> pl.DataFrame:
+    """Cumulative GMV by day since opening (day 0 = opening day), first ``days`` days,
+    for the new and the benchmark stores."""
+    out = []
+    for r in df.iter_rows(named=True):
+        end = min(r["opened_on"] + dt.timedelta(days=days - 1), view.today)
+        daily = view.run(["gmv"], ["day"], period=Period(r["opened_on"], end), filters={"store": [r["store"]]},
+                         labels=False)
+        axis = pl.DataFrame({"day": [r["opened_on"] + dt.timedelta(days=i)
+                                     for i in range((end - r["opened_on"]).days + 1)]}, schema={"day": pl.Date})
+        d = axis.join(daily, on="day", how="left").sort("day").with_columns(
+            pl.col("gmv").fill_null(0.0).cum_sum().alias("cum_gmv"),
+            (pl.col("day") - pl.lit(r["opened_on"])).dt.total_days().alias("day_n"),
+            pl.lit(r["store_name"] or r["store"]).alias("store_name"),
+        )
+        out.append(d.select("store_name", "day_n", "cum_gmv"))
+    if not out:
+        return pl.DataFrame(schema={"store_name": pl.Utf8, "day_n": pl.Int64, "cum_gmv": pl.Float64})
+    return pl.concat(out)
+
+
+def cold_start_chart(view: View, curves: pl.DataFrame) -> go.Figure:
+    fig = charts.series_lines(curves, "day_n", "store_name", "cum_gmv", "cny", view.lang)
+    fig.add_hline(y=MILESTONE_GMV, line=dict(color=charts.COMPARISON_COLOR, width=1, dash="dot"))
+    fig.update_xaxes(title_text=_t(view, "growth.days_since_open"))
+    return fig
 
 
 def cold_start_table(view: View, df: pl.DataFrame) -> DisplayTable:
@@ -722,7 +775,7 @@ def market_share_trend(view: View) -> pl.DataFrame:
 
 
 def market_share_table(view: View, df: pl.DataFrame) -> DisplayTable:
-    return metric_table(df, "growth_market_share", _t(view, "growth.market_share"), [view.sel.grain, "category"],
+    return _metric_table(df, "growth_market_share", _t(view, "growth.market_share"), [view.sel.grain, "category"],
                         ["market_share", "gmv", "market_gmv"], view.lang)
 
 
@@ -740,17 +793,26 @@ def supply_demand(view: View) -> pl.DataFrame:
 
 
 def supply_demand_table(view: View, df: pl.DataFrame) -> DisplayTable:
-    return metric_table(df, "growth_supply_demand", _t(view, "growth.supply_demand"), [view.sel.grain, "category"],
+    return _metric_table(df, "growth_supply_demand", _t(view, "growth.supply_demand"), [view.sel.grain, "category"],
                         SUPPLY_DEMAND, view.lang)
 
 
-def supply_demand_chart(view: View, df: pl.DataFrame, category: str) -> go.Figure:
+def supply_chart(view: View, df: pl.DataFrame, category: str) -> go.Figure:
+    """Supply: active sellers (left) and active products (right) of one category."""
     d = df.filter(pl.col("category") == category)
-    return charts.lines(d, view.sel.grain, {
+    return charts.from_zero(charts.lines(d, view.sel.grain, {
         "active_sellers": (i18n.label("active_sellers", view.lang), "count", charts.SERIES[1]),
         "active_products": (i18n.label("active_products", view.lang), "count", charts.SERIES[2]),
+    }, view.lang, secondary={"active_products"}))
+
+
+def demand_chart(view: View, df: pl.DataFrame, category: str) -> go.Figure:
+    """Demand: search volume (left) beside the category's market GMV (right)."""
+    d = df.filter(pl.col("category") == category)
+    return charts.from_zero(charts.lines(d, view.sel.grain, {
         "search_volume": (i18n.label("search_volume", view.lang), "count", charts.SERIES[0]),
-    }, view.lang, secondary={"search_volume"})
+        "market_gmv": (i18n.label("market_gmv", view.lang), "cny", charts.COMPARISON_COLOR),
+    }, view.lang, secondary={"market_gmv"}))
 
 
 # ---------------------------------------------------------------------------
@@ -773,7 +835,7 @@ def agency_accounts(view: View) -> pl.DataFrame:
 
 
 def agency_accounts_table(view: View, df: pl.DataFrame) -> DisplayTable:
-    return metric_table(df, "growth_agency_accounts", _t(view, "growth.agency_accounts"), ["account"],
+    return _metric_table(df, "growth_agency_accounts", _t(view, "growth.agency_accounts"), ["account"],
                         AGENCY_METRICS, view.lang, change_of=["gmv"])
 
 
@@ -784,7 +846,7 @@ def agency_brands(view: View) -> pl.DataFrame:
 
 
 def agency_brands_table(view: View, df: pl.DataFrame) -> DisplayTable:
-    return metric_table(df, "growth_agency_brands", _t(view, "growth.agency_brands"), ["brand"],
+    return _metric_table(df, "growth_agency_brands", _t(view, "growth.agency_brands"), ["brand"],
                         ["gmv", "orders"], view.lang, change_of=["gmv"])
 
 
@@ -803,7 +865,7 @@ def tables(view: View, threshold: float = SCORE_THRESHOLD) -> list[DisplayTable]
         chuanliu_before_after_table(view, chuanliu_before_after(view)),
         linkage_table(view, linkage_by_account(view)),
         top_videos_table(view, top_videos(view)),
-        fan_trend_table(view, fan_trend(view)),
+        repurchase_table(view, repurchase_months(view)),
         followers_by_account_table(view, followers_by_account(view)),
         followers_over_time_table(view, followers_over_time(view)),
     ]
