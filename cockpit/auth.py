@@ -18,7 +18,7 @@ import duckdb
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from cockpit import store
+from cockpit import clock, store
 
 ROLES = {
     # role -> the scope dimension it is granted on (None: everything)
@@ -99,7 +99,7 @@ def init(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def audit(con, username: str | None, action: str, detail: str = "") -> None:
-    con.execute("INSERT INTO audit_log VALUES (?, ?, ?, ?)", [dt.datetime.now(), username, action, detail])
+    con.execute("INSERT INTO audit_log VALUES (?, ?, ?, ?)", [clock.now(), username, action, detail])
 
 
 def sign_in_required(con) -> bool:
@@ -131,7 +131,7 @@ def create_user(con, username: str, password: str, role: str, grants=(), display
     try:
         con.execute(
             "INSERT INTO users (username, display_name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
-            [username, display_name, role, _hasher.hash(password), dt.datetime.now()],
+            [username, display_name, role, _hasher.hash(password), clock.now()],
         )
         _write_grants(con, username, role, grants)
         audit(con, by, "user.create", f"{username} as {role} {list(grants)}")
@@ -218,7 +218,7 @@ def sign_in(con, username: str, password: str, now: dt.datetime | None = None) -
 
     The message never says whether the user exists.
     """
-    now = now or dt.datetime.now()
+    now = now or clock.now()
     rows = store.fetchall(
         con, "SELECT password_hash, failed_attempts, locked_until, disabled FROM users WHERE username = ?",
         [username],
@@ -255,7 +255,7 @@ def session_expired(last_seen: dt.datetime | None, now: dt.datetime | None = Non
                     timeout_minutes: int = SESSION_TIMEOUT_MINUTES) -> bool:
     if last_seen is None:
         return True
-    return (now or dt.datetime.now()) - last_seen > dt.timedelta(minutes=timeout_minutes)
+    return (now or clock.now()) - last_seen > dt.timedelta(minutes=timeout_minutes)
 
 
 def is_local_address(address: str) -> bool:

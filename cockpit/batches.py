@@ -14,7 +14,7 @@ import datetime as dt
 import duckdb
 import polars as pl
 
-from cockpit import auth, schema, store
+from cockpit import auth, clock, schema, store
 
 
 class UndoError(Exception):
@@ -58,7 +58,7 @@ def write_batch(
     """
     t = schema.table(table_name)
     df = dedupe_last(df.select(t.column_names), t)
-    started_at = started_at or dt.datetime.now()
+    started_at = started_at or clock.now()
     con.execute("BEGIN TRANSACTION")
     try:
         batch_id = store.scalar(con, "SELECT nextval('import_batch_seq')")
@@ -86,7 +86,7 @@ def write_batch(
             [
                 batch_id, file_name, sha256, t.name,
                 rows_read if rows_read is not None else df.height + rows_rejected,
-                df.height, rows_rejected, rejects_path, started_at, dt.datetime.now(),
+                df.height, rows_rejected, rejects_path, started_at, clock.now(),
                 imported_by, source,
             ],
         )

@@ -13,7 +13,7 @@ import json
 import sys
 from pathlib import Path
 
-from cockpit import store
+from cockpit import clock, store
 
 
 from cockpit.errors import UsageError  # noqa: E402  (re-exported: cockpit.cli.UsageError)
@@ -82,6 +82,8 @@ def _hand_to_inbox(args, db: Path) -> int:
         handed.append((src, target))
         print(f"{src.name} → {table}: handed to the running app's inbox as {target.name}; "
               f"the result will be in {folder / inbox.DONE} or {folder / inbox.FAILED} (log: {folder / inbox.LOG_NAME})")
+    if args.user and handed:
+        print(f"note: the app records these imports as imported by 'inbox', not {args.user!r}")
     if not args.wait:
         return 2 if failed else 0
     deadline = time.monotonic() + args.timeout
@@ -171,7 +173,7 @@ def cmd_query(args) -> int:
         raise UsageError("--metrics needs at least one metric id, e.g. --metrics gmv,orders")
     con = store.connect(args.db, read_only=True)
     try:
-        today = dt.date.today()
+        today = clock.today()
         period = _period_from_args(args, today)
         if args.compare and period is None:
             raise UsageError("--compare needs a period: give --from and/or --to")
@@ -254,7 +256,7 @@ def cmd_user(args) -> int:
             if not rows:
                 print("no users: the app runs in single-user local mode (localhost only, no sign-in)")
             for name, display, role, disabled, last, locked, grants in rows:
-                state = "disabled" if disabled else ("locked" if locked and locked > dt.datetime.now() else "")
+                state = "disabled" if disabled else ("locked" if locked and locked > clock.now() else "")
                 print(f"{name:20s} {role:16s} {grants or '-':30s} {state}")
             return 0
         if not args.name:

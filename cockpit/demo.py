@@ -61,7 +61,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from cockpit import batches, schema, store
+from cockpit import batches, clock, schema, store
 from cockpit.errors import UsageError
 
 
@@ -272,7 +272,7 @@ def generate(orders: int = 500_000, seed: int = 7, now: dt.datetime | None = Non
     """Every canonical table of the demo group, deterministic for (orders, seed, now)."""
     if orders < 1000:
         raise DemoError("the demo needs at least 1000 orders")
-    now = (now or dt.datetime.now()).replace(second=0, microsecond=0, tzinfo=None)
+    now = (now or clock.now()).replace(second=0, microsecond=0, tzinfo=None)
     rng = np.random.default_rng([seed, 20250618])
     G = _Gen(rng, orders, now)
     return G.run()
@@ -1070,7 +1070,7 @@ def build(path, orders: int = 500_000, seed: int = 7, progress: bool = False,
     path = Path(path)
     _check_replaceable(path)
     t0 = time.perf_counter()
-    now = (now or dt.datetime.now()).replace(second=0, microsecond=0, tzinfo=None)
+    now = (now or clock.now()).replace(second=0, microsecond=0, tzinfo=None)
     frames = generate(orders=orders, seed=seed, now=now)
     if progress:
         print(f"demo: generated {orders:,d} orders in {time.perf_counter() - t0:.1f}s (now = {now:%Y-%m-%d %H:%M})",

@@ -27,7 +27,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from cockpit import batches, csvout, readers, schema, store, values
+from cockpit import batches, clock, csvout, readers, schema, store, values
 from cockpit.readers import LINE
 
 
@@ -229,7 +229,7 @@ def default_rejects_dir(con: duckdb.DuckDBPyConnection) -> Path:
 
 
 def _rejects_file(directory: Path, source: Path) -> Path:
-    stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S")
+    stamp = clock.now().strftime("%Y%m%dT%H%M%S")
     stem = re.sub(r"[^\w.\-]+", "_", source.stem) or "file"
     p = directory / f"{stem}-{stamp}.rejects.csv"
     i = 2
@@ -278,7 +278,7 @@ def import_file(
     before_commit=None,
 ) -> FileResult:
     """Import one file into ``table_name`` as one batch; see the module docstring."""
-    started = dt.datetime.now()
+    started = clock.now()
     path = Path(path)
     try:
         t = schema.table(table_name)

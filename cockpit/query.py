@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import duckdb
 import polars as pl
 
-from cockpit import metrics as reg
+from cockpit import clock, metrics as reg
 from cockpit import periods, store
 from cockpit.periods import Period
 
@@ -215,7 +215,7 @@ def build_sql(q: Query) -> tuple[str, dict]:
         limit = " LIMIT $limit"
     sql = f"WITH {', '.join(ctes)} SELECT {', '.join(sel)} FROM joined j{order}{limit}"
     if "$now" in sql:
-        params["now"] = q.now or dt.datetime.now().replace(second=0, microsecond=0)
+        params["now"] = q.now or clock.now().replace(second=0, microsecond=0)
     return sql, params
 
 

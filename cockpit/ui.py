@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from cockpit import auth, fmt, i18n, options, periods, query, store
+from cockpit import auth, clock, fmt, i18n, options, periods, query, store
 from cockpit import metrics as reg
 from cockpit.metrics import FILTER_DIMS
 from cockpit.selection import GRAINS, Selection, lang_from_locale
@@ -98,7 +98,7 @@ def _signed_in_user(con, lang: str) -> auth.User:
         return auth.LOCAL_USER
     L = lambda k, **kw: i18n.t(k, lang, **kw)  # noqa: E731
     user: auth.User | None = st.session_state.get("_user")
-    now = dt.datetime.now()
+    now = clock.now()
     if user is not None and user is not auth.LOCAL_USER:
         if auth.session_expired(st.session_state.get("_seen"), now):
             auth.audit(con, user.username, "signout.timeout", "")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import duckdb
 import polars as pl
 
-from cockpit import query, store
+from cockpit import clock, query, store
 from cockpit.periods import Period
 from cockpit.query import Query, QueryCache
 from cockpit.selection import Selection
@@ -24,7 +24,7 @@ class View:
     con: duckdb.DuckDBPyConnection
     sel: Selection = field(default_factory=Selection)
     lang: str = "zh"
-    now: dt.datetime = field(default_factory=lambda: dt.datetime.now().replace(second=0, microsecond=0))
+    now: dt.datetime = field(default_factory=lambda: clock.now().replace(second=0, microsecond=0))
     cache: QueryCache | None = None
     # None = unrestricted; otherwise ((dim, values), ...) as in Query.scope
     scope: tuple[tuple[str, tuple[str, ...]], ...] | None = None

@@ -164,4 +164,7 @@ def _no_cockpit_db_env(monkeypatch):
 
 
 def pytest_configure(config):
+    # The data's clock is Asia/Shanghai (cockpit.clock); make the process's local clock
+    # agree so tests that compare with time.localtime-based values see one zone.
     os.environ.setdefault("TZ", "Asia/Shanghai")
+    __import__("time").tzset()

@@ -5,7 +5,7 @@ import datetime as dt
 
 import streamlit as st
 
-from cockpit import fmt, i18n, ui
+from cockpit import clock, fmt, i18n, ui
 from cockpit.reports import live
 
 REFRESH_CHOICES = (10, 30, 60, 0)  # seconds; 0 = off
@@ -70,9 +70,9 @@ def _pick(tbl) -> None:
 
 def board_body() -> None:
     with ui.guarded():
-        v = dataclasses.replace(view, now=dt.datetime.now().replace(second=0, microsecond=0))
+        v = dataclasses.replace(view, now=clock.now().replace(second=0, microsecond=0))
         b = live.board(v)
-        st.caption(ui.t("live.caption", date=v.today.isoformat(), time=dt.datetime.now().strftime("%H:%M:%S")))
+        st.caption(ui.t("live.caption", date=v.today.isoformat(), time=clock.now().strftime("%H:%M:%S")))
         _cards(b)
         if b.sessions.height == 0:
             st.info(ui.t("live.none_today"))
