@@ -41,6 +41,8 @@ def serve(db: Path, port: int = 8501, address: str = "localhost") -> int:
         demo.build(db, progress=True)
     _refuse_open_binding_without_sign_in(db, address)
     env = dict(os.environ, COCKPIT_DB=str(db.resolve()))
+    if os.environ.get("COCKPIT_INBOX"):  # the app runs in another folder: same inbox as the CLI's
+        env["COCKPIT_INBOX"] = str(Path(os.environ["COCKPIT_INBOX"]).resolve())
     cmd = [
         sys.executable, "-m", "streamlit", "run", str(APP),
         "--server.port", str(port), "--server.address", address,
