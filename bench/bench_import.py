@@ -228,6 +228,7 @@ def main(argv=None) -> int:
         "messy_matches_clean": True,
         "messy_summary": last.get("messy"),
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
+                    "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
                     "duckdb": duckdb.__version__, "polars": pl.__version__},
         "when": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
