@@ -52,7 +52,7 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args()
 
-    from cockpit import demo, feed, inbox, query, store
+    from cockpit import clock, demo, feed, inbox, query, store
     from cockpit.reports import live
     from cockpit.view import View
 
@@ -103,10 +103,10 @@ def main() -> int:
         for k in range(args.files):
             time.sleep(rng.uniform(0.3, 1.5))
             lid = f"LPROBE-{k:03d}"
-            started = dt.datetime.now().replace(second=0, microsecond=0)
+            started = clock.now().replace(second=0, microsecond=0)
             body = ("live_id,account_id,title,started_at,views,viewers,peak_online\n"
                     f"{lid},{rng.choice(accounts)},bench probe,{started:%Y-%m-%d %H:%M:%S},10,8,5\n")
-            name = f"live_sessions-{dt.datetime.now():%Y%m%dT%H%M%S%f}-probe-{k:03d}.csv"
+            name = f"live_sessions-{clock.now():%Y%m%dT%H%M%S%f}-probe-{k:03d}.csv"
             tmp = folder / f".{name}.tmp"
             tmp.write_bytes(body.encode("utf-8"))
             os.replace(tmp, folder / name)

@@ -14,7 +14,7 @@ happened since the last one as CSV files into the inbox (write, then rename):
 * ``live_traffic``: per session and source, integer partitions of the session's views
   and of its orders' GMV so far (so traffic GMV always sums to the orders' GMV).
 
-Time is the wall clock: every row is stamped with the real time it happened, so the
+Time is the wall clock (the business clock, :mod:`cockpit.clock`): every row is stamped with the real time it happened, so the
 live page (which is about *now*) shows the sessions as they run.  Sessions start on a
 whole minute (the live board hides sessions that start after its minute-truncated now).  ``--speed X`` makes
 the sessions X times denser and shorter: a tick comes every ``5 / X`` seconds and
@@ -45,8 +45,8 @@ from pathlib import Path
 
 import numpy as np
 
+from cockpit import clock, schema, store
 from cockpit import inbox as inbox_mod
-from cockpit import schema, store
 from cockpit.errors import UsageError
 
 TICK_SECONDS = 5.0  # session activity carried by one tick
@@ -100,11 +100,11 @@ def catalog_from_db(con) -> dict:
     live_now = [r[0] for r in store.fetchall(
         con,
         "SELECT DISTINCT account_id FROM live_sessions WHERE ended_at IS NULL AND started_at >= ? ORDER BY 1",
-        [dt.datetime.now() - dt.timedelta(hours=24)],
+        [clock.now() - dt.timedelta(hours=24)],
     )]
     return {"accounts": accounts, "stores": stores, "products": products,
             "distributor_stores": dist, "live_now": live_now,
-            "published_at": dt.datetime.now().isoformat(timespec="seconds")}
+            "published_at": clock.now().isoformat(timespec="seconds")}
 
 
 def load_catalog(db_path: Path, inbox: Path) -> tuple[dict, bool]:
@@ -393,7 +393,7 @@ class Feed:
 
     def tick(self, now: dt.datetime | None = None) -> Tick:
         """Advance every session by one tick at ``now`` and write the files of what changed."""
-        now = now or dt.datetime.now()
+        now = now or clock.now()
         self.ticks += 1
         started = ended = 0
         if self.ticks == 1:
@@ -413,7 +413,7 @@ class Feed:
 
     def stop(self, now: dt.datetime | None = None) -> Tick:
         """End every session still live (so it moves to "ended today") and write that."""
-        now = now or dt.datetime.now()
+        now = now or clock.now()
         self.ticks += 1
         n = len(self.active)
         for s in list(self.active):

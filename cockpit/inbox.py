@@ -53,7 +53,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from cockpit import schema, store
+from cockpit import clock, schema, store
 
 log = logging.getLogger("cockpit.inbox")
 
@@ -140,7 +140,7 @@ def hand_in(inbox: Path, src: Path, table: str, seq: int = 0) -> Path:
     """Copy ``src`` into the inbox as ``<table>-<stamp>-<seq>-<name>`` (copy, then rename)."""
     schema.table(table)
     inbox.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S%f")
+    stamp = clock.now().strftime("%Y%m%dT%H%M%S%f")
     safe = re.sub(r"[^\w.\-]+", "_", src.name).lstrip(".") or "file"
     target = inbox / f"{table}-{stamp}-{seq:03d}-{safe}"
     tmp = inbox / f".{target.name}.tmp"
@@ -279,7 +279,7 @@ class Watcher:
         return outcome
 
     def _log(self, line: str) -> None:
-        stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+        stamp = clock.now().strftime("%Y-%m-%d %H:%M:%S")
         try:
             with open(self.inbox / LOG_NAME, "a", encoding="utf-8") as f:
                 f.write(f"{stamp}  {line}\n")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from cockpit import feed, inbox, store
+from cockpit import clock, feed, inbox, store
 
 APP = """
 import sys, time
@@ -32,7 +32,7 @@ def cockpit(*args, timeout=60):
 def run_feed(con, folder: Path, ticks: int, seed: int = 3, accounts: int = 3, speed: float = 200.0,
              start: dt.datetime | None = None) -> feed.Feed:
     f = feed.Feed(feed.catalog_from_db(con), folder, accounts=accounts, speed=speed, seed=seed, run_id="T")
-    t = start or dt.datetime.now().replace(microsecond=0)
+    t = start or clock.now().replace(microsecond=0)
     for _ in range(ticks):
         f.tick(t)
         t += dt.timedelta(seconds=f.interval)
@@ -41,7 +41,7 @@ def run_feed(con, folder: Path, ticks: int, seed: int = 3, accounts: int = 3, sp
 
 def test_feed_files_import_cleanly_and_add_up(tiny_con, tmp_path):
     folder = tmp_path / "inbox"
-    now = dt.datetime.now().replace(microsecond=0)
+    now = clock.now().replace(microsecond=0)
     f = run_feed(tiny_con, folder, ticks=40, speed=2.0, start=now)  # 40 ticks of 2.5 s: ~100 s of feed
     f.stop(now + dt.timedelta(seconds=100))
     outcomes = inbox.Watcher(tiny_con, folder).run_once()
@@ -93,7 +93,7 @@ def test_feed_is_deterministic_for_a_seed(tiny_con, tmp_path):
 def test_feed_keeps_n_sessions_live_and_replaces_ended_ones(tiny_con, tmp_path):
     f = feed.Feed(feed.catalog_from_db(tiny_con), tmp_path / "inbox", accounts=2, speed=1000.0, seed=3)
     f.session_minutes = (1.0, 2.0)  # 12-24 ticks of 5 s
-    t = dt.datetime.now()
+    t = clock.now()
     f.tick(t)
     assert len(f.active) == 2
     ended = started = 0

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from cockpit import inbox, store
+from cockpit import clock, inbox, store
 from cockpit.reports import live
 from cockpit.view import View
 
@@ -121,7 +121,7 @@ def test_session_fed_through_the_inbox_shows_on_the_live_board(tiny_db, tmp_path
     folder = tmp_path / "tiny.inbox"
     w = inbox.Watcher(con, folder, poll=0.2).start()
     try:
-        now = dt.datetime.now().replace(microsecond=0)
+        now = clock.now().replace(microsecond=0)
         started = now - dt.timedelta(minutes=5)
         _session_files(folder, "LIB1", started, None, "T1")
 
@@ -201,7 +201,7 @@ def test_file_committed_before_a_restart_is_not_imported_twice(tiny_con, tmp_pat
 KILLER = """
 import os, signal, sys
 from pathlib import Path
-from cockpit import inbox, store
+from cockpit import clock, inbox, store
 con = store.connect(sys.argv[1])
 folder = Path(sys.argv[2])
 (first,) = inbox.Watcher(con, folder).run_once()          # commits
