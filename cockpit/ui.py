@@ -250,28 +250,56 @@ def kpi_cards(view: View, row: dict, metric_ids: list[str], per_row: int = 4) ->
             )
 
 
+STYLED_MAX_ROWS = 3000  # above this, pandas styling costs more than it is worth
+_PRINTF = {"cny": "¥%,.2f", "pct": "%.1f%%", "hours": "%,.2f", "seconds": "%,.2f", "ratio": "%,.2f", "count": "%,d"}
+_PY_FORMAT = {"cny": "¥{:,.2f}", "pct": "{:.1f}%", "hours": "{:,.2f}", "seconds": "{:,.2f}", "ratio": "{:,.2f}",
+              "count": "{:,.0f}"}
+
+
+def _styled(tbl: DisplayTable):
+    """Numbers formatted like the cards, and "—" (never "None") where a value is missing.
+
+    The cells keep their numeric values underneath, so columns still sort as numbers.
+    """
+    frame = _text_dashes(tbl.frame).to_pandas()  # numbers: null -> NaN, which the styler can label
+    formats = {lab: _PY_FORMAT[unit] for lab, unit in tbl.units.items() if unit in _PY_FORMAT}
+    return frame.style.format(formats, na_rep=fmt.DASH)
+
+
+def _text_dashes(df: pl.DataFrame) -> pl.DataFrame:
+    """Text and time cells: "—" where empty (st.dataframe prints null as "None").
+
+    Times become "YYYY-MM-DD HH:MM" text, which still sorts in time order.
+    """
+    exprs = []
+    for name, dtype in df.schema.items():
+        col = pl.col(name)
+        if dtype == pl.Datetime or isinstance(dtype, pl.Datetime):
+            exprs.append(col.dt.strftime("%Y-%m-%d %H:%M").fill_null(fmt.DASH))
+        elif dtype == pl.Date:
+            exprs.append(col.dt.strftime("%Y-%m-%d").fill_null(fmt.DASH))
+        elif dtype == pl.Utf8:
+            exprs.append(col.fill_null(fmt.DASH))
+    return df.with_columns(exprs) if exprs else df
+
+
 def table(tbl: DisplayTable, select: bool = False, height: int | str = "auto"):
     """Draw a DisplayTable with its CSV download; return the selected row's key, if any."""
     st.markdown(f"**{tbl.title}**")
     if tbl.empty:
         st.info(t("common.empty"))
         return None
-    config = {}
-    for lab, unit in tbl.units.items():
-        if unit == "cny":
-            config[lab] = st.column_config.NumberColumn(lab, format="¥%,.2f")
-        elif unit == "pct":
-            config[lab] = st.column_config.NumberColumn(lab, format="%.1f%%")
-        elif unit in ("hours", "seconds", "ratio"):
-            config[lab] = st.column_config.NumberColumn(lab, format="%,.2f")
-        elif unit == "count":
-            config[lab] = st.column_config.NumberColumn(lab, format="%,d")
-    kw = dict(hide_index=True, column_config=config, height=height, key=f"tbl_{tbl.name}")
+    kw = dict(hide_index=True, height=height, key=f"tbl_{tbl.name}")
+    styled = tbl.frame.height <= STYLED_MAX_ROWS
+    data = _styled(tbl) if styled else _text_dashes(tbl.frame)
+    if not styled:  # big tables: number formats only; a missing number shows as "None"
+        kw["column_config"] = {lab: st.column_config.NumberColumn(lab, format=_PRINTF[unit])
+                               for lab, unit in tbl.units.items() if unit in _PRINTF}
     if select and tbl.key_column:
-        event = st.dataframe(tbl.frame, on_select="rerun", selection_mode="single-row", **kw)
+        event = st.dataframe(data, on_select="rerun", selection_mode="single-row", **kw)
     else:
         event = None
-        st.dataframe(tbl.frame, **kw)
+        st.dataframe(data, **kw)
     st.download_button(
         t("common.download"), tbl.csv_bytes(), file_name=tbl.file_name(), mime="text/csv",
         key=f"dl_{tbl.name}", icon=":material/download:", on_click=_audit_export, args=(tbl.name,),
