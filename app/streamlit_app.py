@@ -8,13 +8,13 @@ st.set_page_config(page_title="品牌驾驶舱 · Brand Cockpit", page_icon=":ma
 
 view = ui.bootstrap()
 pages = [
-    st.Page("pages/overview.py", title=ui.t("nav.overview"), icon=":material/dashboard:", url_path="overview", default=True),
-    st.Page("pages/live.py", title=ui.t("nav.live"), icon=":material/live_tv:", url_path="live"),
-    st.Page("pages/sessions.py", title=ui.t("nav.sessions"), icon=":material/analytics:", url_path="sessions"),
-    st.Page("pages/entities.py", title=ui.t("nav.entities"), icon=":material/storefront:", url_path="entities"),
-    st.Page("pages/growth.py", title=ui.t("nav.growth"), icon=":material/trending_up:", url_path="growth"),
+    st.Page("views/overview.py", title=ui.t("nav.overview"), icon=":material/dashboard:", url_path="overview", default=True),
+    st.Page("views/live.py", title=ui.t("nav.live"), icon=":material/live_tv:", url_path="live"),
+    st.Page("views/sessions.py", title=ui.t("nav.sessions"), icon=":material/analytics:", url_path="sessions"),
+    st.Page("views/entities.py", title=ui.t("nav.entities"), icon=":material/storefront:", url_path="entities"),
+    st.Page("views/growth.py", title=ui.t("nav.growth"), icon=":material/trending_up:", url_path="growth"),
 ]
 if ui.current_user().is_admin:  # not even routable for anyone else
-    pages.append(st.Page("pages/workbench.py", title=ui.t("nav.workbench"), icon=":material/admin_panel_settings:",
+    pages.append(st.Page("views/workbench.py", title=ui.t("nav.workbench"), icon=":material/admin_panel_settings:",
                          url_path="workbench"))
 st.navigation(pages).run()

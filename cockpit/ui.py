@@ -150,15 +150,11 @@ def _browser_locale() -> str | None:
 
 
 def current_view() -> View:
-    if "_view" not in st.session_state:
-        # Until st.navigation has run once in the process, Streamlit treats app/pages/ as a
-        # v1 pages directory and runs a page script alone, without the entry script (e.g.
-        # the first request of a fresh server opens /overview).  Leave that mode and run
-        # the entry, which bootstraps the View and routes to the same page.
-        from streamlit.runtime.pages_manager import PagesManager
+    """The View the entry script built for this run.
 
-        PagesManager.uses_pages_directory = False
-        st.rerun()
+    Page scripts live in app/views/, not app/pages/: Streamlit would take a pages/
+    folder for a v1 multipage app and run a page alone, without the entry script.
+    """
     return st.session_state["_view"]
 
 

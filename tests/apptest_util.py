@@ -1,12 +1,4 @@
-"""Helpers for AppTest runs of the real app entry (app/streamlit_app.py).
-
-Streamlit quirk: AppTest resets ``PagesManager.uses_pages_directory`` before every run,
-and because the app keeps its page scripts in ``app/pages/`` the flag turns True again,
-so every run after the first executes the page script *alone* (the v1 "pages directory"
-mode), skipping the entry script: no sidebar, no bootstrap, stale filters.  A real
-server sets the flag to False once st.navigation has run and keeps it.  ``app_test``
-gives AppTest that same behaviour.
-"""
+"""Helpers for AppTest runs of the real app entry (app/streamlit_app.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +6,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 ENTRY = Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py"
@@ -28,14 +19,6 @@ def june_params(at: AppTest, **extra) -> AppTest:
 
 @pytest.fixture
 def app_test(monkeypatch):
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        PagesManager.uses_pages_directory = False  # what st.navigation leaves behind in a real server
-        original(self, *args, **kwargs)
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
-
     def make(db_path: Path) -> AppTest:
         monkeypatch.setenv("COCKPIT_DB", str(db_path))
         return AppTest.from_file(str(ENTRY), default_timeout=30)

@@ -11,7 +11,7 @@ def card(at, label):
 def test_lists_then_one_store_then_back(app_test, tiny_copy):  # noqa: F811
     at = june_params(app_test(tiny_copy))
     at.run()
-    at.switch_page("pages/entities.py").run()
+    at.switch_page("views/entities.py").run()
     assert not at.exception and not at.error
     frames = {d.value.columns[0]: d.value for d in at.dataframe}
     assert frames["店铺"]["店铺ID"].to_list() == ["S1", "S2", "S3"]
@@ -32,7 +32,7 @@ def test_lists_then_one_store_then_back(app_test, tiny_copy):  # noqa: F811
 def test_entity_from_the_url_and_filters(app_test, tiny_copy):  # noqa: F811
     at = june_params(app_test(tiny_copy), entity="account:D1")
     at.run()
-    at.switch_page("pages/entities.py").run()
+    at.switch_page("views/entities.py").run()
     assert not at.exception and not at.error
     assert at.subheader[0].value == "达人小鹿  ·  D1"
     assert card(at, "成交金额") == "¥330"
@@ -43,7 +43,7 @@ def test_entity_from_the_url_and_filters(app_test, tiny_copy):  # noqa: F811
 def test_unknown_entity_is_a_warning_not_a_traceback(app_test, tiny_copy):  # noqa: F811
     at = june_params(app_test(tiny_copy), entity="store:NOPE")
     at.run()
-    at.switch_page("pages/entities.py").run()
+    at.switch_page("views/entities.py").run()
     assert not at.exception and not at.error
     assert any("NOPE" in w.value for w in at.warning)
 
@@ -53,6 +53,6 @@ def test_empty_database(app_test, tmp_path):  # noqa: F811
     store.connect(path).close()
     at = june_params(app_test(path))
     at.run()
-    at.switch_page("pages/entities.py").run()
+    at.switch_page("views/entities.py").run()
     assert not at.exception
     assert any("cockpit demo" in i.value for i in at.info)

@@ -5,7 +5,7 @@ import datetime as dt
 from cockpit import batches, schema, store
 from tests.apptest_util import app_test, june_params, tiny_copy  # noqa: F401  (fixtures)
 
-PAGE = "pages/growth.py"
+PAGE = "views/growth.py"
 
 
 def _open(app_test, db, page=PAGE, **params):
@@ -82,7 +82,7 @@ def test_score_threshold_flags_more_entities(app_test, tiny_copy):  # noqa: F811
 
 
 def test_view_as_agency_sets_the_filter_for_every_page(app_test, tiny_copy):  # noqa: F811
-    at = _open(app_test, tiny_copy, page="pages/overview.py")
+    at = _open(app_test, tiny_copy, page="views/overview.py")
     assert _metric(at, "成交金额") == "¥1,250"
     at.switch_page(PAGE).run()
     at.selectbox(key="w_growth_agency").select("星河").run()
@@ -91,12 +91,12 @@ def test_view_as_agency_sets_the_filter_for_every_page(app_test, tiny_copy):  # 
     assert at.query_params.get("agency") in (["星河"], "星河")
     agency = _with_column(at, "千次观看成交额")  # the agency's accounts
     assert agency["账号ID"].tolist() == ["D1"] and agency["成交金额"].tolist() == [330.0]
-    at.switch_page("pages/overview.py").run()
+    at.switch_page("views/overview.py").run()
     assert not at.exception
     assert _metric(at, "成交金额") == "¥330"  # D1: O5 80 + O8 250
     # back to the whole group
     at.switch_page(PAGE).run()
     at.selectbox(key="w_growth_agency").select("").run()
     assert at.sidebar.multiselect(key="w_agency").value == []
-    at.switch_page("pages/overview.py").run()
+    at.switch_page("views/overview.py").run()
     assert _metric(at, "成交金额") == "¥1,250"

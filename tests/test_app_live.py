@@ -13,7 +13,7 @@ import pytest
 from cockpit import batches, schema, store
 from tests.apptest_util import app_test, tiny_copy  # noqa: F401  (fixtures)
 
-PAGE = "pages/live.py"
+PAGE = "views/live.py"
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 from cockpit import store
 from tests.apptest_util import app_test, june_params, tiny_copy  # noqa: F401  (fixtures)
 
-PAGE = "pages/sessions.py"
+PAGE = "views/sessions.py"
 
 
 def _open(app_test, db, **params):

@@ -45,7 +45,7 @@ def _texts(at) -> str:
 def test_local_mode_shows_workbench_without_sign_in(db):
     at = _app().run()
     assert not at.exception
-    at.switch_page("pages/workbench.py").run()
+    at.switch_page("views/workbench.py").run()
     assert not at.exception
     assert [t.label for t in at.tabs] == ["数据管理", "用户与权限", "审计日志"]
 
@@ -75,7 +75,7 @@ def test_non_admin_cannot_reach_user_management(db):
     assert not at.exception
     # the page is not even registered for a non-admin: no URL reaches it
     with pytest.raises(ValueError, match="Could not find a navigation page"):
-        at.switch_page("pages/workbench.py")
+        at.switch_page("views/workbench.py")
     con = store.connect(db)
     with pytest.raises(wb.NotAllowed):
         wb.users_table(con, auth.get_user(con, "dealer_b"), "zh")

@@ -19,7 +19,7 @@ def open_session(live_id: str) -> None:
     """Keep the session in the Selection (and so in the URL) and open the detail page."""
     new = view.sel.replace(live=live_id)
     ui.set_selection(view, new)
-    st.switch_page("pages/sessions.py", query_params=new.to_params())
+    st.switch_page("views/sessions.py", query_params=new.to_params())
 
 
 def _cards(b: live.Board) -> None:

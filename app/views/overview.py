@@ -18,7 +18,7 @@ ui.caption(view)
 def open_entity(kind: str, key) -> None:
     if key:
         ui.set_selection(view, view.sel.replace(entity=en.entity_value(kind, str(key))))
-        st.switch_page("pages/entities.py")
+        st.switch_page("views/entities.py")
 
 
 with ui.guarded():
