@@ -39,11 +39,19 @@ def color_for(dim: str, value, i: int = 0) -> str:
     return COLORS_BY_DIM.get(dim, {}).get(value, SERIES[i % len(SERIES)])
 
 
-def nice_ticks(values, n: int = 5) -> list[float]:
+def nice_ticks(values, n: int = 5, include_zero: bool | None = None) -> list[float]:
+    """Round tick values covering the data.
+
+    Zero is included for bars (True) and, by default, whenever the data sits within
+    half its height of zero; a level far from zero (28.5M followers) gets ticks around
+    the data instead, so the axis keeps its labels and the line its shape.
+    """
     vals = [float(v) for v in values if not fmt.is_missing(v)]
     if not vals:
         return []
-    lo, hi = min(0.0, min(vals)), max(vals)
+    lo, hi = min(vals), max(vals)
+    if include_zero or (include_zero is None and (lo <= 0 or lo <= hi * 0.5)):
+        lo, hi = min(0.0, lo), max(0.0, hi)
     if hi == lo:
         hi = lo + 1
     raw = (hi - lo) / n
@@ -61,13 +69,16 @@ def tick_text(v: float, unit: str, lang: str) -> str:
     if unit == "pct":
         return f"{v * 100:.0f}%"
     prefix = "¥" if unit == "cny" else ""
-    return prefix + fmt.compact(v, lang, digits=1 if abs(v) >= (1e4 if lang == "zh" else 1e3) else 0)
+    return prefix + fmt.compact(v, lang, digits=1 if abs(v) >= 1e4 else 0)
 
 
-def format_axis(fig: go.Figure, values, unit: str, lang: str, axis: str = "y") -> None:
-    ticks = nice_ticks(values)
+def format_axis(fig: go.Figure, values, unit: str, lang: str, axis: str = "y",
+                include_zero: bool | None = None) -> None:
+    """Ticks labelled 万/亿 or K/M, and the axis range pinned to them so they all show."""
+    ticks = nice_ticks(values, include_zero=include_zero)
     if ticks:
-        getattr(fig, f"update_{axis}axes")(tickvals=ticks, ticktext=[tick_text(v, unit, lang) for v in ticks])
+        getattr(fig, f"update_{axis}axes")(tickvals=ticks, ticktext=[tick_text(v, unit, lang) for v in ticks],
+                                           range=[ticks[0], ticks[-1]])
 
 
 def base_layout(fig: go.Figure, height: int = 320, legend: bool = True) -> go.Figure:
@@ -104,8 +115,15 @@ def trend(df: pl.DataFrame, x: str, metric: str, unit: str, lang: str, name: str
         )
         values = values + df[cmp_col].to_list()
     format_axis(fig, values, unit, lang)
-    fig.update_xaxes(tickformat="%m-%d" if x == "day" else "%Y-%m-%d" if x == "week" else "%Y-%m")
+    date_axis(fig, x)
     return base_layout(fig, height)
+
+
+def date_axis(fig: go.Figure, grain: str) -> None:
+    """Numeric date ticks: Plotly's month names would be English on a Chinese page."""
+    fmt_ = {"day": "%m-%d", "week": "%m-%d", "month": "%Y-%m", "minute": "%H:%M"}.get(grain)
+    if fmt_:
+        fig.update_xaxes(tickformat=fmt_, hoverformat="%Y-%m-%d %H:%M" if grain == "minute" else "%Y-%m-%d")
 
 
 def bars(labels: list[str], values: list, unit: str, lang: str, colors: list[str] | None = None,
@@ -118,10 +136,10 @@ def bars(labels: list[str], values: list, unit: str, lang: str, colors: list[str
     if horizontal:
         fig.add_bar(y=labels, x=values, orientation="h", **kw)
         fig.update_yaxes(autorange="reversed")
-        format_axis(fig, values, unit, lang, axis="x")
+        format_axis(fig, values, unit, lang, axis="x", include_zero=True)
     else:
         fig.add_bar(x=labels, y=values, **kw)
-        format_axis(fig, values, unit, lang)
+        format_axis(fig, values, unit, lang, include_zero=True)
     fig = base_layout(fig, height or max(220, 34 * len(labels) + 60), legend=False)
     fig.update_layout(hovermode="closest")
     return fig
@@ -173,10 +191,12 @@ def lines(df: pl.DataFrame, x: str, series: dict[str, tuple[str, str, str]], lan
             left_vals += vals
             left_unit = unit
     format_axis(fig, left_vals, left_unit, lang)
+    date_axis(fig, x)
     if secondary:
         ticks = nice_ticks(right_vals)
-        fig.update_layout(yaxis2=dict(overlaying="y", side="right", showgrid=False,
-                                      tickvals=ticks, ticktext=[tick_text(v, right_unit, lang) for v in ticks]))
+        fig.update_layout(yaxis2=dict(overlaying="y", side="right", showgrid=False, tickvals=ticks,
+                                      ticktext=[tick_text(v, right_unit, lang) for v in ticks],
+                                      range=[ticks[0], ticks[-1]] if ticks else None))
     return base_layout(fig, height)
 
 
@@ -217,16 +237,6 @@ def score_line(df: pl.DataFrame, x: str, y: str, name: str, lang: str, color: st
         fig.update_yaxes(range=[lo - pad, hi + pad], tickformat=".2f")
     fig.update_xaxes(tickformat="%m-%d" if lang == "zh" else "%b %d")
     return base_layout(fig, height, legend=False)
-
-
-def from_zero(fig: go.Figure) -> go.Figure:
-    """Start every value axis at zero.  format_axis/nice_ticks place ticks from zero up,
-    but Plotly autoranges lines to the data, so a level series far from zero (28.5M
-    followers, 116K active sellers) would otherwise show no tick labels at all."""
-    fig.update_yaxes(rangemode="tozero")
-    if "yaxis2" in fig.layout and fig.layout.yaxis2.overlaying:
-        fig.update_layout(yaxis2_rangemode="tozero")
-    return fig
 
 
 # --- growth levers -------------------------------------------------------------------

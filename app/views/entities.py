@@ -70,7 +70,7 @@ def entity_detail(kind: str, eid: str) -> None:
         st.markdown(f"**{L('entities.followers')}**")
         fol = ov.followers_trend(view, filters=f)
         if fol.height:
-            ui.chart(charts.from_zero(charts.lines(fol, g, {
+            ui.chart((charts.lines(fol, g, {
                 "followers_gained": (i18n.label("followers_gained", lang), "count", charts.SERIES[2]),
                 "followers_lost": (i18n.label("followers_lost", lang), "count", charts.COMPARISON_COLOR),
             }, lang)), key="ent_followers")

@@ -98,7 +98,7 @@ with ui.guarded():
         if fol.height:
             st.markdown(f"**{L('overview.followers_trend')}**")
             g = view.sel.grain
-            ui.chart(charts.from_zero(charts.lines(fol, g, {
+            ui.chart((charts.lines(fol, g, {
                 "followers_gained": (i18n.label("followers_gained", lang), "count", charts.SERIES[2]),
                 "followers_lost": (i18n.label("followers_lost", lang), "count", charts.COMPARISON_COLOR),
             }, lang)), key="ov_followers")
@@ -117,12 +117,12 @@ with ui.guarded():
         c1, c2, c3 = st.columns(3)
         with c1:
             st.markdown(f"**{L('overview.market_share_trend')}**")
-            ui.chart(charts.from_zero(charts.lines(
+            ui.chart((charts.lines(
                 mt, g, {"market_share": (reg.label("market_share", lang), "pct", charts.SERIES[0])}, lang)),
                 key="ov_market_share")
         with c2:
             st.markdown(f"**{L('overview.demand')}**")
-            ui.chart(charts.from_zero(charts.lines(mt, g, {
+            ui.chart((charts.lines(mt, g, {
                 "search_volume": (reg.label("search_volume", lang), "count", charts.SERIES[1]),
                 "market_gmv": (reg.label("market_gmv", lang), "cny", charts.SERIES[3]),
             }, lang, secondary={"market_gmv"})), key="ov_demand")
@@ -132,7 +132,7 @@ with ui.guarded():
                       for i, m in enumerate(("active_sellers", "active_products")) if mt[m].drop_nulls().len()}
             if series:
                 right = {"active_products"} if len(series) == 2 else set()
-                ui.chart(charts.from_zero(charts.lines(mt, g, series, lang, secondary=right)), key="ov_supply")
+                ui.chart((charts.lines(mt, g, series, lang, secondary=right)), key="ov_supply")
             else:
                 st.info(L("common.empty"))
         ui.table(ov.market_table(view, ov.market_by_category(view)))

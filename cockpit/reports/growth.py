@@ -800,7 +800,7 @@ def supply_demand_table(view: View, df: pl.DataFrame) -> DisplayTable:
 def supply_chart(view: View, df: pl.DataFrame, category: str) -> go.Figure:
     """Supply: active sellers (left) and active products (right) of one category."""
     d = df.filter(pl.col("category") == category)
-    return charts.from_zero(charts.lines(d, view.sel.grain, {
+    return (charts.lines(d, view.sel.grain, {
         "active_sellers": (i18n.label("active_sellers", view.lang), "count", charts.SERIES[1]),
         "active_products": (i18n.label("active_products", view.lang), "count", charts.SERIES[2]),
     }, view.lang, secondary={"active_products"}))
@@ -809,7 +809,7 @@ def supply_chart(view: View, df: pl.DataFrame, category: str) -> go.Figure:
 def demand_chart(view: View, df: pl.DataFrame, category: str) -> go.Figure:
     """Demand: search volume (left) beside the category's market GMV (right)."""
     d = df.filter(pl.col("category") == category)
-    return charts.from_zero(charts.lines(d, view.sel.grain, {
+    return (charts.lines(d, view.sel.grain, {
         "search_volume": (i18n.label("search_volume", view.lang), "count", charts.SERIES[0]),
         "market_gmv": (i18n.label("market_gmv", view.lang), "cny", charts.COMPARISON_COLOR),
     }, view.lang, secondary={"market_gmv"}))
