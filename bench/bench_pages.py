@@ -1,0 +1,241 @@
+"""Page benchmark: every page at a 10M-order scale, against raw DuckDB as the floor.
+
+For each page and a set of filter combinations it runs the real page script (Streamlit's
+AppTest, the same entry users get) with a cold query cache and records every SQL
+statement the page issued (cockpit.query.recording).  It reports, median and p95 over
+--runs:
+
+* data   — time spent getting the page's data through the cockpit's query layer
+           (SQL execution + Arrow -> Polars), i.e. what the page waits for;
+* raw    — the very same statements, with the same parameters, run straight through
+           DuckDB (``con.execute(sql, params).fetch_arrow_table()``): the floor;
+* ratio  — data / raw;
+* script — the whole page script run (data + Polars shaping + Plotly figures +
+           Streamlit element serialisation), for information.
+
+With --browser it also starts `cockpit serve` on the database, opens every page in
+headless Chromium (Debian's, never a download) and times navigation until every chart
+has drawn, first and repeat visit, while sampling the server's peak RSS.
+
+    python bench/bench_pages.py [--orders 10000000] [--db PATH] [--runs 5] [--browser]
+    python bench/bench_pages.py --quick      # tiny scale, as CI runs it
+
+Prints a Markdown table and writes bench/results/pages.json.  Never asserted in tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from cockpit import demo, query, store  # noqa: E402
+
+ENTRY = ROOT / "app" / "streamlit_app.py"
+PAGES_DIR = "views"
+PAGES = ["overview", "live", "sessions", "entities", "growth"]
+
+
+def p95(xs: list[float]) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, round(0.95 * (len(xs) - 1)))]
+
+
+def ensure_db(path: Path, orders: int) -> float | None:
+    """Build the demo unless a demo of this size is already there; return build seconds."""
+    if path.exists():
+        con = store.connect(path, read_only=True)
+        try:
+            n = store.scalar(con, "SELECT value FROM cockpit_meta WHERE key = 'demo_orders'")
+        finally:
+            con.close()
+        if n is not None and int(n) == orders:
+            return None
+    t0 = time.perf_counter()
+    demo.build(path, orders=orders, progress=True)
+    return time.perf_counter() - t0
+
+
+def combos(con) -> list[tuple[str, dict]]:
+    """Whole group, one brand, one store, one account; three periods; with/without comparison."""
+    brand = store.scalar(con, "SELECT s.brand FROM orders o JOIN stores s USING (store_id) GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")
+    top_store = store.scalar(con, "SELECT store_id FROM orders GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")
+    top_acct = store.scalar(con, "SELECT account_id FROM orders WHERE account_id IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")
+    return [
+        ("group · last_30 · prev", {"period": "last_30", "compare": "prev"}),
+        ("group · last_7 · none", {"period": "last_7", "compare": "none"}),
+        ("group · this_year · yoy", {"period": "this_year", "compare": "yoy"}),
+        ("group · this_year · none", {"period": "this_year", "compare": "none"}),
+        ("brand · last_30 · prev", {"period": "last_30", "compare": "prev", "brand": brand}),
+        ("brand · this_year · none", {"period": "this_year", "compare": "none", "brand": brand}),
+        ("store · last_30 · prev", {"period": "last_30", "compare": "prev", "store": top_store}),
+        ("store · last_7 · none", {"period": "last_7", "compare": "none", "store": top_store}),
+        ("account · last_30 · prev", {"period": "last_30", "compare": "prev", "account": top_acct}),
+        ("account · this_year · yoy", {"period": "this_year", "compare": "yoy", "account": top_acct}),
+    ]
+
+
+def raw_seconds(con, calls) -> float:
+    total = 0.0
+    for sql, params, _ in calls:
+        t0 = time.perf_counter()
+        con.execute(sql, params).fetch_arrow_table()
+        total += time.perf_counter() - t0
+    return total
+
+
+def page_runs(db: Path, runs: int, only_pages: list[str]) -> list[dict]:
+    from streamlit.testing.v1 import AppTest
+
+    from cockpit import ui
+
+    os.environ["COCKPIT_DB"] = str(db)
+    raw_con = store.connect(db, read_only=True)
+    out = []
+    try:
+        for label, params in combos(raw_con):
+            for page in only_pages:
+                data, raw, script, nsql = [], [], [], 0
+                for _ in range(runs + 1):  # the first run warms Python imports and DuckDB's file cache
+                    at = AppTest.from_file(str(ENTRY), default_timeout=300)
+                    for k, v in params.items():
+                        at.query_params[k] = v
+                    at.run()
+                    ui._open(str(db.resolve()))[1].clear()  # cold query cache for the measured run
+                    with query.recording() as calls:
+                        t0 = time.perf_counter()
+                        at.switch_page(f"{PAGES_DIR}/{page}.py").run()
+                        script.append(time.perf_counter() - t0)
+                    if at.exception:
+                        raise RuntimeError(f"{page} {label}: {at.exception[0].value}")
+                    data.append(sum(c[2] for c in calls))
+                    raw.append(raw_seconds(raw_con, calls))
+                    nsql = len(calls)
+                data, raw, script = data[1:], raw[1:], script[1:]
+                row = {
+                    "page": page, "filters": label, "statements": nsql,
+                    "data_median_ms": 1000 * statistics.median(data), "data_p95_ms": 1000 * p95(data),
+                    "raw_median_ms": 1000 * statistics.median(raw), "raw_p95_ms": 1000 * p95(raw),
+                    "script_median_ms": 1000 * statistics.median(script),
+                }
+                row["ratio"] = row["data_median_ms"] / row["raw_median_ms"] if row["raw_median_ms"] else None
+                out.append(row)
+                print(f"  {page:9s} {label:28s} data {row['data_median_ms']:7.0f} ms (p95 {row['data_p95_ms']:6.0f})"
+                      f"  raw {row['raw_median_ms']:7.0f} ms  ratio {row['ratio'] or 0:4.2f}"
+                      f"  script {row['script_median_ms']:6.0f} ms  ({nsql} statements)", flush=True)
+    finally:
+        raw_con.close()
+    return out
+
+
+def browser_runs(db: Path, only_pages: list[str]) -> dict:
+    """Full render in headless Chromium, first and repeat visit; the server's peak RSS."""
+    import socket
+    import urllib.request
+
+    from playwright.sync_api import sync_playwright
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "cockpit.cli", "serve", "--db", str(db), "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://localhost:{port}"
+    result = {"pages": {}}
+    try:
+        for _ in range(240):
+            try:
+                urllib.request.urlopen(url + "/_stcore/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.5)
+        with sync_playwright() as p:
+            b = p.chromium.launch(executable_path="/usr/bin/chromium",
+                                  args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            ctx = b.new_context(viewport={"width": 1440, "height": 2400})
+            pg = ctx.new_page()
+            for page in only_pages:
+                path = "" if page == "overview" else page
+                times = []
+                for _visit in range(3):
+                    t0 = time.perf_counter()
+                    pg.goto(f"{url}/{path}")
+                    pg.wait_for_selector('[data-testid="stSidebar"]', timeout=300_000)
+                    pg.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
+                                         timeout=300_000)
+                    if page != "live":
+                        pg.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg', timeout=300_000)
+                    pg.wait_for_function(
+                        "() => [...document.querySelectorAll('[data-testid=\"stPlotlyChart\"]')]"
+                        ".every(c => c.querySelector('.main-svg'))", timeout=300_000)
+                    times.append(time.perf_counter() - t0)
+                result["pages"][page] = {"first_s": times[0], "repeat_s": statistics.median(times[1:])}
+                print(f"  browser {page:9s} first {times[0]:5.2f} s  repeat {statistics.median(times[1:]):5.2f} s",
+                      flush=True)
+            b.close()
+        status = Path(f"/proc/{_streamlit_pid(proc.pid)}/status").read_text()
+        result["server_peak_rss_mb"] = int(next(l for l in status.splitlines() if l.startswith("VmHWM")).split()[1]) / 1024
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    return result
+
+
+def _streamlit_pid(parent: int) -> int:
+    """`cockpit serve` runs Streamlit as a child process: measure that one."""
+    children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
+    return int(children[0]) if children else parent
+
+
+def markdown(rows: list[dict]) -> str:
+    lines = ["| page | filters | statements | data median ms | data p95 ms | raw median ms | ratio | script median ms |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for r in rows:
+        lines.append(f"| {r['page']} | {r['filters']} | {r['statements']} | {r['data_median_ms']:.0f} | "
+                     f"{r['data_p95_ms']:.0f} | {r['raw_median_ms']:.0f} | {r['ratio'] or 0:.2f} | {r['script_median_ms']:.0f} |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--orders", type=int, default=10_000_000)
+    ap.add_argument("--db", type=Path)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--pages", default=",".join(PAGES))
+    ap.add_argument("--browser", action="store_true", help="also time full renders in headless Chromium and RSS")
+    ap.add_argument("--quick", action="store_true", help="tiny scale and one run (CI keeps the bench working)")
+    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "pages.json")
+    args = ap.parse_args()
+    if args.quick:
+        args.orders, args.runs = 20_000, 1
+    db = args.db or ROOT / "bench" / "results" / f"demo-{args.orders}.duckdb"
+    db.parent.mkdir(parents=True, exist_ok=True)
+    pages = [p for p in args.pages.split(",") if p]
+    print(f"database {db} ({args.orders:,d} orders)", flush=True)
+    build = ensure_db(db, args.orders)
+    if build is not None:
+        print(f"demo built in {build:.1f} s", flush=True)
+    report = {"orders": args.orders, "runs": args.runs, "demo_build_s": build, "cpus": os.cpu_count()}
+    report["pages"] = page_runs(db, args.runs, pages)
+    if args.browser:
+        report["browser"] = browser_runs(db, pages)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=1, ensure_ascii=False))
+    print()
+    print(markdown(report["pages"]))
+    worst = max(report["pages"], key=lambda r: r["data_median_ms"])
+    print(f"\nslowest page data: {worst['page']} / {worst['filters']}: {worst['data_median_ms']:.0f} ms median")
+    print(f"results written to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
