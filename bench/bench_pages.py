@@ -8,7 +8,7 @@ statement the page issued (cockpit.query.recording).  It reports, median and p95
 * data   — time spent getting the page's data through the cockpit's query layer
            (SQL execution + Arrow -> Polars), i.e. what the page waits for;
 * raw    — the very same statements, with the same parameters, run straight through
-           DuckDB (``con.execute(sql, params).fetch_arrow_table()``): the floor;
+           DuckDB (``con.sql(sql, params=params or None).to_arrow_table()``): the floor;
 * ratio  — data / raw;
 * script — the whole page script run (data + Polars shaping + Plotly figures +
            Streamlit element serialisation), for information.
@@ -87,7 +87,7 @@ def raw_seconds(con, calls) -> float:
     total = 0.0
     for sql, params, _ in calls:
         t0 = time.perf_counter()
-        con.execute(sql, params).fetch_arrow_table()
+        con.sql(sql, params=params or None).to_arrow_table()
         total += time.perf_counter() - t0
     return total
 
@@ -98,7 +98,9 @@ def page_runs(db: Path, runs: int, only_pages: list[str]) -> list[dict]:
     from cockpit import ui
 
     os.environ["COCKPIT_DB"] = str(db)
-    raw_con = store.connect(db, read_only=True)
+    # The app's own connection (one per process, as in a server); raw runs use a cursor of it.
+    app_con, app_cache = ui._open(str(db.resolve()))
+    raw_con = app_con.cursor()
     out = []
     try:
         for label, params in combos(raw_con):
@@ -109,7 +111,7 @@ def page_runs(db: Path, runs: int, only_pages: list[str]) -> list[dict]:
                     for k, v in params.items():
                         at.query_params[k] = v
                     at.run()
-                    ui._open(str(db.resolve()))[1].clear()  # cold query cache for the measured run
+                    app_cache.clear()  # cold query cache for the measured run
                     with query.recording() as calls:
                         t0 = time.perf_counter()
                         at.switch_page(f"{PAGES_DIR}/{page}.py").run()
