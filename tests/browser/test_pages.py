@@ -3,6 +3,9 @@
 A screenshot per page is saved under test-artifacts/ for people to look at.
 """
 
+import datetime as dt
+import re
+
 import pytest
 
 # page name -> URL path (the default page, overview, lives at the root)
@@ -39,6 +42,11 @@ def test_english_switch_and_url_filters(page, server, artifacts):
     settle(page)
     page.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg', timeout=60_000)
     body = page.inner_text("body")
-    assert "Business overview" in body and "Last 7 days" in body
+    assert "Business overview" in body
+    # the caption names the period and the comparison the link asked for
+    m = re.search(r"(\d{4}-\d\d-\d\d) ~ (\d{4}-\d\d-\d\d), compared with Same period last year", body)
+    assert m, body[:500]
+    start, end = (dt.date.fromisoformat(x) for x in m.groups())
+    assert (end - start).days == 6
     assert "period=last_7" in page.url and "compare=yoy" in page.url
     page.screenshot(path=str(artifacts / "page-overview-en.png"), full_page=True)
