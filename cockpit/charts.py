@@ -166,6 +166,7 @@ def stacked_share(df: pl.DataFrame, x: str, series: dict[str, tuple[str, str]], 
                     customdata=_hover(df[col].to_list(), "pct", lang), hovertemplate="%{customdata}")
     fig.update_layout(barmode="stack")
     fig.update_yaxes(tickformat=".0%", range=[0, 1])
+    date_axis(fig, x)
     return base_layout(fig, height)
 
 
@@ -236,6 +237,7 @@ def score_line(df: pl.DataFrame, x: str, y: str, name: str, lang: str, color: st
         pad = max((hi - lo) * 0.15, abs(hi) * 0.01, 0.01)
         fig.update_yaxes(range=[lo - pad, hi + pad], tickformat=".2f")
     fig.update_xaxes(tickformat="%m-%d" if lang == "zh" else "%b %d")
+    date_axis(fig, x)
     return base_layout(fig, height, legend=False)
 
 
@@ -269,6 +271,7 @@ def series_lines(df: pl.DataFrame, x: str, series_col: str, value_col: str, unit
                         line=dict(color=SERIES[i % len(SERIES)], width=2), marker=dict(size=4),
                         customdata=_hover(vals, unit, lang), hovertemplate="%{customdata}")
     format_axis(fig, df[value_col].to_list(), unit, lang)
+    date_axis(fig, x)
     return base_layout(fig, height)
 
 
