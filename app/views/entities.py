@@ -96,23 +96,15 @@ with ui.guarded():
     else:
         st.caption(L("entities.hint"))
         tab_s, tab_a = st.tabs([L("entities.stores"), L("entities.accounts")])
-        with tab_s:
-            stores = en.stores(view)
-            if stores.height and "gmv" in stores.columns:
-                top = stores.head(15)
-                ui.chart(charts.bars(top["store_name"].to_list(), top["gmv"].to_list(), "cny", lang,
-                                     colors=[charts.color_for("store_type", v) for v in top["store_type"]]),
-                         key="ent_store_bars")
-            key = ui.table(en.store_table(view, stores), select=True)
-            if key:
-                choose(en.entity_value("store", str(key)))
-        with tab_a:
-            accounts = en.accounts(view)
-            if accounts.height and "gmv" in accounts.columns:
-                top = accounts.head(15)
-                ui.chart(charts.bars(top["account_name"].to_list(), top["gmv"].to_list(), "cny", lang,
-                                     colors=[charts.color_for("account_type", v) for v in top["account_type"]]),
-                         key="ent_account_bars")
-            key = ui.table(en.account_table(view, accounts), select=True)
-            if key:
-                choose(en.entity_value("account", str(key)))
+        lists = ((tab_s, "store", en.stores, en.store_table), (tab_a, "account", en.accounts, en.account_table))
+        for tab, kind, rows_of, table_of in lists:
+            with tab:
+                rows = rows_of(view)
+                if rows.height and "gmv" in rows.columns:
+                    top = rows.head(15)
+                    ui.chart(charts.bars(top[f"{kind}_name"].to_list(), top["gmv"].to_list(), "cny", lang,
+                                         colors=[charts.color_for(f"{kind}_type", v) for v in top[f"{kind}_type"]]),
+                             key=f"ent_{kind}_bars")
+                key = ui.table(table_of(view, rows), select=True)
+                if key:
+                    choose(en.entity_value(kind, str(key)))
