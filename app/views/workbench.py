@@ -39,7 +39,7 @@ with data_tab, ui.guarded():
                 result.summary_line())
         bar.progress(1.0, text=ui.t("wb.done"))
 
-    st.subheader(ui.t("wb.history"))
+    st.divider()
     hist = wb.history(con, user, lang)
     picked = ui.table(hist, select=True, height=320)
     if picked is not None:
