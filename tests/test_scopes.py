@@ -82,3 +82,10 @@ def test_export_for_a_user_holds_only_their_rows(tiny_db, tmp_path):
                 values += [v for row in csv.reader(fh) for v in row]
         assert values, page
         assert_nothing_foreign(values, f"export of {page}")
+
+
+def test_the_leak_check_sees_leaks(tiny_con):
+    """Without a scope the same pages do show dealer A's rows: the check above can fail."""
+    view = View(tiny_con, Selection(**JUNE), lang="zh", now=NOW, scope=None)
+    with pytest.raises(AssertionError, match="out-of-scope"):
+        assert_nothing_foreign(cells(reports.page_tables("overview", view)), "overview unscoped")
