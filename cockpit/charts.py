@@ -8,6 +8,7 @@ One colour per channel and per account type everywhere; axis ticks and hovers re
 from __future__ import annotations
 
 import math
+import re
 
 import plotly.graph_objects as go
 import polars as pl
@@ -69,7 +70,8 @@ def tick_text(v: float, unit: str, lang: str) -> str:
     if unit == "pct":
         return f"{v * 100:.0f}%"
     prefix = "¥" if unit == "cny" else ""
-    return prefix + fmt.compact(v, lang, digits=1 if abs(v) >= 1e4 else 0)
+    text = fmt.compact(v, lang, digits=1 if abs(v) >= 1e4 else 0)
+    return prefix + re.sub(r"\.0(?=[^\d]*$)", "", text)  # ¥500K, ¥1.5万, not ¥500.0K
 
 
 def format_axis(fig: go.Figure, values, unit: str, lang: str, axis: str = "y",

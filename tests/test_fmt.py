@@ -34,3 +34,11 @@ def test_change_text():
     assert fmt.change(1.5, 750, "cny", "zh") == "+150.0%"
     assert fmt.change(None, 10, "cny", "zh") is None
     assert fmt.change(0.5, 0.02, "pct", "en") == "+2.0pp"
+
+
+def test_chart_ticks_drop_trailing_zero_decimals():
+    from cockpit.charts import tick_text
+
+    assert [tick_text(v, "cny", "en") for v in (0, 500_000, 1_500_000)] == ["¥0", "¥500K", "¥1.5M"]
+    assert [tick_text(v, "cny", "zh") for v in (20_000, 15_000, 150_000_000)] == ["¥2万", "¥1.5万", "¥1.5亿"]
+    assert tick_text(0.25, "pct", "zh") == "25%"
