@@ -14,7 +14,7 @@ import datetime as dt
 import duckdb
 import polars as pl
 
-from cockpit import auth, clock, schema, store
+from cockpit import auth, clock, rollups, schema, store
 
 
 class UndoError(Exception):
@@ -78,6 +78,10 @@ def write_batch(
                 f'DELETE FROM "{t.name}" x WHERE EXISTS (SELECT 1 FROM _staged s WHERE {match})'
             )
         con.execute(f'INSERT INTO "{t.name}" ({cols}) SELECT {cols} FROM _staged')
+        if t.name == "orders":  # the rollup follows in the same transaction
+            rollups.refresh_days(con, rollups.days_of(
+                con, f'SELECT paid_at FROM _staged UNION ALL SELECT paid_at FROM "{store.replaced_table(t.name)}" '
+                "WHERE _replaced_by = ?", [batch_id]))
         con.unregister("_staged")
         con.execute(
             "INSERT INTO import_batches (batch_id, file_name, sha256, table_name, rows_read, "
@@ -138,12 +142,17 @@ def undo_batch(con: duckdb.DuckDBPyConnection, batch_id: int, by: str = "local")
         removed = store.scalar(
             con, f'SELECT count(*) FROM "{t.name}" WHERE "{schema.BATCH_COLUMN}" = ?', [batch_id]
         )
+        days = rollups.days_of(
+            con, f'SELECT paid_at FROM "{t.name}" WHERE "{schema.BATCH_COLUMN}" = ? '
+            f'UNION ALL SELECT paid_at FROM "{rep}" WHERE _replaced_by = ?', [batch_id, batch_id]
+        ) if t.name == "orders" else []
         con.execute(f'DELETE FROM "{t.name}" WHERE "{schema.BATCH_COLUMN}" = ?', [batch_id])
         con.execute(
             f'INSERT INTO "{t.name}" ({cols}) SELECT {cols} FROM "{rep}" WHERE _replaced_by = ?',
             [batch_id],
         )
         con.execute(f'DELETE FROM "{rep}" WHERE _replaced_by = ?', [batch_id])
+        rollups.refresh_days(con, days)
         con.execute(
             "UPDATE import_batches SET status = 'undone' WHERE batch_id = ?", [batch_id]
         )

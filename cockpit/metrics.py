@@ -94,6 +94,9 @@ class Source:
     # per account.  inner_cols are the per-grain columns the measures read.
     grain: str | None = None
     inner_cols: dict[str, str] = field(default_factory=dict)
+    # Aggregate awareness: a smaller source holding this one's additive measures
+    # (Measure.rollup) for the dims it lists; the query builder reads it when it can.
+    rollup: str | None = None
 
 
 _ORDERS_FROM = (
@@ -125,10 +128,30 @@ _SESSION_DIMS = {
     "live": "ls.live_id",
 }
 
+# cockpit.rollups: orders summed per (day, store, account, channel, is_fan, live); dims
+# joined at query time.  Periods are whole days, so r.day selects the same orders as
+# o.paid_at does.
+_ROLLUP_FROM = (
+    "orders_daily r LEFT JOIN stores s ON r.store_id = s.store_id "
+    "LEFT JOIN accounts a ON r.account_id = a.account_id"
+)
+_ROLLUP_DIMS = {
+    **_time_dims("r.day"),
+    "brand": "s.brand",
+    "store_type": "s.store_type",
+    "store": "r.store_id",
+    "account_type": "a.account_type",
+    "account": "r.account_id",
+    "agency": "a.agency",
+    "channel": "r.channel",
+    "live": "r.live_id",
+}
+
 SOURCES: dict[str, Source] = {
     s.id: s
     for s in [
-        Source("orders", _ORDERS_FROM, "o.paid_at", _ORDER_DIMS),
+        Source("orders", _ORDERS_FROM, "o.paid_at", _ORDER_DIMS, rollup="orders_daily"),
+        Source("orders_daily", _ROLLUP_FROM, "r.day", _ROLLUP_DIMS),
         Source(
             "order_buyers", _ORDERS_FROM, "o.paid_at", _ORDER_DIMS, grain="o.buyer_id",
             inner_cols={
@@ -200,6 +223,8 @@ class Measure:
     id: str
     source: str
     sql: str
+    # the same aggregate over the source's rollup (None: not additive, scan the source)
+    rollup: str | None = None
 
 
 def _sum(expr: str) -> str:
@@ -215,24 +240,30 @@ _IN = lambda values: "(" + ", ".join(f"'{v}'" for v in values) + ")"  # noqa: E7
 MEASURES: dict[str, Measure] = {
     m.id: m
     for m in [
-        Measure("gmv", "orders", _sum("o.paid_amount")),
-        Measure("orders", "orders", "COUNT(*)"),
+        Measure("gmv", "orders", _sum("o.paid_amount"), _sum("r.gmv")),
+        Measure("orders", "orders", "COUNT(*)", "CAST(COALESCE(SUM(r.orders), 0) AS BIGINT)"),
         Measure("buyers", "orders", "COUNT(DISTINCT o.buyer_id)"),
-        Measure("refund_amount", "orders", _sum("o.refund_amount")),
-        Measure("fan_gmv", "orders", _sum_if("o.is_fan", "o.paid_amount")),
+        Measure("refund_amount", "orders", _sum("o.refund_amount"), _sum("r.refund_amount")),
+        Measure("fan_gmv", "orders", _sum_if("o.is_fan", "o.paid_amount"), _sum_if("r.is_fan", "r.gmv")),
         Measure(
             "shipped_48h", "orders",
             _sum_if("o.shipped_at IS NOT NULL AND o.shipped_at <= o.paid_at + INTERVAL 48 HOUR", "1"),
+            _sum("r.shipped_48h"),
         ),
-        Measure("live_gmv", "orders", _sum_if("o.channel = 'live'", "o.paid_amount")),
+        Measure("live_gmv", "orders", _sum_if("o.channel = 'live'", "o.paid_amount"),
+                _sum_if("r.channel = 'live'", "r.gmv")),
         Measure("live_buyers", "orders", "COUNT(DISTINCT CASE WHEN o.channel = 'live' THEN o.buyer_id END)"),
-        Measure("content_gmv", "orders", _sum_if(f"o.channel IN {_IN(schema.CONTENT_CHANNELS)}", "o.paid_amount")),
-        Measure("shelf_gmv", "orders", _sum_if(f"o.channel IN {_IN(schema.SHELF_CHANNELS)}", "o.paid_amount")),
+        Measure("content_gmv", "orders", _sum_if(f"o.channel IN {_IN(schema.CONTENT_CHANNELS)}", "o.paid_amount"),
+                _sum_if(f"r.channel IN {_IN(schema.CONTENT_CHANNELS)}", "r.gmv")),
+        Measure("shelf_gmv", "orders", _sum_if(f"o.channel IN {_IN(schema.SHELF_CHANNELS)}", "o.paid_amount"),
+                _sum_if(f"r.channel IN {_IN(schema.SHELF_CHANNELS)}", "r.gmv")),
         *[
-            Measure(f"gmv_{ch}", "orders", _sum_if(f"o.channel = '{ch}'", "o.paid_amount"))
+            Measure(f"gmv_{ch}", "orders", _sum_if(f"o.channel = '{ch}'", "o.paid_amount"),
+                    _sum_if(f"r.channel = '{ch}'", "r.gmv"))
             for ch in schema.CHANNELS
         ],
-        Measure("distribution_gmv", "orders", _sum_if("a.account_type = 'distributor'", "o.paid_amount")),
+        Measure("distribution_gmv", "orders", _sum_if("a.account_type = 'distributor'", "o.paid_amount"),
+                _sum_if("a.account_type = 'distributor'", "r.gmv")),
         Measure(
             "gmv_in_market", "orders",
             _sum_if("p.category IN (SELECT DISTINCT category FROM market_daily)", "o.paid_amount"),
@@ -284,7 +315,8 @@ MEASURES: dict[str, Measure] = {
         Measure("active_products", "market", "ROUND(AVG(m.active_products))"),
         Measure("search_volume", "market", _sum("m.search_volume")),
         # growth levers
-        Measure("own_live_gmv", "orders", _sum_if("o.channel = 'live' AND a.account_type = 'own'", "o.paid_amount")),
+        Measure("own_live_gmv", "orders", _sum_if("o.channel = 'live' AND a.account_type = 'own'", "o.paid_amount"),
+                _sum_if("r.channel = 'live' AND a.account_type = 'own'", "r.gmv")),
         *[
             m
             for st in schema.SCORE_TYPES

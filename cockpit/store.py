@@ -63,9 +63,10 @@ def init_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         "INSERT INTO cockpit_meta VALUES ('data_version', '0') ON CONFLICT DO NOTHING"
     )
-    from cockpit import auth  # users and scopes live in the same file
+    from cockpit import auth, rollups  # users, scopes and rollups live in the same file
 
     auth.init(con)
+    rollups.ensure(con)
 
 
 def connect(path: str | os.PathLike | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -88,6 +89,10 @@ def connect(path: str | os.PathLike | None = None, read_only: bool = False) -> d
         raise StoreError(f"cannot open database {p}: {e}") from e
     if not read_only:
         init_schema(con)
+    else:
+        from cockpit import rollups
+
+        rollups.ensure(con, temp=True)  # a file from before the rollup: a session copy
     return con
 
 

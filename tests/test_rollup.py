@@ -1,0 +1,173 @@
+"""The orders rollup (cockpit.rollups) gives exactly what scanning orders gives.
+
+Every metric whose order measures have a rollup form, split by every dimension the
+rollup carries, under filters and a scope, with and without a comparison: the query
+read from ``orders_daily`` and the same query forced onto ``orders`` must agree to the
+last cent, on the tiny group, after an import, after an upsert that replaces rows and
+after an undo.
+"""
+
+import datetime as dt
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from cockpit import batches, metrics as reg, query, rollups, schema, store
+from cockpit.periods import Period
+from cockpit.query import Query
+
+JUNE = Period(dt.date(2025, 6, 1), dt.date(2025, 6, 30))
+ALL = Period(dt.date(2024, 1, 1), dt.date(2025, 12, 31))
+ROLLUP_DIMS = sorted(reg.SOURCES["orders_daily"].dims)
+
+
+def _rollup_metrics() -> list[str]:
+    """Metrics with at least one order measure the rollup can answer."""
+    out = []
+    for mid, m in reg.METRICS.items():
+        if any(reg.MEASURES[x].rollup for x in m.measures):
+            out.append(mid)
+    return out
+
+
+ROLLUP_METRICS = _rollup_metrics()
+
+
+def _both(con, q: Query, compare: str | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    try:
+        query.use_rollups = True
+        sql, _ = query.build_sql(q)
+        fast = query.run_compared(con, q, compare) if compare else query.run(con, q)
+        query.use_rollups = False
+        raw_sql, _ = query.build_sql(q)
+        raw = query.run_compared(con, q, compare) if compare else query.run(con, q)
+    finally:
+        query.use_rollups = True
+    assert "orders_daily" in sql and "orders_daily" not in raw_sql
+    return fast, raw
+
+
+def _same(con, q: Query, compare: str | None = None) -> None:
+    fast, raw = _both(con, q, compare)
+    assert_frame_equal(fast, raw, check_exact=True)
+
+
+def test_the_rollup_is_used_only_where_it_fits():
+    def sql(*a, **kw):
+        return query.build_sql(Query.make(*a, **kw))[0]
+
+    assert "orders_daily" in sql(["gmv", "refund_rate"], ["brand"], JUNE, {"channel": ["live"]})
+    # distinct counts scan orders, the additive rest still reads the rollup
+    s = sql(["gmv", "buyers"], period=JUNE)
+    assert "orders_daily" in s and "FROM orders o" in s
+    # a product split or filter cannot use it
+    assert "orders_daily" not in sql(["gmv"], ["product"], JUNE)
+    assert "orders_daily" not in sql(["gmv"], period=JUNE, filters={"category": ["茶叶"]})
+    assert "orders_daily" not in query.build_sql(
+        Query(("gmv",), (), JUNE, scope=(("product", ("P1",)),)))[0]
+
+
+@pytest.mark.parametrize("dim", [None, *ROLLUP_DIMS])
+def test_every_additive_metric_by_every_dim(tiny_con, dim):
+    dims = [dim] if dim else []
+    mids = [m for m in ROLLUP_METRICS if dim is None or dim in reg.dims_available(m)]
+    for period in (JUNE, ALL):
+        _same(tiny_con, Query.make(mids, dims, period))
+
+
+@pytest.mark.parametrize("flt", [
+    {"brand": ["山野茶"]}, {"store_type": ["authorized"]}, {"store": ["S1", "S3"]},
+    {"account_type": ["distributor"]}, {"account": ["A1"]}, {"agency": ["星河"]},
+    {"channel": ["live", "mall"]}, {"live": ["L1", "L4"]},
+])
+def test_filters_and_scopes(tiny_con, flt):
+    for dims in ([], ["day"], ["account"]):
+        _same(tiny_con, Query.make(ROLLUP_METRICS, dims, JUNE, flt))
+    scope = tuple((d, tuple(v)) for d, v in flt.items())
+    _same(tiny_con, Query(tuple(ROLLUP_METRICS), ("store",), JUNE, scope=scope))
+    _same(tiny_con, Query(("gmv",), (), JUNE, scope=(("store", ()),)))
+
+
+@pytest.mark.parametrize("compare", ["prev", "yoy"])
+def test_comparisons_and_order_limit(tiny_con, compare):
+    _same(tiny_con, Query.make(["gmv", "orders", "buyers", "refund_rate"], ["store"], JUNE), compare)
+    _same(tiny_con, Query.make(["gmv", "live_gmv"], ["day"], JUNE), compare)
+    _same(tiny_con, Query.make(["gmv", "orders", "aov"], ["account", "account_type"], JUNE,
+                               order_by="gmv", limit=2), compare)
+
+
+def _rollup_rows(con) -> list[tuple]:
+    return store.fetchall(con, "SELECT * FROM orders_daily ORDER BY ALL")
+
+
+def _rebuilt(con) -> list[tuple]:
+    """The rollup as a full rebuild from orders would write it."""
+    con.execute("CREATE OR REPLACE TEMP TABLE _check AS SELECT * FROM orders_daily WHERE false")
+    con.execute("INSERT INTO _check " + rollups._SELECT.format(where="TRUE"))
+    rows = store.fetchall(con, "SELECT * FROM _check ORDER BY ALL")
+    con.execute("DROP TABLE _check")
+    return rows
+
+
+def _order(oid, day, amount, store_id="S1", channel="mall", refund=None):
+    return dict(order_id=oid, paid_at=dt.datetime(2025, 6, day, 12), store_id=store_id, channel=channel,
+                buyer_id="B9", paid_amount=amount, refund_amount=refund, is_fan=True)
+
+
+def test_rollup_follows_import_upsert_and_undo(tiny_con):
+    con = tiny_con
+    assert _rollup_rows(con) == _rebuilt(con)
+    q = Query.make(ROLLUP_METRICS, ["day"], JUNE)
+    before = query.run(con, q)
+
+    # an import of new orders on new and existing days
+    b1 = batches.write_batch(con, "orders", schema.frame("orders", [
+        _order("N1", 1, "10.00"), _order("N2", 20, "20.00", "S2", "live", "5.00"),
+    ]), file_name="new")
+    assert _rollup_rows(con) == _rebuilt(con)
+    _same(con, q)
+
+    # an upsert that replaces rows, one of them moving to another day and store
+    b2 = batches.write_batch(con, "orders", schema.frame("orders", [
+        _order("N2", 21, "25.00", "S3", "search"),
+        dict(_order("O1", 2, "111.00"), account_id="A1", live_id="L1", channel="live"),
+    ]), file_name="upsert")
+    assert _rollup_rows(con) == _rebuilt(con)
+    _same(con, q)
+    _same(con, Query.make(ROLLUP_METRICS, ["store", "channel"], ALL))
+
+    # undo both: back to where we started
+    batches.undo_batch(con, b2)
+    assert _rollup_rows(con) == _rebuilt(con)
+    _same(con, q)
+    batches.undo_batch(con, b1)
+    assert _rollup_rows(con) == _rebuilt(con)
+    assert_frame_equal(query.run(con, q), before, check_exact=True)
+
+
+def test_a_failed_write_leaves_the_rollup_as_it_was(tiny_con):
+    rows = _rollup_rows(tiny_con)
+
+    def die():
+        raise RuntimeError("crash")
+
+    with pytest.raises(RuntimeError):
+        batches.write_batch(tiny_con, "orders", schema.frame("orders", [_order("N1", 1, "10.00")]),
+                            file_name="x", before_commit=die)
+    assert _rollup_rows(tiny_con) == rows
+
+
+def test_existing_database_gets_the_rollup_on_open(tiny_db):
+    con = store.connect(tiny_db)
+    expected = _rollup_rows(con)
+    con.execute("DROP TABLE orders_daily")
+    con.execute("DELETE FROM cockpit_meta WHERE key = ?", [rollups.META_KEY])
+    con.close()
+    # read-only: a session copy, the file untouched
+    ro = store.connect(tiny_db, read_only=True)
+    assert _rollup_rows(ro) == expected
+    ro.close()
+    con = store.connect(tiny_db)
+    assert _rollup_rows(con) == expected
+    con.close()
