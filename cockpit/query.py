@@ -11,6 +11,7 @@ position in the period.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 import time
 from contextlib import contextmanager
@@ -73,16 +74,40 @@ def _validate(q: Query) -> None:
             )
 
 
-def _needed(q: Query) -> dict[str, list[str]]:
-    """source id -> measure ids, in registry order."""
+# Aggregate awareness (cockpit.rollups): off only in tests that compare both paths.
+use_rollups = True
+
+
+def _rollup_fits(src: reg.Source, q: Query) -> bool:
+    """Every dim, filter and scope dim the query applies to ``src`` is in its rollup."""
+    if not use_rollups or src.rollup is None:
+        return False
+    roll = reg.SOURCES[src.rollup]
+    used = set(q.dims) | {d for d, _ in q.filters} | {d for d, _ in (q.scope or ())}
+    return all(d in roll.dims for d in used if d in src.dims)
+
+
+def _needed(q: Query) -> dict[str, list[tuple[str, str]]]:
+    """source id -> (measure id, aggregate SQL), in registry order.
+
+    A measure with a rollup form is read from its source's rollup when the query fits
+    it; the others (distinct counts...) stay on the source, in a CTE of their own."""
     wanted: list[str] = []
     for mid in q.metrics:
         for ms in reg.metric(mid).measures:
             if ms not in wanted:
                 wanted.append(ms)
-    out: dict[str, list[str]] = {}
+    fits: dict[str, bool] = {}
+    out: dict[str, list[tuple[str, str]]] = {}
     for ms in wanted:
-        out.setdefault(reg.MEASURES[ms].source, []).append(ms)
+        m = reg.MEASURES[ms]
+        src = reg.SOURCES[m.source]
+        if src.id not in fits:
+            fits[src.id] = _rollup_fits(src, q)
+        if m.rollup is not None and fits[src.id]:
+            out.setdefault(src.rollup, []).append((ms, m.rollup))
+        else:
+            out.setdefault(src.id, []).append((ms, m.sql))
     return out
 
 
@@ -147,19 +172,45 @@ def _scope_condition(dims: dict[str, str], scope, params: dict) -> str:
     return "(" + " OR ".join(parts) + ")" if parts else "FALSE"
 
 
-def _source_cte(src: reg.Source, measures: list[str], q: Query, params: dict) -> str:
+_LEFT_JOIN = re.compile(r" LEFT JOIN (\w+) (\w+) ON ")
+_DIMENSION_TABLES = {"stores", "accounts", "products"}
+
+
+def _from(from_sql: str, used: str) -> str:
+    """``from_sql`` without LEFT JOINs to dimension tables nothing in ``used`` reads.
+
+    Such a join matches at most one row (dimension keys are unique: every write upserts
+    by key), so dropping it changes no result, only saves a hash probe per fact row."""
+    parts = _LEFT_JOIN.split(from_sql)
+    head, joins = parts[0], [(parts[i], parts[i + 1], parts[i + 2]) for i in range(1, len(parts), 3)]
+    keep = [True] * len(joins)
+    changed = True
+    while changed:
+        changed = False
+        for i, (table, alias, _) in enumerate(joins):
+            # what reads the alias: the query, the base and the other joins still kept
+            text = " ".join([used, head] + [on for j, (_, _, on) in enumerate(joins) if keep[j] and j != i])
+            if keep[i] and table in _DIMENSION_TABLES and not re.search(rf"\b{alias}\.", text):
+                keep[i] = False
+                changed = True
+    return head + "".join(f" LEFT JOIN {t} {a} ON {on}" for (t, a, on), k in zip(joins, keep) if k)
+
+
+def _source_cte(src: reg.Source, measures: list[tuple[str, str]], q: Query, params: dict) -> str:
     dim_exprs = [(d, src.dims[d]) for d in q.dims]
     where = _where(src, q, params)
     where_sql = f" WHERE {' AND '.join(where)}" if where else ""
-    ms_sql = [f'{reg.MEASURES[m].sql} AS "{m}"' for m in measures]
+    ms_sql = [f'{sql} AS "{m}"' for m, sql in measures]
+    used = " ".join([e for _, e in dim_exprs] + ms_sql + [where_sql, src.grain or ""] + list(src.inner_cols.values()))
+    from_sql = _from(src.from_sql, used)
     if src.grain is None:
         sel = [f'{e} AS "{d}"' for d, e in dim_exprs] + ms_sql
         group = f" GROUP BY {', '.join(e for _, e in dim_exprs)}" if dim_exprs else ""
-        return f"SELECT {', '.join(sel)} FROM {src.from_sql}{where_sql}{group}"
+        return f"SELECT {', '.join(sel)} FROM {from_sql}{where_sql}{group}"
     inner_sel = [f'{e} AS "{d}"' for d, e in dim_exprs] + [f"{src.grain} AS _grain"]
     inner_sel += [f"{expr} AS {name}" for name, expr in src.inner_cols.items()]
     inner_group = ", ".join([e for _, e in dim_exprs] + [src.grain])
-    inner = f"SELECT {', '.join(inner_sel)} FROM {src.from_sql}{where_sql} GROUP BY {inner_group}"
+    inner = f"SELECT {', '.join(inner_sel)} FROM {from_sql}{where_sql} GROUP BY {inner_group}"
     outer_dims = [f'g."{d}"' for d, _ in dim_exprs]
     sel = outer_dims + ms_sql
     group = f" GROUP BY {', '.join(outer_dims)}" if outer_dims else ""
@@ -173,16 +224,18 @@ def build_sql(q: Query) -> tuple[str, dict]:
     needed = _needed(q)
     ctes = []
     names = {}
+    cte_of = {}
     for i, (sid, measures) in enumerate(needed.items()):
         name = f"src{i}"
         names[sid] = name
+        cte_of.update({m: name for m, _ in measures})
         ctes.append(f"{name} AS ({_source_cte(reg.SOURCES[sid], measures, q, params)})")
 
     def measure_col(m: str) -> str:
-        ref = f'{names[reg.MEASURES[m].source]}."{m}"'
+        ref = f'{cte_of[m]}."{m}"'
         return ref if m in _NULL_WHEN_EMPTY else f"COALESCE({ref}, 0)"
 
-    all_measures = [m for ms in needed.values() for m in ms]
+    all_measures = [m for ms in needed.values() for m, _ in ms]
     dcols = [f'"{d}"' for d in q.dims]
     if q.dims:
         keys = " UNION ".join(f"SELECT {', '.join(dcols)} FROM {n}" for n in names.values())
