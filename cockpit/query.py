@@ -135,18 +135,22 @@ def conditions(
         expr = dims.get(dim)
         if expr is None:
             continue  # rows that cannot be split by the dimension: the filter does not apply
-        conds.append(f"{expr} IN ({_bind(params, f'f_{dim}', values)})")
+        conds.append(f"{expr} IN ({bind_list(params, f'f_{dim}', values)})")
     if scope is not None:
         conds.append(_scope_condition(dims, scope, params))
     return conds
 
 
-def _bind(params: dict, prefix: str, values) -> str:
+def bind_list(params: dict, prefix: str, values) -> str:
+    """Bind each value as its own parameter; return the placeholders for an IN (...) list.
+
+    An empty list gives NULL, so ``x IN (NULL)`` matches nothing instead of failing.
+    """
     names = []
     for i, v in enumerate(values):
         params[f"{prefix}_{i}"] = v
         names.append(f"${prefix}_{i}")
-    return ", ".join(names)
+    return ", ".join(names) if names else "NULL"
 
 
 def _where(src: reg.Source, q: Query, params: dict) -> list[str]:
@@ -166,7 +170,7 @@ def _scope_condition(dims: dict[str, str], scope, params: dict) -> str:
             continue
         carried = True
         if values:
-            parts.append(f"{expr} IN ({_bind(params, f's_{dim}', values)})")
+            parts.append(f"{expr} IN ({bind_list(params, f's_{dim}', values)})")
     if not carried:
         return "TRUE"
     return "(" + " OR ".join(parts) + ")" if parts else "FALSE"

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from cockpit import i18n
+from cockpit import i18n, query
 from cockpit.reports import overview as ov
 from cockpit.tables import DisplayTable, translate_enum
 from cockpit.view import View
@@ -68,10 +68,7 @@ def latest_scores(view: View, score_type: str, ids: list[str]) -> pl.DataFrame:
         return empty
     p = view.period
     params = {"st": score_type, "p_start": p.start, "p_end": p.end}
-    marks = []
-    for i, v in enumerate(ids):
-        params[f"id_{i}"] = v
-        marks.append(f"$id_{i}")
+    marks = query.bind_list(params, "id", ids)
     sql = f"""
         SELECT entity_id,
                arg_max(score, date) AS score,
@@ -80,7 +77,7 @@ def latest_scores(view: View, score_type: str, ids: list[str]) -> pl.DataFrame:
                    arg_max(score, date) FILTER (WHERE date < $p_start),
                    arg_min(score, date) FILTER (WHERE date >= $p_start)) AS score_change
         FROM scores_daily
-        WHERE score_type = $st AND date <= $p_end AND entity_id IN ({', '.join(marks)})
+        WHERE score_type = $st AND date <= $p_end AND entity_id IN ({marks})
         GROUP BY entity_id
     """
     df = view.sql(sql, params)
@@ -142,11 +139,8 @@ def stores(view: View) -> pl.DataFrame:
 
 def _product_scores_by_store(view: View, store_ids: list[str]) -> pl.DataFrame:
     params: dict = {}
-    marks = []
-    for i, v in enumerate(store_ids):
-        params[f"sid_{i}"] = v
-        marks.append(f"$sid_{i}")
-    prods = view.sql(f"SELECT product_id, store_id FROM products WHERE store_id IN ({', '.join(marks)})", params)
+    marks = query.bind_list(params, "sid", store_ids)
+    prods = view.sql(f"SELECT product_id, store_id FROM products WHERE store_id IN ({marks})", params)
     sc = latest_scores(view, SCORE_OF["product"], prods["product_id"].to_list())
     return prods.join(sc, left_on="product_id", right_on="entity_id", how="inner") \
         .group_by("store_id").agg(pl.col("score").mean().alias("product_score_avg"))
@@ -261,13 +255,10 @@ def entity_sessions(view: View, kind: str, eid: str) -> pl.DataFrame:
         return df.with_columns(pl.lit(None, pl.Datetime("us")).alias("started_at"),
                                pl.lit(None, pl.Utf8).alias("account_name"))
     params: dict = {}
-    marks = []
-    for i, v in enumerate(df["live"].to_list()):
-        params[f"l_{i}"] = v
-        marks.append(f"$l_{i}")
+    marks = query.bind_list(params, "l", df["live"].to_list())
     info = view.sql(
         "SELECT ls.live_id AS live, ls.started_at, a.account_name FROM live_sessions ls "
-        f"JOIN accounts a ON ls.account_id = a.account_id WHERE ls.live_id IN ({', '.join(marks)})", params)
+        f"JOIN accounts a ON ls.account_id = a.account_id WHERE ls.live_id IN ({marks})", params)
     return df.join(info, on="live", how="left").sort(["started_at", "live"], descending=[True, False])
 
 

@@ -444,8 +444,7 @@ def _milestones(view: View, store_ids: list[str]) -> dict[str, tuple]:
         return {}
     params: dict = {"milestone": MILESTONE_GMV}
     where = view.where(_ORDERS.dims, params, period=None)
-    ids = ", ".join(f"$cs_{i}" for i in range(len(store_ids)))
-    params.update({f"cs_{i}": v for i, v in enumerate(store_ids)})
+    ids = query.bind_list(params, "cs", store_ids)
     df = view.sql(
         "WITH c AS (SELECT o.store_id, o.paid_at, SUM(o.paid_amount) OVER (PARTITION BY o.store_id "
         "ORDER BY o.paid_at, o.order_id ROWS UNBOUNDED PRECEDING) AS cum "

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from cockpit import i18n
+from cockpit import i18n, query
 from cockpit import metrics as reg
 from cockpit.periods import Period
 from cockpit.tables import DisplayTable, metric_column
@@ -86,14 +86,6 @@ def gmv_pace_drop(last_gmv: float, prev_gmv: float, prev_orders: int) -> bool:
 # --- queries ---------------------------------------------------------------------------
 
 
-def _bind_ids(params: dict, ids: list[str], prefix: str = "lid") -> str:
-    names = []
-    for i, v in enumerate(ids):
-        params[f"{prefix}_{i}"] = v
-        names.append(f"${prefix}_{i}")
-    return ", ".join(names) if names else "NULL"
-
-
 def today_sessions(view: View) -> pl.DataFrame:
     """Sessions live now and sessions that ended today, visible to this view."""
     params: dict = {}
@@ -117,7 +109,7 @@ def minute_series(view: View, ids: list[str]) -> pl.DataFrame:
     params: dict = {}
     sql = (
         "SELECT live_id, minute, online, entries, new_followers FROM live_minutes "
-        f"WHERE live_id IN ({_bind_ids(params, ids)}) ORDER BY live_id, minute"
+        f"WHERE live_id IN ({query.bind_list(params, 'lid', ids)}) ORDER BY live_id, minute"
     )
     return view.sql(sql, params)
 
@@ -135,7 +127,7 @@ def gmv_by_minute(view: View, ids: list[str]) -> pl.DataFrame:
         "SELECT o.live_id, date_trunc('minute', o.paid_at) AS minute, "
         f"CAST({gmv_sql} AS DOUBLE) AS gmv, "
         "CAST(COALESCE(SUM(CASE WHEN o.channel = 'live' THEN 1 ELSE 0 END), 0) AS BIGINT) AS orders "
-        f"FROM {ORDER_SRC.from_sql} WHERE o.live_id IN ({_bind_ids(params, ids)}) AND {where} "
+        f"FROM {ORDER_SRC.from_sql} WHERE o.live_id IN ({query.bind_list(params, 'lid', ids)}) AND {where} "
         "GROUP BY 1, 2 ORDER BY 1, 2"
     )
     return view.sql(sql, params)
