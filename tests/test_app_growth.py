@@ -17,6 +17,16 @@ def _open(app_test, db, page=PAGE, **params):
     return at
 
 
+def _tab(at, key):
+    """Open one tab of the page (tabs are lazy: only the open one queries and draws)."""
+    from cockpit import i18n
+
+    at.session_state["w_growth_tab"] = i18n.t(f"growth.tab.{key}", "zh")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 def _with_column(at, column):
     """The first drawn table that has ``column``."""
     for df in at.dataframe:
@@ -46,12 +56,13 @@ def test_page_shows_hand_figures(app_test, tiny_copy):  # noqa: F811
     # June 2025 shelf: mall 50 + search 120 = 170; June 2024: O11 625 -> -72.8 %
     assert shelf["成交金额"] == 170.0 and shelf["去年同期成交金额"] == 625.0
     assert shelf["同比 (%)"] == -72.8
-    before_after = _with_column(at, "开通前自播成交")
+    assert not any("开通前自播成交" in df.value.columns for df in at.dataframe)  # other tabs stay unqueried
+    before_after = _with_column(_tab(at, "chuanliu"), "开通前自播成交")
     # S1: 川流 from L1 (June 1); today lies long after, so both windows are 30 days:
     # before May 2-31 (O9 400), after June 1-30 (O1 + O2 300)
     assert before_after[["店铺ID", "开通前自播成交", "开通后自播成交", "增幅 (%)"]].values.tolist() == \
         [["S1", 400.0, 300.0, -25.0]]
-    linkage = _with_column(at, "短视频引流成交占比 (%)")
+    linkage = _with_column(_tab(at, "linkage"), "短视频引流成交占比 (%)")
     assert linkage["账号ID"].tolist()[:1] == ["D1"]
     assert "引流进房最多的短视频" in "".join(m.value for m in at.markdown)
 
@@ -64,6 +75,7 @@ def test_sidebar_filter_changes_the_figures(app_test, tiny_copy):  # noqa: F811
     assert shelf["成交金额"] == 120.0  # 云裳: O6 search only; O10 is May
     assert _group_row(at, "内容场")["成交金额"] == 150.0  # O7
     # no 川流 store in 云裳: the before/after view says so
+    _tab(at, "chuanliu")
     assert any("没有店铺开通川流" in i.value for i in at.info)
 
 
@@ -74,7 +86,7 @@ def test_score_threshold_flags_more_entities(app_test, tiny_copy):  # noqa: F811
         dict(date=dt.date(2025, 6, 2), entity_id="S3", score_type="store_experience", score=4.1),
     ]), file_name="t")
     con.close()
-    at = _open(app_test, tiny_copy)
+    at = _tab(_open(app_test, tiny_copy), "scores")
     assert _with_column(at, "主体ID")["主体ID"].tolist() == ["A3"]
     at.number_input(key="w_score_threshold").set_value(4.2).run()
     assert not at.exception
@@ -87,6 +99,7 @@ def test_view_as_agency_sets_the_filter_for_every_page(app_test, tiny_copy):  # 
     at.switch_page(PAGE).run()
     at.selectbox(key="w_growth_agency").select("星河").run()
     assert not at.exception, [e.value for e in at.exception]
+    _tab(at, "agency")
     assert at.sidebar.multiselect(key="w_agency").value == ["星河"]
     assert at.query_params.get("agency") in (["星河"], "星河")
     agency = _with_column(at, "千次观看成交额")  # the agency's accounts
