@@ -213,6 +213,7 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--pages", default=",".join(PAGES))
     ap.add_argument("--browser", action="store_true", help="also time full renders in headless Chromium and RSS")
+    ap.add_argument("--skip-data", action="store_true", help="with --browser: only the browser and RSS part")
     ap.add_argument("--quick", action="store_true", help="tiny scale and one run (CI keeps the bench working)")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "pages.json")
     args = ap.parse_args()
@@ -226,15 +227,16 @@ def main() -> int:
     if build is not None:
         print(f"demo built in {build:.1f} s", flush=True)
     report = {"orders": args.orders, "runs": args.runs, "demo_build_s": build, "cpus": os.cpu_count()}
-    report["pages"] = page_runs(db, args.runs, pages)
+    report["pages"] = [] if args.skip_data else page_runs(db, args.runs, pages)
     if args.browser:
         report["browser"] = browser_runs(db, pages)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=1, ensure_ascii=False))
-    print()
-    print(markdown(report["pages"]))
-    worst = max(report["pages"], key=lambda r: r["data_median_ms"])
-    print(f"\nslowest page data: {worst['page']} / {worst['filters']}: {worst['data_median_ms']:.0f} ms median")
+    if report["pages"]:
+        print()
+        print(markdown(report["pages"]))
+        worst = max(report["pages"], key=lambda r: r["data_median_ms"])
+        print(f"\nslowest page data: {worst['page']} / {worst['filters']}: {worst['data_median_ms']:.0f} ms median")
     print(f"results written to {args.out}")
     return 0
 
