@@ -183,18 +183,12 @@ def browser_runs(db: Path, only_pages: list[str]) -> dict:
                 print(f"  browser {page:9s} first {times[0]:5.2f} s  repeat {statistics.median(times[1:]):5.2f} s",
                       flush=True)
             b.close()
-        status = Path(f"/proc/{_streamlit_pid(proc.pid)}/status").read_text()
+        status = Path(f"/proc/{proc.pid}/status").read_text()  # `cockpit serve` execs Streamlit
         result["server_peak_rss_mb"] = int(next(l for l in status.splitlines() if l.startswith("VmHWM")).split()[1]) / 1024
     finally:
         proc.terminate()
         proc.wait(timeout=30)
     return result
-
-
-def _streamlit_pid(parent: int) -> int:
-    """`cockpit serve` runs Streamlit as a child process: measure that one."""
-    children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
-    return int(children[0]) if children else parent
 
 
 def markdown(rows: list[dict]) -> str:

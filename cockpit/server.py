@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -53,7 +52,8 @@ def serve(db: Path, port: int = 8501, address: str = "localhost") -> int:
 
     print(f"inbox for new data while it runs: {inbox.inbox_dir(db)}  (`cockpit feed` simulates live sessions)",
           flush=True)
-    try:
-        return subprocess.call(cmd, env=env, cwd=str(APP.parent.parent))
-    except KeyboardInterrupt:
-        return 0
+    # Become Streamlit rather than wait for a child: whoever stops `cockpit serve`
+    # (Ctrl-C, a service manager, a test) then stops the server itself, not an orphan
+    # that keeps the database locked.
+    os.chdir(APP.parent.parent)
+    os.execve(sys.executable, cmd, env)
