@@ -383,29 +383,33 @@ def _shift_time(df: pl.DataFrame, dim: str, cur: Period, cmp: Period) -> pl.Data
 
 
 def run_compared(
-    con: duckdb.DuckDBPyConnection, q: Query, mode: str | None, cache: QueryCache | None = None
+    con: duckdb.DuckDBPyConnection, q: Query, mode: str | None, cache: QueryCache | None = None,
+    compare: list[str] | None = None,
 ) -> pl.DataFrame:
     """The query's rows with, per metric, its comparison value, change and % change.
 
     Columns: dims, labels, each metric, then ``<metric>__cmp``, ``__delta``, ``__pct``.
-    The % change is null when the comparison value is zero or missing.
+    The % change is null when the comparison value is zero or missing.  ``compare``
+    limits the comparison to the metrics that will be shown with a change (a
+    leaderboard shows GMV's change only; the other columns need no second scan).
     """
     cur = run(con, q, cache)
     cmp_period = periods.comparison(q.period, mode) if q.period is not None else None
     if cmp_period is None:
         return cur
-    base = Query(q.metrics, q.dims, cmp_period, q.filters, q.scope, None, None, False, q.now)
+    cmp_metrics = tuple(m for m in q.metrics if compare is None or m in compare)
+    base = Query(cmp_metrics, q.dims, cmp_period, q.filters, q.scope, None, None, False, q.now)
     other = run(con, base, cache)
     for d in q.dims:
         if reg.DIMENSIONS[d].time:
             other = _shift_time(other, d, q.period, cmp_period)
-    other = other.rename({m: m + CMP for m in q.metrics})
+    other = other.rename({m: m + CMP for m in cmp_metrics})
     if q.dims:
         out = cur.join(other, on=list(q.dims), how="left", nulls_equal=True)
     else:
         out = pl.concat([cur, other], how="horizontal")
     exprs = []
-    for m in q.metrics:
+    for m in cmp_metrics:
         c, p = pl.col(m).cast(pl.Float64), pl.col(m + CMP).cast(pl.Float64)
         exprs.append((c - p).alias(m + DELTA))
         exprs.append(pl.when(p.is_null() | (p == 0)).then(None).otherwise((c - p) / p.abs()).alias(m + PCT))

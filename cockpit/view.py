@@ -56,9 +56,10 @@ class View:
     def run(self, metrics, dims=(), **kw) -> pl.DataFrame:
         return query.run(self.con, self.q(metrics, dims, **kw), self.cache)
 
-    def compared(self, metrics, dims=(), **kw) -> pl.DataFrame:
-        """Like run, plus comparison columns for the selected 环比/同比 (none: plain run)."""
-        return query.run_compared(self.con, self.q(metrics, dims, **kw), self.sel.compare, self.cache)
+    def compared(self, metrics, dims=(), compare: list[str] | None = None, **kw) -> pl.DataFrame:
+        """Like run, plus comparison columns for the selected 环比/同比 (none: plain run);
+        ``compare`` limits them to the metrics shown with a change."""
+        return query.run_compared(self.con, self.q(metrics, dims, **kw), self.sel.compare, self.cache, compare)
 
     def sql(self, sql: str, params: dict | None = None) -> pl.DataFrame:
         """Ad-hoc parameterised read (lists, curves) through the same cache."""

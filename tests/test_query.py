@@ -213,3 +213,11 @@ def test_cache_returns_same_result_until_data_changes(tiny_con):
              buyer_id="B7", paid_amount="10.00"),
     ]), file_name="t")
     assert query.run(tiny_con, q, cache).item() == 1260.0
+
+
+def test_compare_only_the_metrics_shown_with_a_change(tiny_con):
+    q = Query.make(["gmv", "buyers"], dims=["store"], period=JUNE)
+    df = query.run_compared(tiny_con, q, "prev", compare=["gmv"])
+    assert "gmv__pct" in df.columns and not any(c.startswith("buyers__") for c in df.columns)
+    got = {r["store"]: (r["gmv"], r["buyers"], r["gmv__cmp"]) for r in df.iter_rows(named=True)}
+    assert got["S1"] == (600.0, 2, 400.0) and got["S3"] == (270.0, 1, 100.0)  # May: O9 (S1), O10 (S3)

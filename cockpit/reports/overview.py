@@ -182,7 +182,8 @@ PRODUCT_BOARD = ["gmv", "orders", "buyers", "refund_rate"]
 
 def _top(view: View, metric_ids, dims, key: str, filters=None, n: int = LEADERBOARD_SIZE) -> pl.DataFrame:
     # one spare row: a null key (shelf sales with no account, orders without product) is dropped
-    df = view.compared(metric_ids, dims, filters=filters, order_by="gmv", limit=n + 1)
+    # the boards show GMV's change only: compare GMV alone (no second distinct-buyer scan)
+    df = view.compared(metric_ids, dims, filters=filters, order_by="gmv", limit=n + 1, compare=["gmv"])
     return df.filter(pl.col(key).is_not_null() & (pl.col("gmv") > 0)) \
         .sort(["gmv", key], descending=[True, False]).head(n)
 
