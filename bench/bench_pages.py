@@ -98,6 +98,7 @@ def page_runs(db: Path, runs: int, only_pages: list[str]) -> list[dict]:
     from cockpit import ui
 
     os.environ["COCKPIT_DB"] = str(db)
+    os.environ["COCKPIT_WARMUP"] = "0"  # measure cold pages: no background warm-up refilling the cache
     # The app's own connection (one per process, as in a server); raw runs use a cursor of it.
     app_con, app_cache = ui._open(str(db.resolve()))
     raw_con = app_con.cursor()

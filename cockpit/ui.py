@@ -36,7 +36,12 @@ def _open(path: str):
     from cockpit import inbox
 
     inbox.start_watcher(con, path)  # files dropped in the inbox are imported by this process
-    return con, query.QueryCache()
+    cache = query.QueryCache()
+    if os.environ.get("COCKPIT_WARMUP", "1") != "0":
+        from cockpit import warmup
+
+        warmup.start(con, cache)  # the landing view is ready before the first visitor asks
+    return con, cache
 
 
 def db_path() -> Path:

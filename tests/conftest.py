@@ -164,6 +164,9 @@ def _no_cockpit_db_env(monkeypatch):
 
 
 def pytest_configure(config):
+    # No background warm-up threads in in-process app tests (tests/test_warmup.py covers it);
+    # the browser tests' real server still warms up as in production.
+    os.environ.setdefault("COCKPIT_WARMUP", "0")
     # The data's clock is Asia/Shanghai (cockpit.clock); make the process's local clock
     # agree so tests that compare with time.localtime-based values see one zone.
     os.environ.setdefault("TZ", "Asia/Shanghai")
