@@ -127,18 +127,13 @@ def create_user(con, username: str, password: str, role: str, grants=(), display
     _check_password(password)
     if store.scalar(con, "SELECT count(*) FROM users WHERE username = ?", [username]):
         raise AuthError(f"user {username!r} already exists")
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with store.transaction(con):
         con.execute(
             "INSERT INTO users (username, display_name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
             [username, display_name, role, _hasher.hash(password), clock.now()],
         )
         _write_grants(con, username, role, grants)
         audit(con, by, "user.create", f"{username} as {role} {list(grants)}")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return get_user(con, username)
 
 
@@ -158,16 +153,11 @@ def update_user(con, username: str, role: str, grants=(), display_name=None, dis
         pass
     elif _is_last_admin(con, username):
         raise AuthError("this is the last admin: make another admin first")
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with store.transaction(con):
         con.execute("UPDATE users SET role = ?, display_name = ?, disabled = ? WHERE username = ?",
                     [role, display_name, disabled, username])
         _write_grants(con, username, role, grants)
         audit(con, by, "scope.change", f"{username}: {role} {list(grants)}{' disabled' if disabled else ''}")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return get_user(con, username)
 
 

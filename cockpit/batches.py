@@ -59,8 +59,7 @@ def write_batch(
     t = schema.table(table_name)
     df = dedupe_last(df.select(t.column_names), t)
     started_at = started_at or clock.now()
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with store.transaction(con):
         batch_id = store.scalar(con, "SELECT nextval('import_batch_seq')")
         staged = df.with_columns(pl.lit(batch_id, dtype=pl.Int64).alias(schema.BATCH_COLUMN))
         # String views: DuckDB scans them ~1.5x faster than large_string (1M orders).
@@ -99,10 +98,6 @@ def write_batch(
         store.bump_data_version(con)
         if before_commit is not None:
             before_commit()
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return batch_id
 
 
@@ -137,8 +132,7 @@ def undo_batch(con: duckdb.DuckDBPyConnection, batch_id: int, by: str = "local")
             "undo those first"
         )
     cols = ", ".join(f'"{c}"' for c in t.column_names + [schema.BATCH_COLUMN])
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with store.transaction(con):
         removed = store.scalar(
             con, f'SELECT count(*) FROM "{t.name}" WHERE "{schema.BATCH_COLUMN}" = ?', [batch_id]
         )
@@ -158,8 +152,4 @@ def undo_batch(con: duckdb.DuckDBPyConnection, batch_id: int, by: str = "local")
         )
         auth.audit(con, by, "undo", f"batch {batch_id}: {removed} rows removed from {t.name}")
         store.bump_data_version(con)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return removed

@@ -73,16 +73,13 @@ def ensure(con: duckdb.DuckDBPyConnection, temp: bool = False) -> None:
     if row and row[0][0] == VERSION:
         con.execute(DDL)  # a no-op unless someone dropped it
         return
-    con.execute("BEGIN TRANSACTION")
-    try:
+    from cockpit.store import transaction  # store imports this module
+
+    with transaction(con):
         con.execute(f"DROP TABLE IF EXISTS {TABLE}")
         con.execute(DDL)
         con.execute(f"INSERT INTO {TABLE} " + _SELECT.format(where="TRUE"))
         con.execute("INSERT OR REPLACE INTO cockpit_meta VALUES (?, ?)", [META_KEY, VERSION])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
 
 
 def days_of(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dt.date]:

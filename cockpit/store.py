@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -94,6 +95,19 @@ def connect(path: str | os.PathLike | None = None, read_only: bool = False) -> d
 
         rollups.ensure(con, temp=True)  # a file from before the rollup: a session copy
     return con
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection):
+    """All or nothing: COMMIT when the block ends, ROLLBACK on any exception (even a kill
+    signal's KeyboardInterrupt), then re-raise."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
 
 
 def memory() -> duckdb.DuckDBPyConnection:
