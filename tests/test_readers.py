@@ -89,7 +89,7 @@ def test_duplicate_headers_kept_apart(tmp_path):
 
 
 def test_xlsx_by_magic_bytes_with_excel_row_numbers(tmp_path):
-    xlsxwriter = pytest.importorskip("xlsxwriter")
+    import xlsxwriter  # test extra: a missing one must fail, not skip
     p = tmp_path / "export.dat"  # wrong extension on purpose
     wb = xlsxwriter.Workbook(str(p))
     ws = wb.add_worksheet()
@@ -112,7 +112,7 @@ def test_xlsx_by_magic_bytes_with_excel_row_numbers(tmp_path):
 
 
 def test_xlsx_header_not_on_row_one(tmp_path):
-    xlsxwriter = pytest.importorskip("xlsxwriter")
+    import xlsxwriter  # test extra: a missing one must fail, not skip
     p = tmp_path / "offset.xlsx"
     wb = xlsxwriter.Workbook(str(p))
     ws = wb.add_worksheet()
