@@ -136,6 +136,8 @@ def page_runs(db: Path, runs: int, only_pages: list[str]) -> list[dict]:
                       f"  script {row['script_median_ms']:6.0f} ms  ({nsql} statements)", flush=True)
     finally:
         raw_con.close()
+        app_con.close()  # a `cockpit serve` for the browser part must be able to open the file
+        ui._open.clear()
     return out
 
 
