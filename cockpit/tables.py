@@ -64,6 +64,16 @@ def metric_column(df: pl.DataFrame, mid: str, lang: str, name: str | None = None
     return col.alias(lab), lab, m.unit
 
 
+def metric_columns(df: pl.DataFrame, metric_ids, lang: str) -> tuple[list[pl.Expr], dict[str, str]]:
+    """Display expressions and {label: unit} for several metric columns."""
+    exprs, units = [], {}
+    for mid in metric_ids:
+        e, lab, unit = metric_column(df, mid, lang)
+        exprs.append(e)
+        units[lab] = unit
+    return exprs, units
+
+
 def metric_table(
     df: pl.DataFrame,
     name: str,

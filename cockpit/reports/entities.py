@@ -161,14 +161,9 @@ def accounts(view: View) -> pl.DataFrame:
 
 
 def _metric_cols(view: View, df: pl.DataFrame, metric_ids: list[str]) -> tuple[list[pl.Expr], dict[str, str]]:
-    from cockpit.tables import metric_column
+    from cockpit.tables import metric_columns
 
-    exprs, units = [], {}
-    for mid in metric_ids:
-        e, lab, unit = metric_column(df, mid, view.lang)
-        exprs.append(e)
-        units[lab] = unit
-    return exprs, units
+    return metric_columns(df, metric_ids, view.lang)
 
 
 def _score_cols(view: View, score_type: str) -> tuple[list[pl.Expr], dict[str, str]]:

@@ -36,7 +36,7 @@ import polars as pl
 from cockpit import i18n, query
 from cockpit import metrics as reg
 from cockpit.periods import Period
-from cockpit.tables import DisplayTable, metric_column
+from cockpit.tables import DisplayTable, metric_columns
 from cockpit.view import View
 
 # --- the drop rule ---------------------------------------------------------------------
@@ -251,10 +251,9 @@ def _table(df: pl.DataFrame, name: str, title: str, lang: str, live: bool) -> Di
         lab = L("live.col_online_now")
         exprs.append(pl.col("online_now").alias(lab))
         units[lab] = "count"
-    for mid in ("peak_online", "live_gmv", "orders", "new_followers", "gpm"):
-        e, lab, unit = metric_column(df, mid, lang)
-        exprs.append(e)
-        units[lab] = unit
+    ms, mu = metric_columns(df, ("peak_online", "live_gmv", "orders", "new_followers", "gpm"), lang)
+    exprs += ms
+    units.update(mu)
     if live:
         alerts = [alert_text(r, lang) for r in df.select("online_drop", "gmv_drop").iter_rows(named=True)]
         exprs.append(pl.Series(L("live.col_alert"), alerts, dtype=pl.Utf8))

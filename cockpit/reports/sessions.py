@@ -18,7 +18,7 @@ import polars as pl
 from cockpit import i18n
 from cockpit import metrics as reg
 from cockpit.reports import live as live_report
-from cockpit.tables import DisplayTable, metric_column, metric_table, translate_enum
+from cockpit.tables import DisplayTable, metric_columns, metric_table, translate_enum
 from cockpit.view import View
 
 SESSION_SRC = live_report.SESSION_SRC
@@ -81,12 +81,8 @@ def _base_columns(lang: str, with_end: bool = True) -> list[pl.Expr]:
 
 
 def sessions_table(df: pl.DataFrame, lang: str) -> DisplayTable:
-    exprs = _base_columns(lang)
-    units: dict[str, str] = {}
-    for mid in LIST_METRICS:
-        e, lab, unit = metric_column(df, mid, lang)
-        exprs.append(e)
-        units[lab] = unit
+    ms, units = metric_columns(df, LIST_METRICS, lang)
+    exprs = _base_columns(lang) + ms
     id_lab = f"{i18n.label('live', lang)}ID"
     exprs.append(pl.col("live_id").alias(id_lab))
     return DisplayTable("sessions", i18n.t("sessions.table", lang), df.select(exprs), units, id_lab)
@@ -221,12 +217,8 @@ def history_table(rows: pl.DataFrame, lang: str, n_prev: int) -> DisplayTable:
         .when(pl.col("kind") == "average").then(pl.lit(L("sessions.row_avg", n=n_prev)))
         .otherwise(pl.col("title"))
     )
-    exprs = [session.alias(L("sessions.col_session")), pl.col("started_at").alias(L("live.col_started"))]
-    units = {}
-    for mid in HISTORY_METRICS:
-        e, lab, unit = metric_column(rows, mid, lang)
-        exprs.append(e)
-        units[lab] = unit
+    ms, units = metric_columns(rows, HISTORY_METRICS, lang)
+    exprs = [session.alias(L("sessions.col_session")), pl.col("started_at").alias(L("live.col_started"))] + ms
     id_lab = f"{i18n.label('live', lang)}ID"
     exprs.append(pl.col("live_id").alias(id_lab))
     return DisplayTable("session_history", L("sessions.history", n=n_prev), rows.select(exprs), units, id_lab)
