@@ -129,8 +129,9 @@ def date_axis(fig: go.Figure, grain: str) -> None:
 
 
 def bars(labels: list[str], values: list, unit: str, lang: str, colors: list[str] | None = None,
-         horizontal: bool = True, height: int | None = None) -> go.Figure:
-    """Ranked bars (contribution, leaderboards)."""
+         horizontal: bool = True, height: int | None = None, legend: dict[str, str] | None = None) -> go.Figure:
+    """Ranked bars (contribution, leaderboards); ``legend`` = {name: colour} explains
+    bar colours that stand for a type (store type, account type)."""
     fig = go.Figure()
     text = _hover(values, unit, lang)
     kw = dict(marker_color=colors or SERIES[1], text=text, textposition="auto",
@@ -142,9 +143,19 @@ def bars(labels: list[str], values: list, unit: str, lang: str, colors: list[str
     else:
         fig.add_bar(x=labels, y=values, **kw)
         format_axis(fig, values, unit, lang, include_zero=True)
-    fig = base_layout(fig, height or max(220, 34 * len(labels) + 60), legend=False)
+    fig = base_layout(fig, height or max(220, 34 * len(labels) + 60), legend=bool(legend))
+    for name, color in (legend or {}).items():  # legend-only markers: no data, no axis effect
+        fig.add_scatter(x=[None], y=[None], mode="markers", name=name, hoverinfo="skip",
+                        marker=dict(color=color, symbol="square", size=11))
+    fig.update_traces(showlegend=False, selector=dict(type="bar"))
     fig.update_layout(hovermode="closest")
     return fig
+
+
+def type_legend(dim: str, values, lang: str) -> dict[str, str]:
+    """{translated type: colour} for the types present, in a stable order."""
+    present = [v for v in COLORS_BY_DIM.get(dim, {}) if v in set(values)]
+    return {i18n.enum_label(dim, v, lang): color_for(dim, v) for v in present}
 
 
 def donut(labels: list[str], values: list, colors: list[str], unit: str, lang: str, height: int = 300) -> go.Figure:

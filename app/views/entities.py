@@ -102,8 +102,10 @@ with ui.guarded():
                 rows = rows_of(view)
                 if rows.height and "gmv" in rows.columns:
                     top = rows.head(15)
+                    types = top[f"{kind}_type"].to_list()
                     ui.chart(charts.bars(top[f"{kind}_name"].to_list(), top["gmv"].to_list(), "cny", lang,
-                                         colors=[charts.color_for(f"{kind}_type", v) for v in top[f"{kind}_type"]]),
+                                         colors=[charts.color_for(f"{kind}_type", v) for v in types],
+                                         legend=charts.type_legend(f"{kind}_type", types, lang)),
                              key=f"ent_{kind}_bars")
                 key = ui.table(table_of(view, rows), select=True)
                 if key:
