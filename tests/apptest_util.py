@@ -17,6 +17,16 @@ def june_params(at: AppTest, **extra) -> AppTest:
     return at
 
 
+def open_page(at: AppTest, page: str) -> AppTest:
+    """Run the entry (sidebar, sign-in, URL), switch to ``page`` and run it, failing on
+    any exception the page raised."""
+    at.run()
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 @pytest.fixture
 def app_test(monkeypatch):
     def make(db_path: Path) -> AppTest:

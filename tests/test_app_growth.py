@@ -3,18 +3,13 @@
 import datetime as dt
 
 from cockpit import batches, schema, store
-from tests.apptest_util import app_test, june_params, tiny_copy  # noqa: F401  (fixtures)
+from tests.apptest_util import app_test, june_params, open_page, tiny_copy  # noqa: F401  (fixtures)
 
 PAGE = "views/growth.py"
 
 
 def _open(app_test, db, page=PAGE, **params):
-    at = june_params(app_test(db), **params)
-    at.run()
-    at.switch_page(page)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page(june_params(app_test(db), **params), page)
 
 
 def _tab(at, key):

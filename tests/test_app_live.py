@@ -11,7 +11,7 @@ import time
 import pytest
 
 from cockpit import batches, schema, store
-from tests.apptest_util import app_test, tiny_copy  # noqa: F401  (fixtures)
+from tests.apptest_util import app_test, open_page, tiny_copy  # noqa: F401  (fixtures)
 
 PAGE = "views/live.py"
 
@@ -47,11 +47,7 @@ def live_db(tiny_copy):  # noqa: F811
 def _open(app_test, db, **params):  # noqa: F811
     at = app_test(db)
     at.query_params.update(params)
-    at.run()
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page(at, PAGE)
 
 
 def _metrics(at):

@@ -1,18 +1,13 @@
 """直播明细 page through AppTest on a copy of the tiny group (figures by hand, see conftest)."""
 
 from cockpit import store
-from tests.apptest_util import app_test, june_params, tiny_copy  # noqa: F401  (fixtures)
+from tests.apptest_util import app_test, june_params, open_page, tiny_copy  # noqa: F401  (fixtures)
 
 PAGE = "views/sessions.py"
 
 
 def _open(app_test, db, **params):
-    at = june_params(app_test(db), **params)
-    at.run()
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page(june_params(app_test(db), **params), PAGE)
 
 
 def _by_key(at, key):
