@@ -53,10 +53,14 @@ def connection():
     return con.cursor(), cache
 
 
-def _url_selection() -> Selection:
+def _url_params() -> dict[str, str | list[str]]:
+    """The URL's query parameters in Selection.to_params() form (lists for filters)."""
     qp = st.query_params
-    params = {k: (qp.get_all(k) if k in _LIST_KEYS else qp.get(k)) for k in qp.keys()}
-    return Selection.from_params(params)
+    return {k: (qp.get_all(k) if k in _LIST_KEYS else qp.get(k)) for k in qp.keys()}
+
+
+def _url_selection() -> Selection:
+    return Selection.from_params(_url_params())
 
 
 def t(key: str, **kw) -> str:
@@ -216,8 +220,7 @@ def set_selection(view: View, new: Selection) -> View:
     """Keep the selection in session state and in the URL (a copied link reproduces it)."""
     st.session_state["_sel"] = new
     params = new.to_params()
-    if dict(st.query_params.to_dict()) != {k: (v[-1] if isinstance(v, list) else v) for k, v in params.items()} \
-            or any(isinstance(v, list) and len(v) > 1 for v in params.values()):
+    if _url_params() != params:
         st.query_params.clear()
         st.query_params.update(params)
     view.sel = new
