@@ -14,7 +14,7 @@ import datetime as dt
 import duckdb
 import polars as pl
 
-from cockpit import auth, clock, rollups, schema, store
+from cockpit import auth, buyer_keys, clock, rollups, schema, store
 
 
 class UndoError(Exception):
@@ -64,19 +64,26 @@ def write_batch(
         staged = df.with_columns(pl.lit(batch_id, dtype=pl.Int64).alias(schema.BATCH_COLUMN))
         # String views: DuckDB scans them ~1.5x faster than large_string (1M orders).
         con.register("_staged", staged.to_arrow(compat_level=pl.CompatLevel.newest()))
-        cols = ", ".join(f'"{c}"' for c in t.column_names + [schema.BATCH_COLUMN])
         has_rows = store.scalar(con, f'SELECT EXISTS (SELECT 1 FROM "{t.name}")')
         if has_rows:
             match = _key_match(t, "x", "s")
+            stored = ", ".join(f'"{c}"' for c in t.stored_names)
             con.execute(
-                f'INSERT INTO "{store.replaced_table(t.name)}" '
-                f'SELECT x.*, ? FROM "{t.name}" x WHERE EXISTS (SELECT 1 FROM _staged s WHERE {match})',
+                f'INSERT INTO "{store.replaced_table(t.name)}" ({stored}, _replaced_by) '
+                f'SELECT {stored}, ? FROM "{t.name}" x WHERE EXISTS (SELECT 1 FROM _staged s WHERE {match})',
                 [batch_id],
             )
             con.execute(
                 f'DELETE FROM "{t.name}" x WHERE EXISTS (SELECT 1 FROM _staged s WHERE {match})'
             )
-        con.execute(f'INSERT INTO "{t.name}" ({cols}) SELECT {cols} FROM _staged')
+        cols = ", ".join(f'"{c}"' for c in t.column_names + [schema.BATCH_COLUMN])
+        if t.name == "orders":  # new buyers get their key, every order carries it
+            buyer_keys.assign(con, "_staged")
+            scols = ", ".join(f's."{c}"' for c in t.column_names + [schema.BATCH_COLUMN])
+            con.execute(f'INSERT INTO orders ({cols}, {buyer_keys.COLUMN}) SELECT {scols}, b.{buyer_keys.COLUMN} '
+                        f'FROM _staged s JOIN {buyer_keys.TABLE} b ON b.buyer_id = s.buyer_id')
+        else:
+            con.execute(f'INSERT INTO "{t.name}" ({cols}) SELECT {cols} FROM _staged')
         if t.name == "orders":  # the rollup follows in the same transaction
             rollups.refresh_days(con, rollups.days_of(
                 con, f'SELECT paid_at FROM _staged UNION ALL SELECT paid_at FROM "{store.replaced_table(t.name)}" '
@@ -131,7 +138,7 @@ def undo_batch(con: duckdb.DuckDBPyConnection, batch_id: int, by: str = "local")
             f"cannot undo batch {batch_id}: later imports replaced some of its rows ({names}); "
             "undo those first"
         )
-    cols = ", ".join(f'"{c}"' for c in t.column_names + [schema.BATCH_COLUMN])
+    cols = ", ".join(f'"{c}"' for c in t.stored_names)
     with store.transaction(con):
         removed = store.scalar(
             con, f'SELECT count(*) FROM "{t.name}" WHERE "{schema.BATCH_COLUMN}" = ?', [batch_id]

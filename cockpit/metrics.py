@@ -55,6 +55,10 @@ DIMENSIONS: dict[str, Dimension] = {
     ]
 }
 
+# Dimensions whose values are a closed list (the schema's enums): a split by one has at
+# most that many rows, plus null.
+ENUM_DIMS = {"store_type": schema.STORE_TYPES, "account_type": schema.ACCOUNT_TYPES, "channel": schema.CHANNELS}
+
 # The filters of the shared sidebar are dimensions too.
 FILTER_DIMS = ("brand", "store_type", "store", "account_type", "account", "agency", "channel")
 
@@ -153,7 +157,7 @@ SOURCES: dict[str, Source] = {
         Source("orders", _ORDERS_FROM, "o.paid_at", _ORDER_DIMS, rollup="orders_daily"),
         Source("orders_daily", _ROLLUP_FROM, "r.day", _ROLLUP_DIMS),
         Source(
-            "order_buyers", _ORDERS_FROM, "o.paid_at", _ORDER_DIMS, grain="o.buyer_id",
+            "order_buyers", _ORDERS_FROM, "o.paid_at", _ORDER_DIMS, grain="o.buyer_key",
             inner_cols={
                 "n_orders": "COUNT(*)",
                 "is_fan_buyer": "MAX(CASE WHEN o.is_fan THEN 1 ELSE 0 END)",
@@ -225,6 +229,12 @@ class Measure:
     sql: str
     # the same aggregate over the source's rollup (None: not additive, scan the source)
     rollup: str | None = None
+    # a distinct count as a bitmap over the dense buyer key (cockpit.buyer_keys): the
+    # same number without hashing, for queries with few result groups (query.py decides)
+    bitmap: str | None = None
+    # (source, aggregate): when the query reads that source anyway, the same number there
+    # (distinct buyers = the number of per-buyer groups the repurchase measures make)
+    via: tuple[str, str] | None = None
 
 
 def _sum(expr: str) -> str:
@@ -242,7 +252,8 @@ MEASURES: dict[str, Measure] = {
     for m in [
         Measure("gmv", "orders", _sum("o.paid_amount"), _sum("r.gmv")),
         Measure("orders", "orders", "COUNT(*)", "CAST(COALESCE(SUM(r.orders), 0) AS BIGINT)"),
-        Measure("buyers", "orders", "COUNT(DISTINCT o.buyer_id)"),
+        Measure("buyers", "orders", "COUNT(DISTINCT o.buyer_key)",
+                bitmap="bit_count(bitstring_agg(o.buyer_key, 1, $buyer_max))", via=("order_buyers", "COUNT(*)")),
         Measure("refund_amount", "orders", _sum("o.refund_amount"), _sum("r.refund_amount")),
         Measure("fan_gmv", "orders", _sum_if("o.is_fan", "o.paid_amount"), _sum_if("r.is_fan", "r.gmv")),
         Measure(
@@ -252,7 +263,8 @@ MEASURES: dict[str, Measure] = {
         ),
         Measure("live_gmv", "orders", _sum_if("o.channel = 'live'", "o.paid_amount"),
                 _sum_if("r.channel = 'live'", "r.gmv")),
-        Measure("live_buyers", "orders", "COUNT(DISTINCT CASE WHEN o.channel = 'live' THEN o.buyer_id END)"),
+        Measure("live_buyers", "orders", "COUNT(DISTINCT CASE WHEN o.channel = 'live' THEN o.buyer_key END)",
+                bitmap="bit_count(bitstring_agg(o.buyer_key, 1, $buyer_max) FILTER (WHERE o.channel = 'live'))"),
         Measure("content_gmv", "orders", _sum_if(f"o.channel IN {_IN(schema.CONTENT_CHANNELS)}", "o.paid_amount"),
                 _sum_if(f"r.channel IN {_IN(schema.CONTENT_CHANNELS)}", "r.gmv")),
         Measure("shelf_gmv", "orders", _sum_if(f"o.channel IN {_IN(schema.SHELF_CHANNELS)}", "o.paid_amount"),

@@ -50,25 +50,8 @@ _SELECT = (
 )
 
 
-def ensure(con: duckdb.DuckDBPyConnection, temp: bool = False) -> None:
-    """Create the rollup and fill it from orders when it is missing or out of date.
-
-    ``temp``: a read-only connection to a file written before the rollup existed gets a
-    session-local copy (built once per connection; the file is not touched).
-    """
-    if temp:
-        have = {r[0] for r in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE table_name IN (?, 'orders', 'cockpit_meta')", [TABLE]
-        ).fetchall()}
-        if not {"orders", "cockpit_meta"} <= have:
-            return  # not a cockpit database (yet): nothing to summarise
-        exists = TABLE in have
-        current = exists and (con.execute(
-            "SELECT value FROM cockpit_meta WHERE key = ?", [META_KEY]).fetchall() or [(None,)])[0][0] == VERSION
-        if not current:
-            con.execute(DDL.replace("CREATE TABLE IF NOT EXISTS", "CREATE OR REPLACE TEMP TABLE"))
-            con.execute(f"INSERT INTO temp.{TABLE} " + _SELECT.format(where="TRUE"))
-        return
+def ensure(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the rollup and fill it from orders when it is missing or out of date."""
     row = con.execute("SELECT value FROM cockpit_meta WHERE key = ?", [META_KEY]).fetchall()
     if row and row[0][0] == VERSION:
         con.execute(DDL)  # a no-op unless someone dropped it

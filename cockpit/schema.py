@@ -63,10 +63,17 @@ class Table:
     key: tuple[str, ...]
     columns: tuple[Column, ...]
     doc: str = ""
+    # Columns the cockpit derives on write, never imported or exported: (name, SQL type).
+    derived: tuple[tuple[str, str], ...] = ()
 
     @property
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
+
+    @property
+    def stored_names(self) -> list[str]:
+        """Every column of the stored table, in DDL order (imported, batch id, derived)."""
+        return self.column_names + [BATCH_COLUMN] + [n for n, _ in self.derived]
 
     @property
     def required(self) -> list[str]:
@@ -163,7 +170,7 @@ TABLES: dict[str, Table] = {
             C("refund_amount", "money", aliases="退款金额"),
             C("refunded_at", "timestamp", aliases="退款时间"),
             C("shipped_at", "timestamp", aliases="发货时间"),
-        )),
+        ), derived=(("buyer_key", "INTEGER"),)),  # cockpit.buyer_keys
         Table("live_sessions", "直播场次", "fact", ("live_id",), (
             C("live_id", required=True, aliases=("直播ID", "直播间ID", "场次ID")),
             C("account_id", required=True, aliases=("账号ID", "快手号")),
@@ -274,6 +281,7 @@ def ddl(t: Table) -> str:
             line += f' CHECK ("{c.name}" IN ({allowed}))'
         cols.append(line)
     cols.append(f'"{BATCH_COLUMN}" BIGINT')
+    cols += [f'"{n}" {sql_type}' for n, sql_type in t.derived]
     return f'CREATE TABLE IF NOT EXISTS "{t.name}" (\n  ' + ",\n  ".join(cols) + "\n)"
 
 

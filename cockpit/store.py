@@ -64,9 +64,10 @@ def init_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         "INSERT INTO cockpit_meta VALUES ('data_version', '0') ON CONFLICT DO NOTHING"
     )
-    from cockpit import auth, rollups  # users, scopes and rollups live in the same file
+    from cockpit import auth, buyer_keys, rollups  # users, scopes and rollups live in the same file
 
     auth.init(con)
+    buyer_keys.ensure(con)
     rollups.ensure(con)
 
 
@@ -80,21 +81,42 @@ def connect(path: str | os.PathLike | None = None, read_only: bool = False) -> d
         raise StoreError(f"database {p} does not exist; run `cockpit demo` or `cockpit import` first")
     if not read_only:
         p.parent.mkdir(parents=True, exist_ok=True)
+    con = _open(p, read_only)
+    if not read_only:
+        init_schema(con)
+    elif _needs_upgrade(con):
+        # A file written by an older cockpit: upgrade it once through a short write open
+        # (derived tables and columns the queries read), then open it read-only again.
+        con.close()
+        _open(p, False, upgrading=True).close()
+        con = _open(p, True)
+    return con
+
+
+def _open(p: Path, read_only: bool, upgrading: bool = False) -> duckdb.DuckDBPyConnection:
     try:
         con = duckdb.connect(str(p), read_only=read_only)
     except duckdb.IOException as e:
         if "lock" in str(e).lower():
+            why = ("; it was written by an older cockpit and needs a one-time upgrade: "
+                   "stop the other process and run this again") if upgrading else ""
             raise StoreError(
-                f"database {p} is in use by another process (is `cockpit serve` running?)"
+                f"database {p} is in use by another process (is `cockpit serve` running?){why}"
             ) from e
         raise StoreError(f"cannot open database {p}: {e}") from e
-    if not read_only:
+    if upgrading:
         init_schema(con)
-    else:
-        from cockpit import rollups
-
-        rollups.ensure(con, temp=True)  # a file from before the rollup: a session copy
     return con
+
+
+def _needs_upgrade(con: duckdb.DuckDBPyConnection) -> bool:
+    from cockpit import buyer_keys, rollups
+
+    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'cockpit_meta'").fetchone()[0]:
+        return False  # not a cockpit database: nothing to upgrade
+    current = dict(con.execute("SELECT key, value FROM cockpit_meta WHERE key IN (?, ?)",
+                               [rollups.META_KEY, buyer_keys.META_KEY]).fetchall())
+    return current != {rollups.META_KEY: rollups.VERSION, buyer_keys.META_KEY: buyer_keys.VERSION}
 
 
 @contextmanager

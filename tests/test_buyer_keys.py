@@ -1,0 +1,167 @@
+"""Dense buyer keys (cockpit.buyer_keys) and the distinct-buyer paths that read them.
+
+The keys must stay a 1:1 map of buyer_id through imports, upserts, undo and the upgrade
+of an older file; and every way the query builder counts buyers (hashed, as a bitmap,
+folded into the repurchase grouping) must give what a plain COUNT(DISTINCT buyer_id)
+over the orders gives, computed here straight in SQL.
+"""
+
+import datetime as dt
+
+import pytest
+
+from cockpit import batches, buyer_keys, query, schema, store
+from cockpit.periods import Period
+from cockpit.query import Query
+
+JUNE = Period(dt.date(2025, 6, 1), dt.date(2025, 6, 30))
+ALL = Period(dt.date(2024, 1, 1), dt.date(2025, 12, 31))
+
+
+def _assert_one_to_one(con):
+    # every stored order (and archived one) carries the key of its buyer_id
+    for t in ("orders", store.replaced_table("orders")):
+        bad = store.scalar(con, f'SELECT count(*) FROM "{t}" o LEFT JOIN buyers b USING (buyer_id) '
+                                "WHERE o.buyer_key IS DISTINCT FROM b.buyer_key")
+        assert bad == 0, t
+    n, ids, keys, lo, hi = store.fetchall(
+        con, "SELECT count(*), count(DISTINCT buyer_id), count(DISTINCT buyer_key), min(buyer_key), "
+             "max(buyer_key) FROM buyers")[0]
+    assert n == ids == keys and (lo, hi) == (1, n)  # unique both ways and dense
+
+
+def _order(oid, buyer, day=20, amount="10.00"):
+    return dict(order_id=oid, paid_at=dt.datetime(2025, 6, day, 12), store_id="S1", channel="mall",
+                buyer_id=buyer, paid_amount=amount, is_fan=False)
+
+
+def test_keys_follow_import_upsert_and_undo(tiny_con):
+    con = tiny_con
+    _assert_one_to_one(con)
+    assert store.scalar(con, "SELECT count(*) FROM buyers") == 6  # B1..B6 of the tiny group
+    before = dict(store.fetchall(con, "SELECT buyer_id, buyer_key FROM buyers"))
+
+    b1 = batches.write_batch(con, "orders", schema.frame("orders", [
+        _order("N1", "B1"), _order("N2", "B7"), _order("N3", "B7"), _order("N4", "B8"),
+    ]), file_name="new")
+    keys = dict(store.fetchall(con, "SELECT buyer_id, buyer_key FROM buyers"))
+    assert {k: keys[k] for k in before} == before  # existing buyers keep their key
+    assert sorted(keys[b] for b in ("B7", "B8")) == [7, 8]
+    _assert_one_to_one(con)
+
+    # an upsert moving an order to another buyer, then undo of both batches
+    b2 = batches.write_batch(con, "orders", schema.frame("orders", [_order("O1", "B9"), _order("N2", "B1")]),
+                             file_name="upsert")
+    _assert_one_to_one(con)
+    assert store.scalar(con, "SELECT buyer_key FROM orders WHERE order_id = 'O1'") == 9
+    batches.undo_batch(con, b2)
+    _assert_one_to_one(con)
+    assert store.scalar(con, "SELECT buyer_key FROM orders WHERE order_id = 'O1'") == before["B1"]
+    batches.undo_batch(con, b1)
+    _assert_one_to_one(con)
+    assert store.scalar(con, "SELECT count(*) FROM orders WHERE buyer_key IS NULL") == 0
+
+
+def test_an_older_file_gets_its_keys_on_open_even_read_only(tiny_db):
+    con = store.connect(tiny_db)
+    # the file as a cockpit before buyer keys wrote it
+    for t in ("orders", store.replaced_table("orders")):
+        con.execute(f'ALTER TABLE "{t}" DROP COLUMN buyer_key')
+    con.execute("DROP TABLE buyers")
+    con.execute("DELETE FROM cockpit_meta WHERE key = ?", [buyer_keys.META_KEY])
+    con.close()
+
+    ro = store.connect(tiny_db, read_only=True)  # cockpit query / export
+    _assert_one_to_one(ro)
+    june = query.run(ro, Query.make(["buyers", "repurchase_rate"], period=JUNE)).row(0, named=True)
+    assert june == {"buyers": 5, "repurchase_rate": pytest.approx(3 / 5)}  # B1, B2, B5 twice of B1-B5
+    ro.close()
+
+
+def test_an_old_file_another_reader_holds_cannot_be_upgraded_and_says_so(tiny_db):
+    con = store.connect(tiny_db)
+    con.execute("DELETE FROM cockpit_meta WHERE key = ?", [buyer_keys.META_KEY])
+    con.close()
+    import subprocess
+    import sys
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import duckdb, sys, time; c = duckdb.connect(sys.argv[1], read_only=True); print('ok', flush=True); time.sleep(30)"
+    ), str(tiny_db)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ok"
+        with pytest.raises(store.StoreError, match="in use by another process.*older cockpit.*stop the other process"):
+            store.connect(tiny_db, read_only=True)
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+# ---------------------------------------------------------------------------
+# Every path of the distinct counts against plain SQL over buyer_id
+
+
+def _by_hand(con, dim_sql: str | None, where: str = "TRUE", params=None, live_only=False):
+    """COUNT(DISTINCT buyer_id) in June, written independently of the query builder."""
+    cond = "o.channel = 'live' AND " if live_only else ""
+    group = f"{dim_sql}, " if dim_sql else ""
+    rows = store.fetchall(con, (
+        f"SELECT {group}COUNT(DISTINCT o.buyer_id) FROM orders o LEFT JOIN stores s USING (store_id) "
+        f"LEFT JOIN accounts a ON a.account_id = o.account_id "
+        f"WHERE {cond}o.paid_at >= '2025-06-01' AND o.paid_at < '2025-07-01' AND {where} "
+        f"{'GROUP BY ALL' if dim_sql else ''}"), params or [])
+    return {r[:-1] if dim_sql else (): r[-1] for r in rows}
+
+
+def _by_query(con, metric, dims, filters=None):
+    df = query.run(con, Query.make([metric], dims, JUNE, filters, labels=False))
+    return {tuple(r[:-1]): r[-1] for r in df.select([*dims, metric]).iter_rows() if r[-1]}
+
+
+CASES = [  # (dims, filters, SQL of the dims, extra WHERE)
+    ([], None, None, "TRUE"),
+    (["store"], None, "o.store_id", "TRUE"),
+    (["store", "store_type"], {"store": ["S1", "S3"]}, "o.store_id, s.store_type", "o.store_id IN ('S1', 'S3')"),
+    (["account", "account_type"], None, "o.account_id, a.account_type", "TRUE"),
+    (["product"], {"product": ["P1", "P2"]}, "o.product_id", "o.product_id IN ('P1', 'P2')"),
+    (["day"], None, "CAST(o.paid_at AS DATE)", "TRUE"),
+    (["channel"], None, "o.channel", "TRUE"),
+    (["live"], None, "o.live_id", "TRUE"),
+    ([], {"brand": ["山野茶"]}, None, "s.brand = '山野茶'"),
+]
+
+
+@pytest.mark.parametrize("bitmaps", [True, False])
+@pytest.mark.parametrize("dims,filters,dim_sql,where", CASES)
+def test_buyers_every_path_matches_plain_sql(tiny_con, bitmaps, dims, filters, dim_sql, where):
+    try:
+        query.use_bitmaps = bitmaps
+        sql, _ = query.build_sql(Query.make(["buyers"], dims, JUNE, filters), buyer_max=6)
+        assert ("bitstring_agg" in sql) == (bitmaps and query._groups_bound(Query.make([], dims, JUNE, filters))
+                                            is not None)
+        assert _by_query(tiny_con, "buyers", dims, filters) == _by_hand(tiny_con, dim_sql, where)
+        assert _by_query(tiny_con, "live_buyers", dims, filters) == \
+            {k: v for k, v in _by_hand(tiny_con, dim_sql, where, live_only=True).items() if v}
+    finally:
+        query.use_bitmaps = True
+
+
+def test_buyers_folds_into_the_repurchase_grouping(tiny_con):
+    q = Query.make(["buyers", "aov", "repurchase_rate"], ["store"], JUNE)
+    sql, _ = query.build_sql(q, buyer_max=6)
+    assert "COUNT(DISTINCT" not in sql and "bitstring_agg" not in sql  # one per-buyer grouping answers both
+    got = {r["store"]: r["buyers"] for r in query.run(tiny_con, q).iter_rows(named=True)}
+    assert got == {k[0]: v for k, v in _by_hand(tiny_con, "o.store_id").items()}
+
+
+def test_bitmaps_only_for_few_groups():
+    bound = lambda *a, **kw: query._groups_bound(Query.make(["buyers"], *a, **kw))  # noqa: E731
+    assert bound([], JUNE) == 1
+    assert bound(["store", "store_type"], JUNE, {"store": ["S1", "S2"]}) == 2 * 3  # 2 types and null
+    assert bound(["day"], JUNE) == 30
+    assert bound(["store"], JUNE) is None  # any number of stores
+    assert bound(["product"], JUNE, {"brand": ["山野茶"]}) is None
+    # groups x buyer keys must fit the budget
+    q = Query.make(["buyers"], ["day"], JUNE)
+    assert query._bitmaps_fit(q, 1000)
+    assert not query._bitmaps_fit(q, query.BITMAP_BUDGET_BITS // 30 + 1)
+    assert not query._bitmaps_fit(q, None)
