@@ -84,10 +84,9 @@ def write_batch(
                         f'FROM _staged s JOIN {buyer_keys.TABLE} b ON b.buyer_id = s.buyer_id')
         else:
             con.execute(f'INSERT INTO "{t.name}" ({cols}) SELECT {cols} FROM _staged')
-        if t.name == "orders":  # the rollup follows in the same transaction
-            rollups.refresh_days(con, rollups.days_of(
-                con, f'SELECT paid_at FROM _staged UNION ALL SELECT paid_at FROM "{store.replaced_table(t.name)}" '
-                "WHERE _replaced_by = ?", [batch_id]))
+        if t.name == "orders":  # the rollups follow in the same transaction
+            rollups.refresh(con, f'SELECT paid_at, live_id FROM _staged UNION ALL SELECT paid_at, live_id '
+                                 f'FROM "{store.replaced_table(t.name)}" WHERE _replaced_by = ?', [batch_id])
         con.unregister("_staged")
         con.execute(
             "INSERT INTO import_batches (batch_id, file_name, sha256, table_name, rows_read, "
@@ -143,17 +142,20 @@ def undo_batch(con: duckdb.DuckDBPyConnection, batch_id: int, by: str = "local")
         removed = store.scalar(
             con, f'SELECT count(*) FROM "{t.name}" WHERE "{schema.BATCH_COLUMN}" = ?', [batch_id]
         )
-        days = rollups.days_of(
-            con, f'SELECT paid_at FROM "{t.name}" WHERE "{schema.BATCH_COLUMN}" = ? '
-            f'UNION ALL SELECT paid_at FROM "{rep}" WHERE _replaced_by = ?', [batch_id, batch_id]
-        ) if t.name == "orders" else []
+        # what the rollups must recompute: the rows leaving and the rows coming back
+        touched = (f'SELECT paid_at, live_id FROM "{t.name}" WHERE "{schema.BATCH_COLUMN}" = ? '
+                   f'UNION ALL SELECT paid_at, live_id FROM "{rep}" WHERE _replaced_by = ?')
+        if t.name == "orders":
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _undo_touched AS {touched}", [batch_id, batch_id])
         con.execute(f'DELETE FROM "{t.name}" WHERE "{schema.BATCH_COLUMN}" = ?', [batch_id])
         con.execute(
             f'INSERT INTO "{t.name}" ({cols}) SELECT {cols} FROM "{rep}" WHERE _replaced_by = ?',
             [batch_id],
         )
         con.execute(f'DELETE FROM "{rep}" WHERE _replaced_by = ?', [batch_id])
-        rollups.refresh_days(con, days)
+        if t.name == "orders":
+            rollups.refresh(con, "SELECT * FROM _undo_touched")
+            con.execute("DROP TABLE _undo_touched")
         con.execute(
             "UPDATE import_batches SET status = 'undone' WHERE batch_id = ?", [batch_id]
         )

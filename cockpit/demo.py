@@ -1039,7 +1039,7 @@ def _check_replaceable(path: Path) -> None:
                 )
         demo_ids = "SELECT batch_id FROM import_batches WHERE source = 'demo'" if "import_batches" in tables else "SELECT NULL::BIGINT"
         foreign = [t for t in tables if t not in schema.TABLES and t not in ("import_batches", "cockpit_meta", "audit_log")
-                   and not t.startswith("_replaced_") and t not in (rollups.TABLE, buyer_keys.TABLE)]
+                   and not t.startswith("_replaced_") and t not in (*rollups.TABLES, buyer_keys.TABLE)]
         for t in schema.TABLES:
             if t not in tables:
                 continue

@@ -98,9 +98,13 @@ class Source:
     # per account.  inner_cols are the per-grain columns the measures read.
     grain: str | None = None
     inner_cols: dict[str, str] = field(default_factory=dict)
-    # Aggregate awareness: a smaller source holding this one's additive measures
-    # (Measure.rollup) for the dims it lists; the query builder reads it when it can.
-    rollup: str | None = None
+    # Aggregate awareness: smaller sources holding some of this one's measures
+    # (Measure.rollup) for the dims they list; the query builder reads the first that fits.
+    rollups: tuple[str, ...] = ()
+    # On a rollup source: the dims its rows are whole for.  A query must split by and
+    # filter on every one of them and may not cut time (one row per live session holds
+    # its distinct buyers; they add up neither across sessions nor across a period).
+    whole_for: tuple[str, ...] = ()
 
 
 _ORDERS_FROM = (
@@ -154,8 +158,9 @@ _ROLLUP_DIMS = {
 SOURCES: dict[str, Source] = {
     s.id: s
     for s in [
-        Source("orders", _ORDERS_FROM, "o.paid_at", _ORDER_DIMS, rollup="orders_daily"),
+        Source("orders", _ORDERS_FROM, "o.paid_at", _ORDER_DIMS, rollups=("orders_daily", "orders_live")),
         Source("orders_daily", _ROLLUP_FROM, "r.day", _ROLLUP_DIMS),
+        Source("orders_live", "orders_live r", "NULL", {"live": "r.live_id"}, whole_for=("live",)),
         Source(
             "order_buyers", _ORDERS_FROM, "o.paid_at", _ORDER_DIMS, grain="o.buyer_key",
             inner_cols={
@@ -227,14 +232,20 @@ class Measure:
     id: str
     source: str
     sql: str
-    # the same aggregate over the source's rollup (None: not additive, scan the source)
-    rollup: str | None = None
+    # the same figure from the source's rollups: rollup source id -> aggregate over it
+    # (none: not additive, scan the source)
+    rollup: dict[str, str] = field(default_factory=dict)
     # a distinct count as a bitmap over the dense buyer key (cockpit.buyer_keys): the
     # same number without hashing, for queries with few result groups (query.py decides)
     bitmap: str | None = None
     # (source, aggregate): when the query reads that source anyway, the same number there
     # (distinct buyers = the number of per-buyer groups the repurchase measures make)
     via: tuple[str, str] | None = None
+
+
+def _daily(sql: str) -> dict[str, str]:
+    """An additive measure's form over the daily orders rollup."""
+    return {"orders_daily": sql}
 
 
 def _sum(expr: str) -> str:
@@ -250,32 +261,33 @@ _IN = lambda values: "(" + ", ".join(f"'{v}'" for v in values) + ")"  # noqa: E7
 MEASURES: dict[str, Measure] = {
     m.id: m
     for m in [
-        Measure("gmv", "orders", _sum("o.paid_amount"), _sum("r.gmv")),
-        Measure("orders", "orders", "COUNT(*)", "CAST(COALESCE(SUM(r.orders), 0) AS BIGINT)"),
+        Measure("gmv", "orders", _sum("o.paid_amount"), _daily(_sum("r.gmv"))),
+        Measure("orders", "orders", "COUNT(*)", _daily("CAST(COALESCE(SUM(r.orders), 0) AS BIGINT)")),
         Measure("buyers", "orders", "COUNT(DISTINCT o.buyer_key)",
                 bitmap="bit_count(bitstring_agg(o.buyer_key, 1, $buyer_max))", via=("order_buyers", "COUNT(*)")),
-        Measure("refund_amount", "orders", _sum("o.refund_amount"), _sum("r.refund_amount")),
-        Measure("fan_gmv", "orders", _sum_if("o.is_fan", "o.paid_amount"), _sum_if("r.is_fan", "r.gmv")),
+        Measure("refund_amount", "orders", _sum("o.refund_amount"), _daily(_sum("r.refund_amount"))),
+        Measure("fan_gmv", "orders", _sum_if("o.is_fan", "o.paid_amount"), _daily(_sum_if("r.is_fan", "r.gmv"))),
         Measure(
             "shipped_48h", "orders",
             _sum_if("o.shipped_at IS NOT NULL AND o.shipped_at <= o.paid_at + INTERVAL 48 HOUR", "1"),
-            _sum("r.shipped_48h"),
+            _daily(_sum("r.shipped_48h")),
         ),
         Measure("live_gmv", "orders", _sum_if("o.channel = 'live'", "o.paid_amount"),
-                _sum_if("r.channel = 'live'", "r.gmv")),
+                _daily(_sum_if("r.channel = 'live'", "r.gmv"))),
         Measure("live_buyers", "orders", "COUNT(DISTINCT CASE WHEN o.channel = 'live' THEN o.buyer_key END)",
+                {"orders_live": _sum("r.live_buyers")},
                 bitmap="bit_count(bitstring_agg(o.buyer_key, 1, $buyer_max) FILTER (WHERE o.channel = 'live'))"),
         Measure("content_gmv", "orders", _sum_if(f"o.channel IN {_IN(schema.CONTENT_CHANNELS)}", "o.paid_amount"),
-                _sum_if(f"r.channel IN {_IN(schema.CONTENT_CHANNELS)}", "r.gmv")),
+                _daily(_sum_if(f"r.channel IN {_IN(schema.CONTENT_CHANNELS)}", "r.gmv"))),
         Measure("shelf_gmv", "orders", _sum_if(f"o.channel IN {_IN(schema.SHELF_CHANNELS)}", "o.paid_amount"),
-                _sum_if(f"r.channel IN {_IN(schema.SHELF_CHANNELS)}", "r.gmv")),
+                _daily(_sum_if(f"r.channel IN {_IN(schema.SHELF_CHANNELS)}", "r.gmv"))),
         *[
             Measure(f"gmv_{ch}", "orders", _sum_if(f"o.channel = '{ch}'", "o.paid_amount"),
-                    _sum_if(f"r.channel = '{ch}'", "r.gmv"))
+                    _daily(_sum_if(f"r.channel = '{ch}'", "r.gmv")))
             for ch in schema.CHANNELS
         ],
         Measure("distribution_gmv", "orders", _sum_if("a.account_type = 'distributor'", "o.paid_amount"),
-                _sum_if("a.account_type = 'distributor'", "r.gmv")),
+                _daily(_sum_if("a.account_type = 'distributor'", "r.gmv"))),
         Measure(
             "gmv_in_market", "orders",
             _sum_if("p.category IN (SELECT DISTINCT category FROM market_daily)", "o.paid_amount"),
@@ -328,7 +340,7 @@ MEASURES: dict[str, Measure] = {
         Measure("search_volume", "market", _sum("m.search_volume")),
         # growth levers
         Measure("own_live_gmv", "orders", _sum_if("o.channel = 'live' AND a.account_type = 'own'", "o.paid_amount"),
-                _sum_if("r.channel = 'live' AND a.account_type = 'own'", "r.gmv")),
+                _daily(_sum_if("r.channel = 'live' AND a.account_type = 'own'", "r.gmv"))),
         *[
             m
             for st in schema.SCORE_TYPES

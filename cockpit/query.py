@@ -78,13 +78,18 @@ def _validate(q: Query) -> None:
 use_rollups = True
 
 
-def _rollup_fits(src: reg.Source, q: Query) -> bool:
-    """Every dim, filter and scope dim the query applies to ``src`` is in its rollup."""
-    if not use_rollups or src.rollup is None:
+def _rollup_fits(roll: reg.Source, src: reg.Source, q: Query) -> bool:
+    """Every dim, filter and scope dim the query applies to ``src`` is in the rollup,
+    and a rollup whose rows are whole per some dims is split by them over all time."""
+    if not use_rollups:
         return False
-    roll = reg.SOURCES[src.rollup]
     used = set(q.dims) | {d for d, _ in q.filters} | {d for d, _ in (q.scope or ())}
-    return all(d in roll.dims for d in used if d in src.dims)
+    if not all(d in roll.dims for d in used if d in src.dims):
+        return False
+    if roll.whole_for:  # split by and filtered to named sessions (never the null "no session" group)
+        filtered = {d for d, _ in q.filters}
+        return q.period is None and q.scope is None and set(roll.whole_for) <= set(q.dims) & filtered
+    return True
 
 
 # Distinct counts as bitmaps (Measure.bitmap): off only in tests that compare both paths.
@@ -132,7 +137,7 @@ def _needed(q: Query, buyer_max: int | None = None) -> dict[str, list[tuple[str,
                 wanted.append(ms)
     plain_sources = {reg.MEASURES[ms].source for ms in wanted if reg.MEASURES[ms].via is None}
     bitmaps = _bitmaps_fit(q, buyer_max)
-    fits: dict[str, bool] = {}
+    fitting: dict[str, list[str]] = {}
     out: dict[str, list[tuple[str, str]]] = {}
     for ms in wanted:
         m = reg.MEASURES[ms]
@@ -140,10 +145,11 @@ def _needed(q: Query, buyer_max: int | None = None) -> dict[str, list[tuple[str,
             out.setdefault(m.via[0], []).append((ms, m.via[1]))
             continue
         src = reg.SOURCES[m.source]
-        if src.id not in fits:
-            fits[src.id] = _rollup_fits(src, q)
-        if m.rollup is not None and fits[src.id]:
-            out.setdefault(src.rollup, []).append((ms, m.rollup))
+        if src.id not in fitting:
+            fitting[src.id] = [r for r in src.rollups if _rollup_fits(reg.SOURCES[r], src, q)]
+        roll = next((r for r in fitting[src.id] if r in m.rollup), None)
+        if roll is not None:
+            out.setdefault(roll, []).append((ms, m.rollup[roll]))
         elif m.bitmap is not None and bitmaps:
             out.setdefault(src.id, []).append((ms, m.bitmap))
         else:

@@ -6,12 +6,17 @@ holds keys only; brand, store type, account type and agency are joined from thei
 dimension tables at query time, so editing a store or an account never stales it.
 
 It is written in the same transaction as the orders it summarises
-(:func:`cockpit.batches.write_batch` / ``undo_batch`` call :func:`refresh_days` for the
+(:func:`cockpit.batches.write_batch` / ``undo_batch`` call :func:`refresh` for the
 days a batch touched), so a reader never sees the two disagree.  The query builder
 (:mod:`cockpit.query`) reads it instead of ``orders`` when every measure a query needs
 from orders has a rollup form (``Measure.rollup``) and every dimension, filter and scope
 it needs is carried here; distinct counts (buyers, repurchase) and product / category
-splits keep scanning ``orders``.  Sums of DECIMAL money are exact, so both paths give
+splits keep scanning ``orders``.
+
+``orders_live`` holds what a session's list row needs and no daily rollup can hold: its
+distinct live buyers (one row per live session).  A year of sessions listed at once
+otherwise counts distinct buyers over millions of orders.  It answers only queries
+split by session over all time, without a data scope (query.py checks).  Sums of DECIMAL money are exact, so both paths give
 identical figures (tests/test_rollup.py).
 """
 
@@ -22,11 +27,14 @@ import datetime as dt
 import duckdb
 
 TABLE = "orders_daily"
-# Bump when the table's shape or contents change: init_schema rebuilds it.
-VERSION = "1"
+LIVE_TABLE = "orders_live"
+TABLES = (TABLE, LIVE_TABLE)
+# Bump when a table's shape or contents change: init_schema rebuilds them.
+VERSION = "2"
 META_KEY = "orders_daily_version"
 
-DDL = f"""CREATE TABLE IF NOT EXISTS {TABLE} (
+DDL = {
+    TABLE: f"""CREATE TABLE IF NOT EXISTS {TABLE} (
     day DATE NOT NULL,
     store_id VARCHAR,
     account_id VARCHAR,
@@ -37,51 +45,76 @@ DDL = f"""CREATE TABLE IF NOT EXISTS {TABLE} (
     refund_amount DECIMAL(38, 2) NOT NULL,
     orders BIGINT NOT NULL,
     shipped_48h BIGINT NOT NULL
-)"""
+)""",
+    LIVE_TABLE: f"CREATE TABLE IF NOT EXISTS {LIVE_TABLE} (live_id VARCHAR NOT NULL, live_buyers BIGINT NOT NULL)",
+}
 
 KEYS = ("store_id", "account_id", "channel", "is_fan", "live_id")
 
-# The rollup's rows for the orders matching `where` (SQL over orders o).
-_SELECT = (
-    "SELECT CAST(o.paid_at AS DATE) AS day, " + ", ".join(f"o.{k}" for k in KEYS) + ", "
-    "COALESCE(SUM(o.paid_amount), 0), COALESCE(SUM(o.refund_amount), 0), COUNT(*), "
-    "COUNT(*) FILTER (WHERE o.shipped_at IS NOT NULL AND o.shipped_at <= o.paid_at + INTERVAL 48 HOUR) "
-    "FROM orders o WHERE {where} GROUP BY ALL ORDER BY day"
-)
+# Each rollup's rows for the orders matching `where` (SQL over orders o).
+_SELECT = {
+    TABLE: (
+        "SELECT CAST(o.paid_at AS DATE) AS day, " + ", ".join(f"o.{k}" for k in KEYS) + ", "
+        "COALESCE(SUM(o.paid_amount), 0), COALESCE(SUM(o.refund_amount), 0), COUNT(*), "
+        "COUNT(*) FILTER (WHERE o.shipped_at IS NOT NULL AND o.shipped_at <= o.paid_at + INTERVAL 48 HOUR) "
+        "FROM orders o WHERE {where} GROUP BY ALL ORDER BY day"
+    ),
+    LIVE_TABLE: (
+        "SELECT o.live_id, COUNT(DISTINCT o.buyer_key) FILTER (WHERE o.channel = 'live') "
+        "FROM orders o WHERE o.live_id IS NOT NULL AND {where} GROUP BY o.live_id"
+    ),
+}
 
 
 def ensure(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the rollup and fill it from orders when it is missing or out of date."""
+    """Create the rollups and fill them from orders when missing or out of date."""
     row = con.execute("SELECT value FROM cockpit_meta WHERE key = ?", [META_KEY]).fetchall()
     if row and row[0][0] == VERSION:
-        con.execute(DDL)  # a no-op unless someone dropped it
+        for t in TABLES:
+            con.execute(DDL[t])  # a no-op unless someone dropped it
         return
     from cockpit.store import transaction  # store imports this module
 
     with transaction(con):
-        con.execute(f"DROP TABLE IF EXISTS {TABLE}")
-        con.execute(DDL)
-        con.execute(f"INSERT INTO {TABLE} " + _SELECT.format(where="TRUE"))
+        for t in TABLES:
+            con.execute(f"DROP TABLE IF EXISTS {t}")
+            con.execute(DDL[t])
+            con.execute(f"INSERT INTO {t} " + _SELECT[t].format(where="TRUE"))
         con.execute("INSERT OR REPLACE INTO cockpit_meta VALUES (?, ?)", [META_KEY, VERSION])
 
 
-def days_of(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dt.date]:
-    """Distinct days of a query's single timestamp column (the days a write touches)."""
-    rows = con.execute(f"SELECT DISTINCT CAST(t AS DATE) FROM ({sql}) x(t) WHERE t IS NOT NULL",
-                       params or []).fetchall()
-    return sorted(r[0] for r in rows)
+def refresh(con: duckdb.DuckDBPyConnection, touched_sql: str, params: list | None = None) -> None:
+    """Recompute every rollup row the orders of ``touched_sql`` feed (columns paid_at,
+    live_id: the rows a write added and the rows it removed).  Call inside the write's
+    transaction, after the write."""
+    rows = con.execute(
+        f"SELECT list(DISTINCT CAST(paid_at AS DATE)) FILTER (WHERE paid_at IS NOT NULL), "
+        f"list(DISTINCT live_id) FILTER (WHERE live_id IS NOT NULL) FROM ({touched_sql}) x",
+        params or []).fetchall()
+    days, lives = rows[0]
+    _refresh_days(con, sorted(days or []))
+    _refresh_lives(con, lives or [])
 
 
-def refresh_days(con: duckdb.DuckDBPyConnection, days: list[dt.date]) -> None:
-    """Recompute the rollup rows of ``days`` from orders (call inside the write's transaction)."""
+def _refresh_days(con: duckdb.DuckDBPyConnection, days: list[dt.date]) -> None:
     if not days:
         return
-    days = sorted(set(days))
     con.execute("CREATE OR REPLACE TEMP TABLE _rollup_days AS SELECT unnest(CAST($d AS DATE[])) AS day", {"d": days})
     lo = dt.datetime.combine(days[0], dt.time())
     hi = dt.datetime.combine(days[-1] + dt.timedelta(days=1), dt.time())
     con.execute(f"DELETE FROM {TABLE} WHERE day IN (SELECT day FROM _rollup_days)")
     where = ("o.paid_at >= $lo AND o.paid_at < $hi "
              "AND CAST(o.paid_at AS DATE) IN (SELECT day FROM _rollup_days)")
-    con.execute(f"INSERT INTO {TABLE} " + _SELECT.format(where=where), {"lo": lo, "hi": hi})
+    con.execute(f"INSERT INTO {TABLE} " + _SELECT[TABLE].format(where=where), {"lo": lo, "hi": hi})
     con.execute("DROP TABLE _rollup_days")
+
+
+def _refresh_lives(con: duckdb.DuckDBPyConnection, lives: list[str]) -> None:
+    if not lives:
+        return
+    con.execute("CREATE OR REPLACE TEMP TABLE _rollup_lives AS SELECT unnest(CAST($l AS VARCHAR[])) AS live_id",
+                {"l": lives})
+    con.execute(f"DELETE FROM {LIVE_TABLE} WHERE live_id IN (SELECT live_id FROM _rollup_lives)")
+    con.execute(f"INSERT INTO {LIVE_TABLE} "
+                + _SELECT[LIVE_TABLE].format(where="o.live_id IN (SELECT live_id FROM _rollup_lives)"))
+    con.execute("DROP TABLE _rollup_lives")

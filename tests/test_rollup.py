@@ -34,7 +34,7 @@ def _rollup_metrics() -> list[str]:
 ROLLUP_METRICS = _rollup_metrics()
 
 
-def _both(con, q: Query, compare: str | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _both(con, q: Query, compare: str | None = None, table: str = "orders_daily") -> tuple[pl.DataFrame, pl.DataFrame]:
     try:
         query.use_rollups = True
         sql, _ = query.build_sql(q)
@@ -44,12 +44,12 @@ def _both(con, q: Query, compare: str | None = None) -> tuple[pl.DataFrame, pl.D
         raw = query.run_compared(con, q, compare) if compare else query.run(con, q)
     finally:
         query.use_rollups = True
-    assert "orders_daily" in sql and "orders_daily" not in raw_sql
+    assert table in sql and table not in raw_sql
     return fast, raw
 
 
-def _same(con, q: Query, compare: str | None = None) -> None:
-    fast, raw = _both(con, q, compare)
+def _same(con, q: Query, compare: str | None = None, table: str = "orders_daily") -> None:
+    fast, raw = _both(con, q, compare, table)
     assert_frame_equal(fast, raw, check_exact=True)
 
 
@@ -97,17 +97,26 @@ def test_comparisons_and_order_limit(tiny_con, compare):
                                order_by="gmv", limit=2), compare)
 
 
-def _rollup_rows(con) -> list[tuple]:
-    return store.fetchall(con, "SELECT * FROM orders_daily ORDER BY ALL")
+def _rollup_rows(con) -> list[list[tuple]]:
+    return [store.fetchall(con, f"SELECT * FROM {t} ORDER BY ALL") for t in rollups.TABLES]
 
 
-def _rebuilt(con) -> list[tuple]:
-    """The rollup as a full rebuild from orders would write it."""
-    con.execute("CREATE OR REPLACE TEMP TABLE _check AS SELECT * FROM orders_daily WHERE false")
-    con.execute("INSERT INTO _check " + rollups._SELECT.format(where="TRUE"))
-    rows = store.fetchall(con, "SELECT * FROM _check ORDER BY ALL")
-    con.execute("DROP TABLE _check")
-    return rows
+def _rebuilt(con) -> list[list[tuple]]:
+    """The rollups as a full rebuild from orders would write them."""
+    out = []
+    for t in rollups.TABLES:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _check AS SELECT * FROM {t} WHERE false")
+        con.execute("INSERT INTO _check " + rollups._SELECT[t].format(where="TRUE"))
+        out.append(store.fetchall(con, "SELECT * FROM _check ORDER BY ALL"))
+        con.execute("DROP TABLE _check")
+    return out
+
+
+def _per_session(con) -> None:
+    """Session rows (the 直播明细 list) from orders_live agree with a scan of orders."""
+    lives = [r[0] for r in store.fetchall(con, "SELECT DISTINCT live_id FROM orders WHERE live_id IS NOT NULL")]
+    _same(con, Query.make(["live_buyers", "click_conversion", "live_gmv"], ["live"], None, {"live": lives}),
+          table="orders_live")
 
 
 def _order(oid, day, amount, store_id="S1", channel="mall", refund=None):
@@ -127,6 +136,7 @@ def test_rollup_follows_import_upsert_and_undo(tiny_con):
     ]), file_name="new")
     assert _rollup_rows(con) == _rebuilt(con)
     _same(con, q)
+    _per_session(con)
 
     # an upsert that replaces rows, one of them moving to another day and store
     b2 = batches.write_batch(con, "orders", schema.frame("orders", [
@@ -135,12 +145,14 @@ def test_rollup_follows_import_upsert_and_undo(tiny_con):
     ]), file_name="upsert")
     assert _rollup_rows(con) == _rebuilt(con)
     _same(con, q)
+    _per_session(con)
     _same(con, Query.make(ROLLUP_METRICS, ["store", "channel"], ALL))
 
     # undo both: back to where we started
     batches.undo_batch(con, b2)
     assert _rollup_rows(con) == _rebuilt(con)
     _same(con, q)
+    _per_session(con)
     batches.undo_batch(con, b1)
     assert _rollup_rows(con) == _rebuilt(con)
     assert_frame_equal(query.run(con, q), before, check_exact=True)
@@ -161,7 +173,8 @@ def test_a_failed_write_leaves_the_rollup_as_it_was(tiny_con):
 def test_existing_database_gets_the_rollup_on_open(tiny_db):
     con = store.connect(tiny_db)
     expected = _rollup_rows(con)
-    con.execute("DROP TABLE orders_daily")
+    for t in rollups.TABLES:
+        con.execute(f"DROP TABLE {t}")
     con.execute("DELETE FROM cockpit_meta WHERE key = ?", [rollups.META_KEY])
     con.close()
     # even a read-only open (cockpit query / export) upgrades a file nobody else holds
@@ -169,3 +182,23 @@ def test_existing_database_gets_the_rollup_on_open(tiny_db):
     assert _rollup_rows(ro) == expected
     assert store.scalar(ro, "SELECT value FROM cockpit_meta WHERE key = ?", [rollups.META_KEY]) == rollups.VERSION
     ro.close()
+
+
+def test_per_session_buyers_only_where_they_are_whole(tiny_con):
+    def sql(q):
+        return query.build_sql(q)[0]
+
+    q = Query.make(["live_buyers"], ["live"], None, {"live": ["L0", "L1", "L2", "L3", "L4"]})
+    assert "orders_live" in sql(q)
+    # a period cuts sessions, other splits add sessions up, a scope may see part of one,
+    # and without a filter on sessions the "no session" group (null) would be missing
+    assert "orders_live" not in sql(Query(("live_buyers",), ("live",), None))
+    named = (("live", ("L1", "L4")),)
+    assert "orders_live" not in sql(Query(("live_buyers",), ("live",), JUNE, named))
+    assert "orders_live" not in sql(Query(("live_buyers",), ("account",), None, named))
+    assert "orders_live" not in sql(Query(("live_buyers",), ("live", "day"), None, named))
+    assert "orders_live" not in sql(Query(("live_buyers",), ("live",), None, named, scope=(("store", ("S1",)),)))
+    assert "orders_live" not in sql(Query.make(["live_buyers"], ["live"], None, {"store": ["S1"], "live": ["L1"]}))
+    got = {r["live"]: r["live_buyers"] for r in query.run(tiny_con, q).iter_rows(named=True)}
+    assert got == {"L0": 1, "L1": 2, "L2": 1, "L3": 1, "L4": 1}  # by hand: B1 | B1, B2 | B3 | B5 | B2
+    _per_session(tiny_con)
