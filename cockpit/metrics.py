@@ -155,11 +155,25 @@ _ROLLUP_DIMS = {
     "live": "r.live_id",
 }
 
+_PRODUCT_ROLLUP_FROM = (
+    "orders_product_daily r LEFT JOIN stores s ON r.store_id = s.store_id "
+    "LEFT JOIN products p ON r.product_id = p.product_id"
+)
+_PRODUCT_ROLLUP_DIMS = {
+    **_time_dims("r.day"),
+    "brand": "s.brand",
+    "store_type": "s.store_type",
+    "store": "r.store_id",
+    "product": "r.product_id",
+    "category": "p.category",
+}
+
 SOURCES: dict[str, Source] = {
     s.id: s
     for s in [
-        Source("orders", _ORDERS_FROM, "o.paid_at", _ORDER_DIMS, rollups=("orders_daily", "orders_live")),
+        Source("orders", _ORDERS_FROM, "o.paid_at", _ORDER_DIMS, rollups=("orders_daily", "orders_product_daily", "orders_live")),
         Source("orders_daily", _ROLLUP_FROM, "r.day", _ROLLUP_DIMS),
+        Source("orders_product_daily", _PRODUCT_ROLLUP_FROM, "r.day", _PRODUCT_ROLLUP_DIMS),
         Source("orders_live", "orders_live r", "NULL", {"live": "r.live_id"}, whole_for=("live",)),
         Source(
             "order_buyers", _ORDERS_FROM, "o.paid_at", _ORDER_DIMS, grain="o.buyer_key",
@@ -248,6 +262,11 @@ def _daily(sql: str) -> dict[str, str]:
     return {"orders_daily": sql}
 
 
+def _daily_and_product(sql: str) -> dict[str, str]:
+    """...and over the per-product one, which has the same sums (gmv, orders, refunds)."""
+    return {"orders_daily": sql, "orders_product_daily": sql}
+
+
 def _sum(expr: str) -> str:
     return f"COALESCE(SUM({expr}), 0)"
 
@@ -261,16 +280,16 @@ _IN = lambda values: "(" + ", ".join(f"'{v}'" for v in values) + ")"  # noqa: E7
 MEASURES: dict[str, Measure] = {
     m.id: m
     for m in [
-        Measure("gmv", "orders", _sum("o.paid_amount"), _daily(_sum("r.gmv"))),
-        Measure("orders", "orders", "COUNT(*)", _daily("CAST(COALESCE(SUM(r.orders), 0) AS BIGINT)")),
+        Measure("gmv", "orders", _sum("o.paid_amount"), _daily_and_product(_sum("r.gmv"))),
+        Measure("orders", "orders", "COUNT(*)", _daily_and_product("CAST(COALESCE(SUM(r.orders), 0) AS BIGINT)")),
         Measure("buyers", "orders", "COUNT(DISTINCT o.buyer_key)",
                 bitmap="bit_count(bitstring_agg(o.buyer_key, 1, $buyer_max))", via=("order_buyers", "COUNT(*)")),
-        Measure("refund_amount", "orders", _sum("o.refund_amount"), _daily(_sum("r.refund_amount"))),
+        Measure("refund_amount", "orders", _sum("o.refund_amount"), _daily_and_product(_sum("r.refund_amount"))),
         Measure("fan_gmv", "orders", _sum_if("o.is_fan", "o.paid_amount"), _daily(_sum_if("r.is_fan", "r.gmv"))),
         Measure(
             "shipped_48h", "orders",
             _sum_if("o.shipped_at IS NOT NULL AND o.shipped_at <= o.paid_at + INTERVAL 48 HOUR", "1"),
-            _daily(_sum("r.shipped_48h")),
+            _daily_and_product(_sum("r.shipped_48h")),
         ),
         Measure("live_gmv", "orders", _sum_if("o.channel = 'live'", "o.paid_amount"),
                 _daily(_sum_if("r.channel = 'live'", "r.gmv"))),
@@ -291,6 +310,7 @@ MEASURES: dict[str, Measure] = {
         Measure(
             "gmv_in_market", "orders",
             _sum_if("p.category IN (SELECT DISTINCT category FROM market_daily)", "o.paid_amount"),
+            {"orders_product_daily": _sum_if("p.category IN (SELECT DISTINCT category FROM market_daily)", "r.gmv")},
         ),
         # per-buyer grain
         Measure("buyers_b", "order_buyers", "COUNT(*)"),

@@ -22,16 +22,18 @@ ALL = Period(dt.date(2024, 1, 1), dt.date(2025, 12, 31))
 ROLLUP_DIMS = sorted(reg.SOURCES["orders_daily"].dims)
 
 
-def _rollup_metrics() -> list[str]:
+def _rollup_metrics(rollup: str = "orders_daily") -> list[str]:
     """Metrics with at least one order measure the rollup can answer."""
     out = []
     for mid, m in reg.METRICS.items():
-        if any(reg.MEASURES[x].rollup for x in m.measures):
+        if any(rollup in reg.MEASURES[x].rollup for x in m.measures):
             out.append(mid)
     return out
 
 
 ROLLUP_METRICS = _rollup_metrics()
+PRODUCT_METRICS = _rollup_metrics("orders_product_daily")
+PRODUCT_DIMS = sorted(set(reg.SOURCES["orders_product_daily"].dims) - set(ROLLUP_DIMS))
 
 
 def _both(con, q: Query, compare: str | None = None, table: str = "orders_daily") -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -202,3 +204,41 @@ def test_per_session_buyers_only_where_they_are_whole(tiny_con):
     got = {r["live"]: r["live_buyers"] for r in query.run(tiny_con, q).iter_rows(named=True)}
     assert got == {"L0": 1, "L1": 2, "L2": 1, "L3": 1, "L4": 1}  # by hand: B1 | B1, B2 | B3 | B5 | B2
     _per_session(tiny_con)
+
+
+# ---------------------------------------------------------------------------
+# orders_product_daily: product boards, category splits, market share
+
+
+def test_product_metrics_are_the_additive_ones():
+    assert set(PRODUCT_METRICS) >= {"gmv", "orders", "refund_rate", "market_share"}
+    assert "buyers" not in PRODUCT_METRICS and "live_gmv" not in PRODUCT_METRICS
+
+
+@pytest.mark.parametrize("dims", [["product"], ["category"], ["day", "category"], ["store", "product"]])
+def test_product_rollup_by_every_dim(tiny_con, dims):
+    mids = [m for m in PRODUCT_METRICS if set(dims) <= reg.dims_available(m)]
+    for period in (JUNE, ALL):
+        _same(tiny_con, Query.make(mids, dims, period), table="orders_product_daily")
+
+
+@pytest.mark.parametrize("flt", [{"brand": ["山野茶"]}, {"store": ["S1", "S3"]}, {"category": ["女装"]},
+                                 {"product": ["P1", "P2"]}, {"store_type": ["direct"]}])
+def test_product_rollup_filters_scopes_and_comparisons(tiny_con, flt):
+    _same(tiny_con, Query.make(["gmv", "orders", "refund_rate"], ["product"], JUNE, flt), table="orders_product_daily")
+    _same(tiny_con, Query.make(["market_share", "gmv"], ["category"], JUNE, flt), "prev", table="orders_product_daily")
+    scope = tuple((d, tuple(v)) for d, v in flt.items())
+    _same(tiny_con, Query(("gmv", "orders"), ("product",), JUNE, scope=scope), table="orders_product_daily")
+
+
+def test_product_rollup_only_where_it_fits():
+    def sql(*a, **kw):
+        return query.build_sql(Query.make(*a, **kw))[0]
+
+    assert "orders_product_daily" in sql(["gmv"], ["product"], JUNE)
+    # an account or channel filter is not carried: scan orders
+    assert "orders_product_daily" not in sql(["gmv"], ["product"], JUNE, {"channel": ["live"]})
+    assert "orders_product_daily" not in sql(["gmv"], ["product"], JUNE, {"account": ["A1"]})
+    # the daily rollup comes first where both fit
+    s = sql(["gmv"], ["store"], JUNE)
+    assert "orders_daily" in s and "orders_product_daily" not in s
