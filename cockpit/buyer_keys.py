@@ -37,9 +37,8 @@ def assign(con: duckdb.DuckDBPyConnection, staged: str) -> None:
     )
 
 
-def max_key(con: duckdb.DuckDBPyConnection) -> int:
-    """The largest key handed out (0 before the first order): every key is in 1..max."""
-    return con.execute(f"SELECT COALESCE(MAX({COLUMN}), 0) FROM {TABLE}").fetchall()[0][0]
+# The largest key handed out (0 before the first order): every key is in 1..max.
+MAX_SQL = f"SELECT COALESCE(MAX({COLUMN}), 0) AS max_key FROM {TABLE}"
 
 
 def ensure(con: duckdb.DuckDBPyConnection) -> None:

@@ -16,6 +16,9 @@ truncation) so the definitions can move to another engine.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
 
 from cockpit import schema
 
@@ -33,6 +36,10 @@ class Dimension:
     label_table: str | None = None
     label_key: str | None = None
     label_col: str | None = None
+    # an attribute of another (entity) dim, one value per entity: (entity dim, column of
+    # its table).  Split by both, the query groups by the entity alone and looks the
+    # attribute up, which spares every fact row a join and a wider group key.
+    attribute_of: tuple[str, str] | None = None
 
 
 DIMENSIONS: dict[str, Dimension] = {
@@ -41,12 +48,12 @@ DIMENSIONS: dict[str, Dimension] = {
         Dimension("day", "日期", "Day", time=True),
         Dimension("week", "周", "Week", time=True),
         Dimension("month", "月份", "Month", time=True),
-        Dimension("brand", "品牌", "Brand"),
-        Dimension("store_type", "店铺类型", "Store type"),
+        Dimension("brand", "品牌", "Brand", attribute_of=("store", "brand")),
+        Dimension("store_type", "店铺类型", "Store type", attribute_of=("store", "store_type")),
         Dimension("store", "店铺", "Store", label_table="stores", label_key="store_id", label_col="store_name"),
-        Dimension("account_type", "账号类型", "Account type"),
+        Dimension("account_type", "账号类型", "Account type", attribute_of=("account", "account_type")),
         Dimension("account", "账号", "Account", label_table="accounts", label_key="account_id", label_col="account_name"),
-        Dimension("agency", "机构", "Agency"),
+        Dimension("agency", "机构", "Agency", attribute_of=("account", "agency")),
         Dimension("channel", "成交渠道", "Channel"),
         Dimension("live", "直播场次", "Live session", label_table="live_sessions", label_key="live_id", label_col="title"),
         Dimension("product", "商品", "Product", label_table="products", label_key="product_id", label_col="product_name"),
@@ -105,6 +112,11 @@ class Source:
     # filter on every one of them and may not cut time (one row per live session holds
     # its distinct buyers; they add up neither across sessions nor across a period).
     whole_for: tuple[str, ...] = ()
+    # Per-grain columns computed in NumPy instead of a SQL GROUP BY over the grain, for
+    # queries with no split: (SQL of one integer code per row, fn(codes, key_max) ->
+    # {inner col: array indexed by grain key}).  Counting per dense buyer key with
+    # bincount is ~4x faster than DuckDB's hash aggregate over millions of buyers.
+    vector: tuple[str, Callable] | None = None
 
 
 _ORDERS_FROM = (
@@ -168,6 +180,14 @@ _PRODUCT_ROLLUP_DIMS = {
     "category": "p.category",
 }
 
+def _per_buyer(codes: np.ndarray, buyer_max: int) -> dict[str, np.ndarray]:
+    """order_buyers' inner columns per buyer key from codes key * 2 + is_fan: the same
+    n_orders (COUNT(*)) and is_fan_buyer (any fan order) as the SQL grain."""
+    c2 = np.bincount(codes, minlength=2 * (buyer_max + 1))
+    fan_orders = c2[1::2]
+    return {"n_orders": c2[0::2] + fan_orders, "is_fan_buyer": fan_orders > 0}
+
+
 SOURCES: dict[str, Source] = {
     s.id: s
     for s in [
@@ -181,6 +201,7 @@ SOURCES: dict[str, Source] = {
                 "n_orders": "COUNT(*)",
                 "is_fan_buyer": "MAX(CASE WHEN o.is_fan THEN 1 ELSE 0 END)",
             },
+            vector=("o.buyer_key * 2 + CAST(COALESCE(o.is_fan, FALSE) AS INTEGER)", _per_buyer),
         ),
         Source("live_sessions", _SESSION_FROM, "ls.started_at", _SESSION_DIMS),
         Source(
@@ -255,6 +276,8 @@ class Measure:
     # (source, aggregate): when the query reads that source anyway, the same number there
     # (distinct buyers = the number of per-buyer groups the repurchase measures make)
     via: tuple[str, str] | None = None
+    # on a source with a vector form: the figure from its per-grain arrays
+    vector: Callable[[dict], int] | None = None
 
 
 def _daily(sql: str) -> dict[str, str]:
@@ -283,7 +306,8 @@ MEASURES: dict[str, Measure] = {
         Measure("gmv", "orders", _sum("o.paid_amount"), _daily_and_product(_sum("r.gmv"))),
         Measure("orders", "orders", "COUNT(*)", _daily_and_product("CAST(COALESCE(SUM(r.orders), 0) AS BIGINT)")),
         Measure("buyers", "orders", "COUNT(DISTINCT o.buyer_key)",
-                bitmap="bit_count(bitstring_agg(o.buyer_key, 1, $buyer_max))", via=("order_buyers", "COUNT(*)")),
+                bitmap="bit_count(bitstring_agg(o.buyer_key, 1, $buyer_max))", via=("order_buyers", "COUNT(*)"),
+                vector=lambda g: np.count_nonzero(g["n_orders"])),
         Measure("refund_amount", "orders", _sum("o.refund_amount"), _daily_and_product(_sum("r.refund_amount"))),
         Measure("fan_gmv", "orders", _sum_if("o.is_fan", "o.paid_amount"), _daily(_sum_if("r.is_fan", "r.gmv"))),
         Measure(
@@ -313,12 +337,17 @@ MEASURES: dict[str, Measure] = {
             {"orders_product_daily": _sum_if("p.category IN (SELECT DISTINCT category FROM market_daily)", "r.gmv")},
         ),
         # per-buyer grain
-        Measure("buyers_b", "order_buyers", "COUNT(*)"),
-        Measure("repeat_buyers", "order_buyers", _sum_if("n_orders >= 2", "1")),
-        Measure("fan_buyers", "order_buyers", _sum_if("is_fan_buyer = 1", "1")),
-        Measure("fan_repeat_buyers", "order_buyers", _sum_if("is_fan_buyer = 1 AND n_orders >= 2", "1")),
-        Measure("nonfan_buyers", "order_buyers", _sum_if("is_fan_buyer = 0", "1")),
-        Measure("nonfan_repeat_buyers", "order_buyers", _sum_if("is_fan_buyer = 0 AND n_orders >= 2", "1")),
+        Measure("buyers_b", "order_buyers", "COUNT(*)", vector=lambda g: np.count_nonzero(g["n_orders"])),
+        Measure("repeat_buyers", "order_buyers", _sum_if("n_orders >= 2", "1"),
+                vector=lambda g: np.count_nonzero(g["n_orders"] >= 2)),
+        Measure("fan_buyers", "order_buyers", _sum_if("is_fan_buyer = 1", "1"),
+                vector=lambda g: np.count_nonzero(g["is_fan_buyer"])),
+        Measure("fan_repeat_buyers", "order_buyers", _sum_if("is_fan_buyer = 1 AND n_orders >= 2", "1"),
+                vector=lambda g: np.count_nonzero(g["is_fan_buyer"] & (g["n_orders"] >= 2))),
+        Measure("nonfan_buyers", "order_buyers", _sum_if("is_fan_buyer = 0", "1"),
+                vector=lambda g: np.count_nonzero(~g["is_fan_buyer"] & (g["n_orders"] >= 1))),
+        Measure("nonfan_repeat_buyers", "order_buyers", _sum_if("is_fan_buyer = 0 AND n_orders >= 2", "1"),
+                vector=lambda g: np.count_nonzero(~g["is_fan_buyer"] & (g["n_orders"] >= 2))),
         # live sessions
         Measure("live_sessions", "live_sessions", "COUNT(*)"),
         Measure(

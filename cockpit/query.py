@@ -10,6 +10,7 @@ position in the period.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import threading
@@ -19,6 +20,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import duckdb
+import numpy as np
 import polars as pl
 
 from cockpit import buyer_keys, clock, metrics as reg
@@ -158,7 +160,15 @@ def _needed(q: Query, buyer_max: int | None = None) -> dict[str, list[tuple[str,
 
 
 def _wants_buyer_max(q: Query) -> bool:
-    return use_bitmaps and any(reg.MEASURES[ms].bitmap for mid in q.metrics for ms in reg.metric(mid).measures)
+    measures = [reg.MEASURES[ms] for mid in q.metrics for ms in reg.metric(mid).measures]
+    return (use_bitmaps and any(m.bitmap for m in measures)) or \
+        (use_vectors and not q.dims and any(reg.SOURCES[m.source].vector or m.vector for m in measures))
+
+
+# Per-grain columns in NumPy (Source.vector): off only in tests that compare both paths.
+use_vectors = True
+# bincount's array: 8 bytes per bin, two bins per buyer key (256 MB at 16M buyers)
+VECTOR_BUDGET_BINS = 32 * 1024 * 1024
 
 
 def conditions(
@@ -282,13 +292,16 @@ def _source_cte(src: reg.Source, measures: list[tuple[str, str]], q: Query, para
     return f"SELECT {', '.join(sel)} FROM ({inner}) g{group}"
 
 
-def build_sql(q: Query, buyer_max: int | None = None) -> tuple[str, dict]:
+def build_sql(q: Query, buyer_max: int | None = None, vectors: dict | None = None) -> tuple[str, dict]:
     """The statement for one query (no comparison) and its bound parameters.
 
     ``buyer_max``: the largest buyer key (cockpit.buyer_keys); without it distinct
-    buyers are always hashed."""
+    buyers are always hashed.  ``vectors``: {source id: {measure: value}} already
+    computed in NumPy (see run); those sources become bound constants."""
     _validate(q)
     params: dict = {}
+    final_q = q
+    q = _by_entity(q)
     needed = _needed(q, buyer_max)
     ctes = []
     names = {}
@@ -297,7 +310,12 @@ def build_sql(q: Query, buyer_max: int | None = None) -> tuple[str, dict]:
         name = f"src{i}"
         names[sid] = name
         cte_of.update({m: name for m, _ in measures})
-        ctes.append(f"{name} AS ({_source_cte(reg.SOURCES[sid], measures, q, params)})")
+        if vectors and sid in vectors:
+            params.update({f"v_{m}": int(vectors[sid][m]) for m, _ in measures})
+            body = "SELECT " + ", ".join(f'CAST($v_{m} AS BIGINT) AS "{m}"' for m, _ in measures)
+        else:
+            body = _source_cte(reg.SOURCES[sid], measures, q, params)
+        ctes.append(f"{name} AS ({body})")
 
     def measure_col(m: str) -> str:
         ref = f'{cte_of[m]}."{m}"'
@@ -319,7 +337,7 @@ def build_sql(q: Query, buyer_max: int | None = None) -> tuple[str, dict]:
         joined_sel = [f'{measure_col(m)} AS "{m}"' for m in all_measures]
         ctes.append(f"joined AS (SELECT {', '.join(joined_sel)} FROM {cross})")
 
-    sel = [f'j."{d}"' for d in q.dims]
+    sel = [f'j."{d}"' if d in q.dims else _attribute_sql(d) for d in final_q.dims]
     if q.labels:
         for d in q.dims:
             dim = reg.DIMENSIONS[d]
@@ -329,7 +347,7 @@ def build_sql(q: Query, buyer_max: int | None = None) -> tuple[str, dict]:
                     f'WHERE x."{dim.label_key}" = j."{d}") AS "{d}_name"'
                 )
     sel += [f'{reg.metric(m).sql()} AS "{m}"' for m in q.metrics]
-    order = _order_sql(q)
+    order = _order_sql(final_q)
     limit = ""
     if q.limit is not None:
         params["limit"] = int(q.limit)
@@ -340,6 +358,19 @@ def build_sql(q: Query, buyer_max: int | None = None) -> tuple[str, dict]:
     if "$buyer_max" in sql:
         params["buyer_max"] = max(int(buyer_max), 1)
     return sql, params
+
+
+def _by_entity(q: Query) -> Query:
+    """``q`` without the dims that are attributes of another of its dims (store_type with
+    store): those are looked up per result row instead (see _attribute_sql)."""
+    keep = tuple(d for d in q.dims if (reg.DIMENSIONS[d].attribute_of or (None,))[0] not in q.dims)
+    return q if keep == q.dims else dataclasses.replace(q, dims=keep)
+
+
+def _attribute_sql(d: str) -> str:
+    entity, col = reg.DIMENSIONS[d].attribute_of
+    e = reg.DIMENSIONS[entity]
+    return f'(SELECT x."{col}" FROM "{e.label_table}" x WHERE x."{e.label_key}" = j."{entity}") AS "{d}"'
 
 
 def _order_sql(q: Query) -> str:
@@ -426,8 +457,49 @@ def execute(con: duckdb.DuckDBPyConnection, sql: str, params: dict, cache: Query
 
 
 def run(con: duckdb.DuckDBPyConnection, q: Query, cache: QueryCache | None = None) -> pl.DataFrame:
-    sql, params = build_sql(q, buyer_keys.max_key(con) if _wants_buyer_max(q) else None)
+    # read through the cache: once per data version, not once per question
+    buyer_max = execute(con, buyer_keys.MAX_SQL, {}, cache).item() if _wants_buyer_max(q) else None
+    sql, params = build_sql(q, buyer_max, _vectors(con, q, buyer_max, cache))
     return execute(con, sql, params, cache)
+
+
+def _vectors(con, q: Query, buyer_max: int | None, cache: QueryCache | None) -> dict | None:
+    """{source id: {measure: value}} for the per-grain sources this query reads in NumPy.
+
+    Only without a split (the headline cards): one statement fetches an integer code per
+    row (same FROM and WHERE as the SQL path, so period, filters and scope apply alike)
+    and the source's function turns them into per-key arrays."""
+    if not use_vectors or q.dims or buyer_max is None or 2 * (buyer_max + 1) > VECTOR_BUDGET_BINS:
+        return None
+    out = {}
+    for sid, measures in _needed(q, buyer_max).items():
+        src = reg.SOURCES[sid]
+        if src.vector is None or not all(reg.MEASURES[m].vector for m, _ in measures):
+            continue
+        params: dict = {}
+        where = _where(src, q, params)
+        code_sql, per_key = src.vector
+        where_sql = f" WHERE {' AND '.join(where)}" if where else ""
+        sql = f"SELECT {code_sql} AS code FROM {_from(src.from_sql, code_sql + where_sql)}{where_sql}"
+        ids = tuple(m for m, _ in measures)
+
+        def compute(sql=sql, params=params, per_key=per_key, ids=ids):
+            t0 = time.perf_counter()
+            # Arrow, then a zero-copy view: faster than fetchnumpy and no int64 copy
+            codes = con.sql(sql, params=params or None).to_arrow_table().column(0).to_numpy()
+            arrays = per_key(codes, buyer_max)
+            values = {m: int(reg.MEASURES[m].vector(arrays)) for m in ids}
+            if _recorder is not None:  # the bench counts the NumPy work as this statement's time
+                _recorder.append((sql, dict(params), time.perf_counter() - t0))
+            return values
+
+        if cache is None:
+            out[sid] = compute()
+        else:
+            key = ("vector", sql, ids, buyer_max, tuple(sorted((k, repr(v)) for k, v in params.items())),
+                   store.data_version(con))
+            out[sid] = cache.get_or_run(key, compute)
+    return out or None
 
 
 # ---------------------------------------------------------------------------

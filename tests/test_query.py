@@ -110,6 +110,23 @@ def test_split_by_store_with_labels(tiny_con):
     assert df["store"].to_list()[:3] == ["S1", "S2", "S3"]
 
 
+def test_entity_attributes_are_looked_up_not_grouped(tiny_con):
+    q = Query.make(["gmv", "live_sessions"], dims=["store", "brand", "store_type"], period=JUNE)
+    sql, _ = query.build_sql(q)
+    assert "GROUP BY o.store_id)" in sql or "GROUP BY r.store_id)" in sql  # the store alone
+    df = query.run(tiny_con, q)
+    assert df.columns[:3] == ["store", "brand", "store_type"]
+    got = {r["store"]: (r["brand"], r["store_type"], r["gmv"], r["live_sessions"]) for r in df.iter_rows(named=True)}
+    assert got == {  # by hand, as in test_split_by_store_with_labels
+        "S1": ("山野茶", "direct", 600.0, 1), "S2": ("山野茶", "authorized", 380.0, 1),
+        "S3": ("云裳", "authorized", 270.0, 1), None: (None, None, 0.0, 1),
+    }
+    df = query.run(tiny_con, Query.make(["gmv"], dims=["account", "account_type", "agency"], period=JUNE))
+    got = {r["account"]: (r["account_type"], r["agency"], r["gmv"]) for r in df.iter_rows(named=True)}
+    assert got == {"A1": ("own", None, 300.0), "A2": ("authorized", None, 300.0), "A3": ("authorized", None, 150.0),
+                   "D1": ("distributor", "星河", 330.0), None: (None, None, 170.0)}
+
+
 def test_split_by_channel_and_account_type(tiny_con):
     df = query.run(tiny_con, Query.make(["gmv"], dims=["channel"], period=JUNE))
     assert dict(zip(df["channel"], df["gmv"])) == {"live": 1000.0, "search": 120.0, "short_video": 80.0, "mall": 50.0}
