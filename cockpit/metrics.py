@@ -181,11 +181,23 @@ _PRODUCT_ROLLUP_DIMS = {
 }
 
 def _per_buyer(codes: np.ndarray, buyer_max: int) -> dict[str, np.ndarray]:
-    """order_buyers' inner columns per buyer key from codes key * 2 + is_fan: the same
-    n_orders (COUNT(*)) and is_fan_buyer (any fan order) as the SQL grain."""
-    c2 = np.bincount(codes, minlength=2 * (buyer_max + 1))
-    fan_orders = c2[1::2]
-    return {"n_orders": c2[0::2] + fan_orders, "is_fan_buyer": fan_orders > 0}
+    """order_buyers' inner columns from codes key * 2 + is_fan: the same n_orders
+    (COUNT(*)) and is_fan_buyer (any fan order) as the SQL grain, for every buyer key
+    present (and, on the bincount path, zeros for the absent ones, which count nowhere).
+
+    Many rows: one bincount over every key (a fixed ~30 ms for 2.8M keys).  Few rows
+    (a week, one store): sorting them is cheaper than touching every key."""
+    bins = 2 * (buyer_max + 1)
+    if len(codes) * 16 >= bins:
+        c2 = np.bincount(codes, minlength=bins)
+        fan_orders = c2[1::2]
+        return {"n_orders": c2[0::2] + fan_orders, "is_fan_buyer": fan_orders > 0}
+    s = np.sort(codes)
+    keys = s >> 1
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(s) else np.zeros(0, np.intp)
+    ends = np.r_[starts[1:], len(s)].astype(np.intp)
+    # within a buyer the fan code (key * 2 + 1) sorts last: the last code says "any fan order"
+    return {"n_orders": ends - starts, "is_fan_buyer": (s[ends - 1] & 1) == 1 if len(s) else np.zeros(0, bool)}
 
 
 SOURCES: dict[str, Source] = {

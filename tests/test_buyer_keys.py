@@ -209,3 +209,36 @@ def test_vector_path_only_without_a_split_and_within_budget(tiny_con):
     q = Query.make(["repurchase_rate"], (), JUNE)
     assert query._vectors(tiny_con, q, query.VECTOR_BUDGET_BINS, None) is None
     assert query._vectors(tiny_con, q, None, None) is None
+
+
+@pytest.mark.parametrize("n,key_max", [(0, 10), (1, 10), (40, 1000), (5000, 100), (3000, 200_000)])
+def test_per_buyer_arrays_on_both_paths_against_a_plain_count(n, key_max):
+    import numpy as np
+
+    from cockpit import metrics as reg
+
+    rng = np.random.default_rng(n)
+    keys, fans = rng.integers(1, key_max + 1, n), rng.integers(0, 2, n)
+    per = {}
+    for k, f in zip(keys.tolist(), fans.tolist()):
+        c, fan = per.get(k, (0, False))
+        per[k] = (c + 1, fan or f == 1)
+    arrays = reg._per_buyer((keys * 2 + fans).astype(np.int32), key_max)
+    got = {m: int(reg.MEASURES[m].vector(arrays)) for m in
+           ("buyers_b", "repeat_buyers", "fan_buyers", "fan_repeat_buyers", "nonfan_buyers", "nonfan_repeat_buyers")}
+    assert got == {
+        "buyers_b": len(per), "repeat_buyers": sum(c >= 2 for c, _ in per.values()),
+        "fan_buyers": sum(f for _, f in per.values()), "fan_repeat_buyers": sum(f and c >= 2 for c, f in per.values()),
+        "nonfan_buyers": sum(not f for _, f in per.values()),
+        "nonfan_repeat_buyers": sum(not f and c >= 2 for c, f in per.values()),
+    }
+
+
+def test_the_bench_floor_of_a_numpy_figure_is_the_same_figure_in_sql(tiny_con):
+    q = Query.make(["buyers", "repurchase_rate"], (), JUNE, {"brand": ["山野茶"]})
+    with query.recording() as calls:
+        row = query.run(tiny_con, q).row(0, named=True)
+    (floor_sql, floor_params), = [c[3] for c in calls if len(c) > 3]
+    floor = tiny_con.sql(floor_sql, params=floor_params or None).pl().row(0, named=True)
+    assert floor["buyers"] == row["buyers"] == 4  # B1 B2 B3 B4 in 山野茶's June
+    assert floor["repeat_buyers"] / floor["buyers_b"] == row["repurchase_rate"] == 0.5  # B1, B2
