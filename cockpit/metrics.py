@@ -213,7 +213,7 @@ SOURCES: dict[str, Source] = {
                 "n_orders": "COUNT(*)",
                 "is_fan_buyer": "MAX(CASE WHEN o.is_fan THEN 1 ELSE 0 END)",
             },
-            vector=("o.buyer_key * 2 + CAST(COALESCE(o.is_fan, FALSE) AS INTEGER)", _per_buyer),
+            vector=("CAST(o.buyer_key AS BIGINT) * 2 + CAST(COALESCE(o.is_fan, FALSE) AS BIGINT)", _per_buyer),
         ),
         Source("live_sessions", _SESSION_FROM, "ls.started_at", _SESSION_DIMS),
         Source(

@@ -127,6 +127,29 @@ def test_entity_attributes_are_looked_up_not_grouped(tiny_con):
                    "D1": ("distributor", "星河", 330.0), None: (None, None, 170.0)}
 
 
+def test_every_source_with_an_attribute_carries_its_entity():
+    # attribute filters are answered through the entity's keys (query._filters_by_entity)
+    for src in metrics.SOURCES.values():
+        for d in src.dims:
+            attr = metrics.DIMENSIONS[d].attribute_of
+            assert attr is None or attr[0] in src.dims, (src.id, d)
+
+
+def test_attribute_filters_become_entity_keys_and_intersect(tiny_con):
+    def gmv(filters):
+        with query.recording() as calls:
+            value = query.run(tiny_con, Query.make(["gmv"], period=JUNE, filters=filters)).item()
+        return value, " ".join(c[0] for c in calls)
+
+    value, sql = gmv({"brand": ["山野茶"]})
+    assert value == 980.0 and "s.brand" not in sql  # S1 600 + S2 380, by store key
+    assert gmv({"brand": ["山野茶"], "store_type": ["authorized"]})[0] == 380.0  # S2
+    assert gmv({"brand": ["山野茶"], "store": ["S2", "S3"]})[0] == 380.0
+    assert gmv({"brand": ["nobody"]})[0] == 0.0
+    assert gmv({"agency": ["星河"]})[0] == 330.0  # D1: O5 80 + O8 250
+    assert gmv({"account_type": ["own", "distributor"], "account": ["A1", "A2"]})[0] == 300.0  # A1
+
+
 def test_split_by_channel_and_account_type(tiny_con):
     df = query.run(tiny_con, Query.make(["gmv"], dims=["channel"], period=JUNE))
     assert dict(zip(df["channel"], df["gmv"])) == {"live": 1000.0, "search": 120.0, "short_video": 80.0, "mall": 50.0}
