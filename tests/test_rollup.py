@@ -140,6 +140,14 @@ def test_rollup_follows_import_upsert_and_undo(tiny_con):
     _same(con, q)
     _per_session(con)
 
+    # a batch over consecutive days (the refresh reads the whole range, no day lookup)
+    b_run = batches.write_batch(con, "orders", schema.frame("orders", [
+        _order("R1", 3, "1.00"), _order("R2", 4, "2.00", "S3"), _order("R3", 5, "3.00"),
+    ]), file_name="run")
+    assert _rollup_rows(con) == _rebuilt(con)
+    batches.undo_batch(con, b_run)
+    assert _rollup_rows(con) == _rebuilt(con)
+
     # an upsert that replaces rows, one of them moving to another day and store
     b2 = batches.write_batch(con, "orders", schema.frame("orders", [
         _order("N2", 21, "25.00", "S3", "search"),
