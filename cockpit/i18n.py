@@ -298,8 +298,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "growth.cold_new": ("近 90 天新开店铺", "Stores opened in the last 90 days"),
     "growth.cold_peers": ("对照：近 12 个月开店、已满 30 天的店铺", "Benchmark: stores opened in the last 12 months with 30 full days"),
     "growth.cold_rule": (
-        "新店 = 近 {new} 天内开店（截至 {today}）；对照 = 近 {peer} 天内开店且已满 {first} 天的集团其他店铺（不含被比较的店铺本身）。开店当天为第 0 天；达到 ¥{milestone:,} 累计成交的天数不限时间范围（对照平均只计已达到的店铺）；前 {first} 天成交与涨粉按开店日起 {first} 天计（未满 {first} 天的按已开天数，见「统计天数」）。侧栏筛选条件生效。",
-        "New = opened in the last {new} days (to {today}); benchmark = the group's other stores opened in the last {peer} days whose first {first} days are complete (never the store compared). Opening day is day 0; days to ¥{milestone:,} cumulative GMV count over all dates (the benchmark mean covers stores that reached it); first-{first}-day GMV and followers cover {first} days from opening (fewer for a younger store: see 'Days counted'). Sidebar filters apply.",
+        "新店 = 近 {new} 天内开店（截至 {today}）；对照 = 近 {peer} 天内开店且已满 {first} 天的集团其他店铺（不含被比较的店铺本身）。开店当天为第 0 天；达到 ¥{milestone:,} 累计成交的天数不限时间范围（对照平均只计已达到的店铺）；前 {first} 天成交与涨粉按开店日起 {first} 天计（未满 {first} 天的按已开天数，见「统计天数」）。侧栏筛选条件生效。“—”表示尚未达到。",
+        "New = opened in the last {new} days (to {today}); benchmark = the group's other stores opened in the last {peer} days whose first {first} days are complete (never the store compared). Opening day is day 0; days to ¥{milestone:,} cumulative GMV count over all dates (the benchmark mean covers stores that reached it); first-{first}-day GMV and followers cover {first} days from opening (fewer for a younger store: see 'Days counted'). Sidebar filters apply. '—' means not reached yet.",
     ),
     "growth.peer_n": ("对照店铺数", "Benchmark stores"),
     "growth.peer_gmv": ("对照平均前30天成交", "Benchmark avg. first-30-day GMV"),

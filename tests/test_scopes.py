@@ -89,3 +89,21 @@ def test_the_leak_check_sees_leaks(tiny_con):
     view = View(tiny_con, Selection(**JUNE), lang="zh", now=NOW, scope=None)
     with pytest.raises(AssertionError, match="out-of-scope"):
         assert_nothing_foreign(cells(reports.page_tables("overview", view)), "overview unscoped")
+
+
+@pytest.mark.parametrize("scope,stores,accounts", [
+    (None, {"S1", "S2", "S3"}, {"A1", "A2", "A3", "D1"}),
+    (DEALER_B, {"S3"}, {"A3"}),
+    # a brand also sees the distributor who sold its goods (D1: O5, O8)
+    ((("brand", ("山野茶",)),), {"S1", "S2"}, {"A1", "A2", "D1"}),
+    # an agency sees the stores its creators sold for (D1 of 星河: O5 in S2, O8 in S1), not all
+    ((("agency", ("星河",)),), {"S1", "S2"}, {"D1"}),
+    ((("account", ("A3",)),), {"S3"}, {"A3"}),
+    ((("store", ()),), set(), set()),
+])
+def test_sidebar_choices_hold_only_what_the_scope_sees(tiny_con, scope, stores, accounts):
+    from cockpit import options
+
+    opts = options.filter_options(tiny_con, scope, "zh")
+    assert set(opts["store"]) == stores
+    assert set(opts["account"]) == accounts
