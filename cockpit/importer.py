@@ -300,7 +300,7 @@ def import_file(
         hasher = threading.Thread(target=lambda: digest.update(sha=hashlib.sha256(data).hexdigest()))
         hasher.start()
         try:
-            raw = readers.read_table(path, data)
+            raw = readers.read_table(path, data, header_score=lambda cells: len(map_headers(t, cells)[0]))
         except readers.ReadError as e:
             msg = str(e)
             prefix = f"{path.name}: "

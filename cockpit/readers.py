@@ -26,6 +26,9 @@ LINE = "__line__"  # Int64 source line / row number of each data row
 _EXTRA = "__extra__"  # catches fields beyond the header in ragged CSV rows
 
 DELIMITERS = (",", "\t", ";")
+# Back-office exports often put a title, an export time or notes above the header row:
+# the header is looked for among this many first rows (see _header_index).
+TITLE_ROWS_MAX = 10
 
 
 class ReadError(Exception):
@@ -41,6 +44,7 @@ class RawTable:
     delimiter: str | None = None
     # Per-row problems found while reading (e.g. too many fields); null where fine.
     problems: pl.Series | None = None
+    header_row: int = 1  # the line / row number the headers were read from
 
     @property
     def columns(self) -> list[str]:
@@ -57,8 +61,11 @@ def sniff_format(data: bytes) -> str:
     return "csv"
 
 
-def read_table(path: str | Path, data: bytes | None = None) -> RawTable:
-    """Read ``path`` (or its already-loaded bytes ``data``) into a :class:`RawTable`."""
+def read_table(path: str | Path, data: bytes | None = None, header_score=None) -> RawTable:
+    """Read ``path`` (or its already-loaded bytes ``data``) into a :class:`RawTable`.
+
+    ``header_score(cells) -> int``: how many of a row's cells are known headers; with
+    it, title rows above the header are skipped (CSV and Excel)."""
     path = Path(path)
     name = path.name
     if data is None:
@@ -76,11 +83,11 @@ def read_table(path: str | Path, data: bytes | None = None) -> RawTable:
     fmt = sniff_format(data)
     try:
         if fmt == "xlsx" or fmt == "xls":
-            raw = _read_excel(data, fmt)
+            raw = _read_excel(data, fmt, header_score)
         elif fmt == "parquet":
             raw = _read_parquet(data)
         else:
-            raw = _read_csv(data, name)
+            raw = _read_csv(data, name, header_score)
     except ReadError as e:
         msg = str(e)
         raise ReadError(msg if msg.startswith(name) else f"{name}: {msg}") from None
@@ -134,19 +141,44 @@ def _unique_names(headers: list[str]) -> list[str]:
     return out
 
 
-def _read_csv(data: bytes, name: str) -> RawTable:
+def _header_index(rows: list[list[str]], score) -> int:
+    """Which of the first rows holds the headers: the first that recognises the most
+    columns, when that is at least two and more than the first row does; else row 0."""
+    if score is None or len(rows) < 2:
+        return 0
+    scores = [score([c.strip() for c in r]) for r in rows]
+    best = max(scores)
+    return scores.index(best) if best >= 2 and best > scores[0] else 0
+
+
+def _first_lines(body: bytes, k: int) -> list[bytes]:
+    out, pos = [], 0
+    while len(out) < k and pos <= len(body):
+        nl = body.find(b"\n", pos)
+        out.append(body[pos:] if nl < 0 else body[pos:nl])
+        if nl < 0:
+            break
+        pos = nl + 1
+    return out
+
+
+def _read_csv(data: bytes, name: str, header_score=None) -> RawTable:
     body, encoding = _utf8_body(data)
-    nl = body.find(b"\n")
-    header_bytes = body if nl < 0 else body[:nl]
+    first = _first_lines(body, TITLE_ROWS_MAX)
     try:
-        header_bytes.decode("utf-8")
+        texts = [line.decode("utf-8") for line in first]
     except UnicodeDecodeError:
         if encoding != "utf-8":
             raise ReadError("is not readable text: the header line is not valid UTF-8") from None
         body, encoding = _from_gb18030(body), "gb18030"
-        nl = body.find(b"\n")
-        header_bytes = body if nl < 0 else body[:nl]
-    header_line = header_bytes.decode("utf-8").rstrip("\r")
+        first = _first_lines(body, TITLE_ROWS_MAX)
+        texts = [line.decode("utf-8") for line in first]
+    texts = [t.rstrip("\r") for t in texts]
+    skip = _header_index([next(csv.reader([t], delimiter=_sniff_delimiter(t)), []) for t in texts], header_score)
+    if skip:  # title rows above the header: read from the header line on
+        body = body[sum(len(line) + 1 for line in first[:skip]):]
+    nl = body.find(b"\n")
+    header_line = texts[skip]
     delimiter = _sniff_delimiter(header_line)
     headers = next(csv.reader([header_line], delimiter=delimiter), [])
     headers = [h.strip().lstrip("\ufeff") for h in headers]
@@ -189,7 +221,7 @@ def _read_csv(data: bytes, name: str) -> RawTable:
         break
 
     n = df.height
-    lines = pl.int_range(2, n + 2, dtype=pl.Int64, eager=True)
+    lines = pl.int_range(skip + 2, n + skip + 2, dtype=pl.Int64, eager=True)
     if nl >= 0 and body.find(b'"', nl) >= 0 and body.count(b"\n", nl) > n + 1:
         # Quoted cells with line breaks: shift later rows by the breaks seen so far.
         breaks = df.select(
@@ -199,7 +231,7 @@ def _read_csv(data: bytes, name: str) -> RawTable:
     if len(headers) != df.width:  # a header our simple split read differently
         headers = list(df.columns)
     frame = df.rename(dict(zip(df.columns, _unique_names(headers)))).with_columns(lines.alias(LINE))
-    return RawTable(frame, headers, "csv", encoding, delimiter, problems)
+    return RawTable(frame, headers, "csv", encoding, delimiter, problems, header_row=skip + 1)
 
 
 # ---------------------------------------------------------------- Excel
@@ -230,19 +262,23 @@ def _first_row_number(data: bytes) -> int:
     return 1
 
 
-def _read_excel(data: bytes, fmt: str) -> RawTable:
+def _read_excel(data: bytes, fmt: str, header_score=None) -> RawTable:
     import fastexcel
 
     reader = fastexcel.read_excel(data)
     if not reader.sheet_names:
         raise ReadError("the workbook has no sheets")
-    sheet = reader.load_sheet(0, header_row=0, dtypes="string")
+    skip = 0
+    if header_score is not None:
+        top = reader.load_sheet(0, header_row=None, n_rows=TITLE_ROWS_MAX, dtypes="string").to_polars()
+        skip = _header_index([["" if v is None else str(v) for v in row] for row in top.iter_rows()], header_score)
+    sheet = reader.load_sheet(0, header_row=skip, dtypes="string")
     df = sheet.to_polars()
     df = df.with_columns(pl.all().cast(pl.Utf8))
     headers = [c.name for c in sheet.available_columns()]
-    first = _first_row_number(data) if fmt == "xlsx" else 1
+    first = (_first_row_number(data) if fmt == "xlsx" else 1) + skip
     frame = df.with_columns(pl.int_range(first + 1, first + 1 + df.height, dtype=pl.Int64).alias(LINE))
-    return RawTable(frame, headers, fmt)
+    return RawTable(frame, headers, fmt, header_row=first)
 
 
 # ---------------------------------------------------------------- Parquet

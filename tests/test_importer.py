@@ -217,6 +217,42 @@ def test_unknown_table(con, tmp_path):
     assert r.error.startswith("x.csv → order: unknown table 'order'; known tables: stores, accounts, products, orders,")
 
 
+def test_title_rows_above_the_header_are_skipped_and_lines_stay_true(con, tmp_path):
+    # a GBK back-office export: report title, export time, a blank line, then the header
+    f = write(tmp_path / "订单报表.csv", (
+        "订单明细报表\r\n"                                   # line 1
+        "导出时间：2025-06-30 18:00,,,,\r\n"                  # line 2
+        "\r\n"                                              # line 3
+        "订单编号,支付时间,店铺ID,成交渠道,买家ID,实付金额\r\n"  # line 4: the header
+        "T1,2025/6/1 20:05,S1,直播,B1,100\r\n"               # line 5
+        "T2,2025/6/1 21:00,S1,飞机,B2,50\r\n"                # line 6: bad channel
+    ), "gbk")
+    r = importer.import_file(con, "orders", f, rejects_dir=tmp_path / "rej")
+    assert r.ok, r.error
+    assert (r.rows_read, r.rows_accepted, r.rows_rejected) == (2, 1, 1)
+    assert [row[0] for row in orders(con)] == ["T1"]
+    assert pl.read_csv(r.rejects_path, infer_schema=False)["line"].to_list() == ["6"]
+
+    import xlsxwriter
+    x = tmp_path / "账号.xlsx"
+    wb = xlsxwriter.Workbook(str(x))
+    ws = wb.add_worksheet()
+    ws.write_row(0, 0, ["账号列表（导出于 2025-06-30）"])  # row 1
+    ws.write_row(2, 0, ["账号ID", "账号名称", "账号类型"])  # row 3: the header
+    ws.write_row(3, 0, ["A9", "新号", "直营"])               # row 4
+    ws.write_row(4, 0, ["X9", "怪号", "合作"])               # row 5: bad type
+    wb.close()
+    r = importer.import_file(con, "accounts", x, rejects_dir=tmp_path / "rej")
+    assert (r.ok, r.rows_accepted, r.rows_rejected) == (True, 1, 1), r.error
+    assert pl.read_csv(r.rejects_path, infer_schema=False)["line"].to_list() == ["5"]
+
+    # a file whose first line is already the header is read from line 1 as before, even
+    # when a later line happens to hold header words
+    g = write(tmp_path / "plain.csv", "账号ID,账号名称,账号类型\nA8,账号ID,直营\n")
+    r = importer.import_file(con, "accounts", g)
+    assert (r.ok, r.rows_accepted) == (True, 1)
+
+
 def test_xlsx_parquet_bom_and_tab_files(con, tmp_path):
     import xlsxwriter  # test extra: a missing one must fail, not skip
     x = tmp_path / "accounts.xlsx"
