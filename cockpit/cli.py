@@ -78,12 +78,10 @@ def _hand_to_inbox(args, db: Path) -> int:
             print(f"{src.name} → {table}: NOT IMPORTED: {'is a folder, not a file' if src.is_dir() else f'file not found ({src})'}; nothing changed")
             failed = True
             continue
-        target = inbox.hand_in(folder, src, table, i)
+        target = inbox.hand_in(folder, src, table, i, by=args.user)
         handed.append((src, target))
         print(f"{src.name} → {table}: handed to the running app's inbox as {target.name}; "
               f"the result will be in {folder / inbox.DONE} or {folder / inbox.FAILED} (log: {folder / inbox.LOG_NAME})")
-    if args.user and handed:
-        print(f"note: the app records these imports as imported by 'inbox', not {args.user!r}")
     if not args.wait:
         return 2 if failed else 0
     deadline = time.monotonic() + args.timeout

@@ -62,6 +62,10 @@ HEARTBEAT = ".watcher.json"
 CATALOG = ".catalog.json"
 LOG_NAME = "inbox.log"
 DONE, FAILED = "done", "failed"
+# Imported files stay in done/ this many days ($COCKPIT_INBOX_KEEP_DAYS), then go: a live
+# feed lands a file every few seconds.  failed/ is kept until someone deals with it.
+KEEP_DONE_DAYS = 7
+PRUNE_EVERY_SECONDS = 3600
 # a watcher whose pid is gone and whose heartbeat is older than this is not running
 STALE_SECONDS = 30.0
 _TEMP_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".download", "~", ".reason.txt")
@@ -136,14 +140,23 @@ def write_atomic(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def hand_in(inbox: Path, src: Path, table: str, seq: int = 0) -> Path:
-    """Copy ``src`` into the inbox as ``<table>-<stamp>-<seq>-<name>`` (copy, then rename)."""
+def _claim_path(path: Path) -> Path:
+    return path.with_name(f".{path.name}.by")
+
+
+def hand_in(inbox: Path, src: Path, table: str, seq: int = 0, by: str | None = None) -> Path:
+    """Copy ``src`` into the inbox as ``<table>-<stamp>-<seq>-<name>`` (copy, then rename).
+
+    ``by``: who hands it in (``cockpit import --user``), written beside it first, so the
+    watcher records the import as theirs."""
     schema.table(table)
     inbox.mkdir(parents=True, exist_ok=True)
     stamp = clock.now().strftime("%Y%m%dT%H%M%S%f")
     safe = re.sub(r"[^\w.\-]+", "_", src.name).lstrip(".") or "file"
     target = inbox / f"{table}-{stamp}-{seq:03d}-{safe}"
     tmp = inbox / f".{target.name}.tmp"
+    if by:
+        write_atomic(_claim_path(target), by.encode("utf-8"))
     try:
         shutil.copyfile(src, tmp)
         os.replace(tmp, target)
@@ -255,10 +268,15 @@ class Watcher:
         ) is not None:  # committed before a crash that came before the move
             return self._done(path, f"{name} → {table}: already imported (committed before a restart)")
         result = None
+        try:  # handed in by `cockpit import --user NAME`
+            by = _claim_path(path).read_text("utf-8").strip()
+            by = f"{by} (inbox)" if by else "inbox"
+        except OSError:
+            by = "inbox"
         for attempt in range(4):
             try:
                 result = importer.import_file(
-                    self.cur, table, path, imported_by="inbox", source="inbox",
+                    self.cur, table, path, imported_by=by, source="inbox",
                     before_commit=self.before_commit,
                 )
             except Exception as e:  # noqa: BLE001 - one bad file must not stop the app
@@ -292,6 +310,8 @@ class Watcher:
             if before_move:
                 before_move(target)
             os.replace(path, target)
+            os.utime(target)  # done/ is pruned by when a file got there, not when it was written
+            _claim_path(path).unlink(missing_ok=True)
             return target
         except OSError:
             log.exception("inbox: cannot move %s to %s/", path.name, folder)
@@ -341,14 +361,38 @@ class Watcher:
         atexit.register(self.stop)
         return self
 
+    def prune_done(self, now: float | None = None) -> int:
+        """Delete files that have been in done/ longer than the keep period; their batches
+        stay recorded in the database.  Returns how many went."""
+        days = float(os.environ.get("COCKPIT_INBOX_KEEP_DAYS", KEEP_DONE_DAYS))
+        cutoff = (time.time() if now is None else now) - days * 86400
+        gone = 0
+        try:
+            entries = list(os.scandir(self.inbox / DONE))
+        except FileNotFoundError:
+            return 0
+        for e in entries:
+            try:
+                if e.is_file() and e.stat().st_mtime < cutoff:
+                    os.unlink(e.path)
+                    gone += 1
+            except OSError:
+                pass
+        if gone:
+            self._log(f"pruned  {gone} file(s) older than {days:g} days from {DONE}/")
+        return gone
+
     def _loop(self) -> None:
-        last_beat = 0.0
+        last_beat = last_prune = 0.0
         while not self._stop.is_set():
             try:
                 self.run_once()
                 if time.time() - last_beat > 2.0:
                     self.beat()
                     last_beat = time.time()
+                if time.time() - last_prune > PRUNE_EVERY_SECONDS:
+                    self.prune_done()
+                    last_prune = time.time()
             except Exception as e:  # noqa: BLE001 - the app must keep running
                 if _connection_gone(e):
                     log.warning("inbox: the database connection is closed; the watcher stops")

@@ -262,15 +262,37 @@ def test_import_hands_files_to_the_running_apps_inbox(tiny_db, tmp_path):
         assert "Traceback" not in r.stdout + r.stderr
         r = cockpit("import", "--db", tiny_db, "--table", "nosuch", good)
         assert r.returncode == 2 and "unknown table 'nosuch'" in r.stderr and "Traceback" not in r.stderr
-        wait_for(lambda: len(list((folder / "done").iterdir())) == 2, "both good copies imported")
+        r = cockpit("import", "--db", tiny_db, "--table", "stores", "--user", "alice", "--wait", good)
+        assert r.returncode == 0, r.stdout + r.stderr
+        wait_for(lambda: len(list((folder / "done").iterdir())) == 3, "the three good copies imported")
+        assert not [p for p in folder.iterdir() if p.name.endswith(".by")]  # the claims went with the files
     finally:
         stop_app(app)
     con = store.connect(tiny_db)
     try:
         assert store.scalar(con, "SELECT store_name FROM stores WHERE store_id = 'S9'") == "新店"
-        assert store.scalar(con, "SELECT count(*) FROM import_batches WHERE source = 'inbox'") == 2
+        assert store.fetchall(con, "SELECT imported_by, count(*) FROM import_batches WHERE source = 'inbox' "
+                                   "GROUP BY 1 ORDER BY 1") == [("alice (inbox)", 1), ("inbox", 2)]
     finally:
         con.close()
+
+
+def test_done_files_are_pruned_after_the_keep_period(tiny_con, tmp_path, monkeypatch):
+    folder = tmp_path / "x.inbox"
+    w = inbox.Watcher(tiny_con, folder)
+    w.setup()
+    (folder / inbox.DONE).mkdir(exist_ok=True)
+    old, fresh = folder / inbox.DONE / "orders-old.csv", folder / inbox.DONE / "orders-new.csv"
+    for f in (old, fresh):
+        f.write_text("x")
+    now = time.time()
+    os.utime(old, (now - 8 * 86400, now - 8 * 86400))  # 8 days in done/
+    os.utime(fresh, (now - 6 * 86400, now - 6 * 86400))
+    assert w.prune_done(now) == 1
+    assert sorted(p.name for p in (folder / inbox.DONE).iterdir()) == ["orders-new.csv"]
+    assert "pruned  1 file(s) older than 7 days" in (folder / inbox.LOG_NAME).read_text("utf-8")
+    monkeypatch.setenv("COCKPIT_INBOX_KEEP_DAYS", "5")
+    assert w.prune_done(now) == 1 and not list((folder / inbox.DONE).iterdir())
 
 
 def test_import_against_a_database_held_by_something_else_fails_at_once(tiny_db, tmp_path):
