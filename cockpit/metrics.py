@@ -203,9 +203,14 @@ def _per_buyer(codes: np.ndarray, buyer_max: int) -> dict[str, np.ndarray]:
 SOURCES: dict[str, Source] = {
     s.id: s
     for s in [
-        Source("orders", _ORDERS_FROM, "o.paid_at", _ORDER_DIMS, rollups=("orders_daily", "orders_product_daily", "orders_live")),
+        Source("orders", _ORDERS_FROM, "o.paid_at", _ORDER_DIMS, rollups=("orders_daily", "orders_product_daily", "orders_product_account_daily", "orders_live")),
         Source("orders_daily", _ROLLUP_FROM, "r.day", _ROLLUP_DIMS),
         Source("orders_product_daily", _PRODUCT_ROLLUP_FROM, "r.day", _PRODUCT_ROLLUP_DIMS),
+        Source("orders_product_account_daily",
+               _PRODUCT_ROLLUP_FROM.replace("orders_product_daily", "orders_product_account_daily")
+               + " LEFT JOIN accounts a ON r.account_id = a.account_id", "r.day",
+               {**_PRODUCT_ROLLUP_DIMS, "account_type": "a.account_type", "account": "r.account_id",
+                "agency": "a.agency"}),
         Source("orders_live", "orders_live r", "NULL", {"live": "r.live_id"}, whole_for=("live",)),
         Source(
             "order_buyers", _ORDERS_FROM, "o.paid_at", _ORDER_DIMS, grain="o.buyer_key",
@@ -298,8 +303,8 @@ def _daily(sql: str) -> dict[str, str]:
 
 
 def _daily_and_product(sql: str) -> dict[str, str]:
-    """...and over the per-product one, which has the same sums (gmv, orders, refunds)."""
-    return {"orders_daily": sql, "orders_product_daily": sql}
+    """...and over the per-product ones, which have the same sums (gmv, orders, refunds)."""
+    return {"orders_daily": sql, "orders_product_daily": sql, "orders_product_account_daily": sql}
 
 
 def _sum(expr: str) -> str:
@@ -346,7 +351,8 @@ MEASURES: dict[str, Measure] = {
         Measure(
             "gmv_in_market", "orders",
             _sum_if("p.category IN (SELECT DISTINCT category FROM market_daily)", "o.paid_amount"),
-            {"orders_product_daily": _sum_if("p.category IN (SELECT DISTINCT category FROM market_daily)", "r.gmv")},
+            {r: _sum_if("p.category IN (SELECT DISTINCT category FROM market_daily)", "r.gmv")
+             for r in ("orders_product_daily", "orders_product_account_daily")},
         ),
         # per-buyer grain
         Measure("buyers_b", "order_buyers", "COUNT(*)", vector=lambda g: np.count_nonzero(g["n_orders"])),

@@ -250,3 +250,14 @@ def test_product_rollup_only_where_it_fits():
     # the daily rollup comes first where both fit
     s = sql(["gmv"], ["store"], JUNE)
     assert "orders_daily" in s and "orders_product_daily" not in s
+
+
+@pytest.mark.parametrize("flt", [{"account": ["A1", "D1"]}, {"agency": ["星河"]}, {"account_type": ["distributor"]},
+                                 {"account": ["A2"], "brand": ["山野茶"]}])
+@pytest.mark.parametrize("dims", [["product"], ["category"], ["day", "category"]])
+def test_account_product_rollup_for_one_account_agency_or_type(tiny_con, flt, dims):
+    mids = [m for m in PRODUCT_METRICS if set(dims) <= reg.dims_available(m)]
+    _same(tiny_con, Query.make(mids, dims, JUNE, flt), table="orders_product_account_daily")
+    _same(tiny_con, Query.make(["gmv", "orders"], dims, JUNE, flt), "yoy", table="orders_product_account_daily")
+    # the smaller product rollup still answers everything without an account filter
+    assert "orders_product_account_daily" not in query.build_sql(Query.make(["gmv"], dims, JUNE))[0]
