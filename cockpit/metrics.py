@@ -200,17 +200,24 @@ def _per_buyer(codes: np.ndarray, buyer_max: int) -> dict[str, np.ndarray]:
     return {"n_orders": ends - starts, "is_fan_buyer": (s[ends - 1] & 1) == 1 if len(s) else np.zeros(0, bool)}
 
 
+_ACCOUNT_PRODUCT_ROLLUP_FROM = (
+    "orders_product_account_daily r LEFT JOIN stores s ON r.store_id = s.store_id "
+    "LEFT JOIN products p ON r.product_id = p.product_id LEFT JOIN accounts a ON r.account_id = a.account_id"
+)
+_ACCOUNT_PRODUCT_ROLLUP_DIMS = {
+    **_PRODUCT_ROLLUP_DIMS,
+    "account_type": "a.account_type",
+    "account": "r.account_id",
+    "agency": "a.agency",
+}
+
 SOURCES: dict[str, Source] = {
     s.id: s
     for s in [
         Source("orders", _ORDERS_FROM, "o.paid_at", _ORDER_DIMS, rollups=("orders_daily", "orders_product_daily", "orders_product_account_daily", "orders_live")),
         Source("orders_daily", _ROLLUP_FROM, "r.day", _ROLLUP_DIMS),
         Source("orders_product_daily", _PRODUCT_ROLLUP_FROM, "r.day", _PRODUCT_ROLLUP_DIMS),
-        Source("orders_product_account_daily",
-               _PRODUCT_ROLLUP_FROM.replace("orders_product_daily", "orders_product_account_daily")
-               + " LEFT JOIN accounts a ON r.account_id = a.account_id", "r.day",
-               {**_PRODUCT_ROLLUP_DIMS, "account_type": "a.account_type", "account": "r.account_id",
-                "agency": "a.agency"}),
+        Source("orders_product_account_daily", _ACCOUNT_PRODUCT_ROLLUP_FROM, "r.day", _ACCOUNT_PRODUCT_ROLLUP_DIMS),
         Source("orders_live", "orders_live r", "NULL", {"live": "r.live_id"}, whole_for=("live",)),
         Source(
             "order_buyers", _ORDERS_FROM, "o.paid_at", _ORDER_DIMS, grain="o.buyer_key",

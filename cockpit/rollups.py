@@ -37,66 +37,37 @@ PRODUCT_TABLE = "orders_product_daily"
 ACCOUNT_PRODUCT_TABLE = "orders_product_account_daily"
 LIVE_TABLE = "orders_live"
 TABLES = (TABLE, PRODUCT_TABLE, ACCOUNT_PRODUCT_TABLE, LIVE_TABLE)
-DAILY = (TABLE, PRODUCT_TABLE, ACCOUNT_PRODUCT_TABLE)  # recomputed by the days a write touches
 # Bump when a table's shape or contents change: init_schema rebuilds them.
 VERSION = "4"
 META_KEY = "orders_daily_version"
 
-DDL = {
-    TABLE: f"""CREATE TABLE IF NOT EXISTS {TABLE} (
-    day DATE NOT NULL,
-    store_id VARCHAR,
-    account_id VARCHAR,
-    channel VARCHAR,
-    is_fan BOOLEAN,
-    live_id VARCHAR,
-    gmv DECIMAL(38, 2) NOT NULL,
-    refund_amount DECIMAL(38, 2) NOT NULL,
-    orders BIGINT NOT NULL,
-    shipped_48h BIGINT NOT NULL
-)""",
-    PRODUCT_TABLE: f"""CREATE TABLE IF NOT EXISTS {PRODUCT_TABLE} (
-    day DATE NOT NULL,
-    store_id VARCHAR,
-    product_id VARCHAR,
-    gmv DECIMAL(38, 2) NOT NULL,
-    refund_amount DECIMAL(38, 2) NOT NULL,
-    orders BIGINT NOT NULL,
-    shipped_48h BIGINT NOT NULL
-)""",
-    ACCOUNT_PRODUCT_TABLE: f"""CREATE TABLE IF NOT EXISTS {ACCOUNT_PRODUCT_TABLE} (
-    day DATE NOT NULL,
-    store_id VARCHAR,
-    account_id VARCHAR,
-    product_id VARCHAR,
-    gmv DECIMAL(38, 2) NOT NULL,
-    refund_amount DECIMAL(38, 2) NOT NULL,
-    orders BIGINT NOT NULL,
-    shipped_48h BIGINT NOT NULL
-)""",
-    LIVE_TABLE: f"CREATE TABLE IF NOT EXISTS {LIVE_TABLE} (live_id VARCHAR NOT NULL, live_buyers BIGINT NOT NULL)",
+# The daily rollups: each sums orders per day and these keys (in this column order).
+_KEY_TYPES = {"store_id": "VARCHAR", "account_id": "VARCHAR", "channel": "VARCHAR", "is_fan": "BOOLEAN",
+              "live_id": "VARCHAR", "product_id": "VARCHAR"}
+DAILY_KEYS = {
+    TABLE: ("store_id", "account_id", "channel", "is_fan", "live_id"),
+    PRODUCT_TABLE: ("store_id", "product_id"),
+    ACCOUNT_PRODUCT_TABLE: ("store_id", "account_id", "product_id"),
 }
-
-KEYS = ("store_id", "account_id", "channel", "is_fan", "live_id")
-
+_SUM_COLS = ("gmv DECIMAL(38, 2) NOT NULL", "refund_amount DECIMAL(38, 2) NOT NULL", "orders BIGINT NOT NULL",
+             "shipped_48h BIGINT NOT NULL")
 _SUMS = (
     "COALESCE(SUM(o.paid_amount), 0), COALESCE(SUM(o.refund_amount), 0), COUNT(*), "
     "COUNT(*) FILTER (WHERE o.shipped_at IS NOT NULL AND o.shipped_at <= o.paid_at + INTERVAL 48 HOUR) "
 )
+
+DDL = {
+    **{t: f"CREATE TABLE IF NOT EXISTS {t} (\n    "
+          + ",\n    ".join(["day DATE NOT NULL", *(f"{k} {_KEY_TYPES[k]}" for k in keys), *_SUM_COLS]) + "\n)"
+       for t, keys in DAILY_KEYS.items()},
+    LIVE_TABLE: f"CREATE TABLE IF NOT EXISTS {LIVE_TABLE} (live_id VARCHAR NOT NULL, live_buyers BIGINT NOT NULL)",
+}
+
 # Each rollup's rows for the orders matching `where` (SQL over orders o).
 _SELECT = {
-    TABLE: (
-        "SELECT CAST(o.paid_at AS DATE) AS day, " + ", ".join(f"o.{k}" for k in KEYS) + ", "
-        + _SUMS + "FROM orders o WHERE {where} GROUP BY ALL ORDER BY day"
-    ),
-    PRODUCT_TABLE: (
-        "SELECT CAST(o.paid_at AS DATE) AS day, o.store_id, o.product_id, "
-        + _SUMS + "FROM orders o WHERE {where} GROUP BY ALL ORDER BY day"
-    ),
-    ACCOUNT_PRODUCT_TABLE: (
-        "SELECT CAST(o.paid_at AS DATE) AS day, o.store_id, o.account_id, o.product_id, "
-        + _SUMS + "FROM orders o WHERE {where} GROUP BY ALL ORDER BY day"
-    ),
+    **{t: "SELECT CAST(o.paid_at AS DATE) AS day, " + ", ".join(f"o.{k}" for k in keys) + ", "
+          + _SUMS + "FROM orders o WHERE {where} GROUP BY ALL ORDER BY day"
+       for t, keys in DAILY_KEYS.items()},
     LIVE_TABLE: (
         "SELECT o.live_id, COUNT(DISTINCT o.buyer_key) FILTER (WHERE o.channel = 'live') "
         "FROM orders o WHERE o.live_id IS NOT NULL AND {where} GROUP BY o.live_id"
@@ -143,7 +114,7 @@ def _refresh_days(con: duckdb.DuckDBPyConnection, days: list[dt.date]) -> None:
     where = "o.paid_at >= $lo AND o.paid_at < $hi"
     if len(days) < (days[-1] - days[0]).days + 1:  # gaps: only the touched days (a whole range needs no lookup)
         where += " AND CAST(o.paid_at AS DATE) IN (SELECT day FROM _rollup_days)"
-    for t in DAILY:
+    for t in DAILY_KEYS:  # recomputed by the days a write touches
         con.execute(f"DELETE FROM {t} WHERE day IN (SELECT day FROM _rollup_days)")
         con.execute(f"INSERT INTO {t} " + _SELECT[t].format(where=where), {"lo": lo, "hi": hi})
     con.execute("DROP TABLE _rollup_days")
