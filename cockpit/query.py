@@ -451,11 +451,16 @@ def _fetch(con, sql: str, params: dict) -> pl.DataFrame:
     return df
 
 
-def execute(con: duckdb.DuckDBPyConnection, sql: str, params: dict, cache: QueryCache | None = None) -> pl.DataFrame:
+def _cached(con, cache: QueryCache | None, sql: str, params: dict, compute, *kind):
+    """``compute()``, or its cached result for (kind, SQL, parameters, data version)."""
     if cache is None:
-        return _fetch(con, sql, params)
-    key = (sql, tuple(sorted((k, repr(v)) for k, v in params.items())), store.data_version(con))
-    return cache.get_or_run(key, lambda: _fetch(con, sql, params))
+        return compute()
+    key = (*kind, sql, tuple(sorted((k, repr(v)) for k, v in params.items())), store.data_version(con))
+    return cache.get_or_run(key, compute)
+
+
+def execute(con: duckdb.DuckDBPyConnection, sql: str, params: dict, cache: QueryCache | None = None) -> pl.DataFrame:
+    return _cached(con, cache, sql, params, lambda: _fetch(con, sql, params))
 
 
 def run(con: duckdb.DuckDBPyConnection, q: Query, cache: QueryCache | None = None) -> pl.DataFrame:
@@ -517,26 +522,21 @@ def _vectors(con, q: Query, buyer_max: int | None, cache: QueryCache | None) -> 
         where_sql = f" WHERE {' AND '.join(where)}" if where else ""
         sql = f"SELECT {code_sql} AS code FROM {_from(src.from_sql, code_sql + where_sql)}{where_sql}"
         ids = tuple(m for m, _ in measures)
-        floor_params: dict = {}
-        floor_sql = _source_cte(src, measures, q, floor_params)  # the same figures in SQL alone
 
-        def compute(sql=sql, params=params, per_key=per_key, ids=ids, floor=(floor_sql, floor_params)):
+        def compute(sql=sql, params=params, per_key=per_key, ids=ids, src=src, measures=measures):
             t0 = time.perf_counter()
             # Arrow, then a zero-copy view (BIGINT codes: bincount takes them as they are)
             codes = con.sql(sql, params=params or None).to_arrow_table().column(0).to_numpy()
             arrays = per_key(codes, buyer_max)
             values = {m: int(reg.MEASURES[m].vector(arrays)) for m in ids}
             if _recorder is not None:  # the bench counts the NumPy work as this statement's time,
-                # and DuckDB computing the same figures on its own as the floor
-                _recorder.append((sql, dict(params), time.perf_counter() - t0, floor))
+                # and DuckDB computing the same figures on its own (the SQL path) as the floor
+                floor_params: dict = {}
+                floor_sql = _source_cte(src, measures, q, floor_params)
+                _recorder.append((sql, dict(params), time.perf_counter() - t0, (floor_sql, floor_params)))
             return values
 
-        if cache is None:
-            out[sid] = compute()
-        else:
-            key = ("vector", sql, ids, buyer_max, tuple(sorted((k, repr(v)) for k, v in params.items())),
-                   store.data_version(con))
-            out[sid] = cache.get_or_run(key, compute)
+        out[sid] = _cached(con, cache, sql, params, compute, "vector", ids, buyer_max)
     return out or None
 
 
