@@ -46,11 +46,11 @@ def ensure(con: duckdb.DuckDBPyConnection) -> None:
 
     The upgrade runs once, in one transaction: keys for every buyer in orders and in the
     archive of replaced orders (so an undo restores rows with their key)."""
+    from cockpit.store import meta, replaced_table, set_meta, transaction  # store imports this module
+
     con.execute(DDL)
-    row = con.execute("SELECT value FROM cockpit_meta WHERE key = ?", [META_KEY]).fetchall()
-    if row and row[0][0] == VERSION:
+    if meta(con, META_KEY) == VERSION:
         return
-    from cockpit.store import replaced_table, transaction  # store imports this module
 
     rep = replaced_table("orders")
     with transaction(con):
@@ -62,4 +62,4 @@ def ensure(con: duckdb.DuckDBPyConnection) -> None:
                 f'UPDATE "{t}" SET {COLUMN} = b.{COLUMN} FROM {TABLE} b '
                 f'WHERE "{t}".buyer_id = b.buyer_id AND "{t}".{COLUMN} IS NULL'
             )
-        con.execute("INSERT OR REPLACE INTO cockpit_meta VALUES (?, ?)", [META_KEY, VERSION])
+        set_meta(con, META_KEY, VERSION)

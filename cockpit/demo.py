@@ -1090,7 +1090,7 @@ def build(path, orders: int = 500_000, seed: int = 7, progress: bool = False,
                 print(f"demo: {name:16s} {df.height:>12,d} rows  {time.perf_counter() - t1:6.1f}s",
                       file=sys.stderr, flush=True)
         for k, v in (("demo_now", now.isoformat(sep=" ")), ("demo_seed", str(seed)), ("demo_orders", str(orders))):
-            con.execute("INSERT OR REPLACE INTO cockpit_meta VALUES (?, ?)", [k, v])
+            store.set_meta(con, k, v)
         con.execute("CHECKPOINT")
     except BaseException:
         con.close()

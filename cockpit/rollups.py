@@ -77,19 +77,19 @@ _SELECT = {
 
 def ensure(con: duckdb.DuckDBPyConnection) -> None:
     """Create the rollups and fill them from orders when missing or out of date."""
-    row = con.execute("SELECT value FROM cockpit_meta WHERE key = ?", [META_KEY]).fetchall()
-    if row and row[0][0] == VERSION:
+    from cockpit.store import meta, set_meta, transaction  # store imports this module
+
+    if meta(con, META_KEY) == VERSION:
         for t in TABLES:
             con.execute(DDL[t])  # a no-op unless someone dropped it
         return
-    from cockpit.store import transaction  # store imports this module
 
     with transaction(con):
         for t in TABLES:
             con.execute(f"DROP TABLE IF EXISTS {t}")
             con.execute(DDL[t])
             con.execute(f"INSERT INTO {t} " + _SELECT[t].format(where="TRUE"))
-        con.execute("INSERT OR REPLACE INTO cockpit_meta VALUES (?, ?)", [META_KEY, VERSION])
+        set_meta(con, META_KEY, VERSION)
 
 
 def refresh(con: duckdb.DuckDBPyConnection, touched_sql: str, params: list | None = None) -> None:

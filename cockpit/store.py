@@ -64,11 +64,28 @@ def init_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         "INSERT INTO cockpit_meta VALUES ('data_version', '0') ON CONFLICT DO NOTHING"
     )
-    from cockpit import auth, buyer_keys, rollups  # users, scopes and rollups live in the same file
+    from cockpit import auth  # users and scopes live in the same file
 
     auth.init(con)
-    buyer_keys.ensure(con)
-    rollups.ensure(con)
+    for derived in _derived():
+        derived.ensure(con)
+
+
+def _derived():
+    """Structures derived from the imported tables (in build order): each has META_KEY,
+    VERSION and ensure(), which builds or upgrades it when the stored version differs."""
+    from cockpit import buyer_keys, rollups  # they import this module
+
+    return (buyer_keys, rollups)
+
+
+def meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
+    rows = con.execute("SELECT value FROM cockpit_meta WHERE key = ?", [key]).fetchall()
+    return rows[0][0] if rows else None
+
+
+def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
+    con.execute("INSERT OR REPLACE INTO cockpit_meta VALUES (?, ?)", [key, value])
 
 
 def connect(path: str | os.PathLike | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -110,13 +127,9 @@ def _open(p: Path, read_only: bool, upgrading: bool = False) -> duckdb.DuckDBPyC
 
 
 def _needs_upgrade(con: duckdb.DuckDBPyConnection) -> bool:
-    from cockpit import buyer_keys, rollups
-
     if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'cockpit_meta'").fetchone()[0]:
         return False  # not a cockpit database: nothing to upgrade
-    current = dict(con.execute("SELECT key, value FROM cockpit_meta WHERE key IN (?, ?)",
-                               [rollups.META_KEY, buyer_keys.META_KEY]).fetchall())
-    return current != {rollups.META_KEY: rollups.VERSION, buyer_keys.META_KEY: buyer_keys.VERSION}
+    return any(meta(con, d.META_KEY) != d.VERSION for d in _derived())
 
 
 @contextmanager
