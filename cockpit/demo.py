@@ -61,7 +61,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from cockpit import batches, buyer_keys, clock, rollups, schema, store
+from cockpit import batches, buyer_keys, buyer_sets, clock, rollups, schema, store
 from cockpit.errors import UsageError
 
 
@@ -1039,7 +1039,7 @@ def _check_replaceable(path: Path) -> None:
                 )
         demo_ids = "SELECT batch_id FROM import_batches WHERE source = 'demo'" if "import_batches" in tables else "SELECT NULL::BIGINT"
         foreign = [t for t in tables if t not in schema.TABLES and t not in ("import_batches", "cockpit_meta", "audit_log")
-                   and not t.startswith("_replaced_") and t not in (*rollups.TABLES, buyer_keys.TABLE)]
+                   and not t.startswith("_replaced_") and t not in (*rollups.TABLES, *buyer_sets.TABLES, buyer_keys.TABLE)]
         for t in schema.TABLES:
             if t not in tables:
                 continue
@@ -1091,6 +1091,11 @@ def build(path, orders: int = 500_000, seed: int = 7, progress: bool = False,
                       file=sys.stderr, flush=True)
         for k, v in (("demo_now", now.isoformat(sep=" ")), ("demo_seed", str(seed)), ("demo_orders", str(orders))):
             store.set_meta(con, k, v)
+        t1 = time.perf_counter()
+        months = buyer_sets.build(con)
+        if progress:
+            print(f"demo: buyer sets      {months:>12,d} months {time.perf_counter() - t1:6.1f}s",
+                  file=sys.stderr, flush=True)
         con.execute("CHECKPOINT")
     except BaseException:
         con.close()

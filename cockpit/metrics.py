@@ -302,6 +302,9 @@ class Measure:
     via: tuple[str, str] | None = None
     # on a source with a vector form: the figure from its per-grain arrays
     vector: Callable[[dict], int] | None = None
+    # the figure from a group's monthly buyer sets (cockpit.buyer_sets): (the kinds of
+    # set it reads, fn(Sets) -> int)
+    sets: tuple[frozenset, Callable] | None = None
 
 
 def _daily(sql: str) -> dict[str, str]:
@@ -322,6 +325,7 @@ def _sum_if(cond: str, expr: str) -> str:
     return f"COALESCE(SUM(CASE WHEN {cond} THEN {expr} ELSE 0 END), 0)"
 
 
+_SEEN = (frozenset({"seen"}), lambda s: len(s.seen))
 _IN = lambda values: "(" + ", ".join(f"'{v}'" for v in values) + ")"  # noqa: E731  (schema constants only)
 
 MEASURES: dict[str, Measure] = {
@@ -331,7 +335,7 @@ MEASURES: dict[str, Measure] = {
         Measure("orders", "orders", "COUNT(*)", _daily_and_product("CAST(COALESCE(SUM(r.orders), 0) AS BIGINT)")),
         Measure("buyers", "orders", "COUNT(DISTINCT o.buyer_key)",
                 bitmap="bit_count(bitstring_agg(o.buyer_key, 1, $buyer_max))", via=("order_buyers", "COUNT(*)"),
-                vector=lambda g: np.count_nonzero(g["n_orders"])),
+                vector=lambda g: np.count_nonzero(g["n_orders"]), sets=_SEEN),
         Measure("refund_amount", "orders", _sum("o.refund_amount"), _daily_and_product(_sum("r.refund_amount"))),
         Measure("fan_gmv", "orders", _sum_if("o.is_fan", "o.paid_amount"), _daily(_sum_if("r.is_fan", "r.gmv"))),
         Measure(
@@ -362,17 +366,22 @@ MEASURES: dict[str, Measure] = {
              for r in ("orders_product_daily", "orders_product_account_daily")},
         ),
         # per-buyer grain
-        Measure("buyers_b", "order_buyers", "COUNT(*)", vector=lambda g: np.count_nonzero(g["n_orders"])),
+        Measure("buyers_b", "order_buyers", "COUNT(*)", vector=lambda g: np.count_nonzero(g["n_orders"]), sets=_SEEN),
         Measure("repeat_buyers", "order_buyers", _sum_if("n_orders >= 2", "1"),
-                vector=lambda g: np.count_nonzero(g["n_orders"] >= 2)),
+                vector=lambda g: np.count_nonzero(g["n_orders"] >= 2),
+                sets=(frozenset({"twice"}), lambda s: len(s.twice))),
         Measure("fan_buyers", "order_buyers", _sum_if("is_fan_buyer = 1", "1"),
-                vector=lambda g: np.count_nonzero(g["is_fan_buyer"])),
+                vector=lambda g: np.count_nonzero(g["is_fan_buyer"]),
+                sets=(frozenset({"fan"}), lambda s: len(s.fan))),
         Measure("fan_repeat_buyers", "order_buyers", _sum_if("is_fan_buyer = 1 AND n_orders >= 2", "1"),
-                vector=lambda g: np.count_nonzero(g["is_fan_buyer"] & (g["n_orders"] >= 2))),
+                vector=lambda g: np.count_nonzero(g["is_fan_buyer"] & (g["n_orders"] >= 2)),
+                sets=(frozenset({"fan", "twice"}), lambda s: s.fan.intersection_cardinality(s.twice))),
         Measure("nonfan_buyers", "order_buyers", _sum_if("is_fan_buyer = 0", "1"),
-                vector=lambda g: np.count_nonzero(~g["is_fan_buyer"] & (g["n_orders"] >= 1))),
+                vector=lambda g: np.count_nonzero(~g["is_fan_buyer"] & (g["n_orders"] >= 1)),
+                sets=(frozenset({"fan"}), lambda s: len(s.seen) - len(s.fan))),
         Measure("nonfan_repeat_buyers", "order_buyers", _sum_if("is_fan_buyer = 0 AND n_orders >= 2", "1"),
-                vector=lambda g: np.count_nonzero(~g["is_fan_buyer"] & (g["n_orders"] >= 2))),
+                vector=lambda g: np.count_nonzero(~g["is_fan_buyer"] & (g["n_orders"] >= 2)),
+                sets=(frozenset({"fan", "twice"}), lambda s: len(s.twice) - s.fan.intersection_cardinality(s.twice))),
         # live sessions
         Measure("live_sessions", "live_sessions", "COUNT(*)"),
         Measure(

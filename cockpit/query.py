@@ -23,7 +23,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from cockpit import buyer_keys, clock, metrics as reg
+from cockpit import buyer_keys, buyer_sets, clock, metrics as reg
 from cockpit import periods, store
 from cockpit.periods import Period
 
@@ -312,8 +312,7 @@ def build_sql(q: Query, buyer_max: int | None = None, vectors: dict | None = Non
         names[sid] = name
         cte_of.update({m: name for m, _ in measures})
         if vectors and sid in vectors:
-            params.update({f"v_{m}": int(vectors[sid][m]) for m, _ in measures})
-            body = "SELECT " + ", ".join(f'CAST($v_{m} AS BIGINT) AS "{m}"' for m, _ in measures)
+            body = _bound(vectors[sid], q.dims, [m for m, _ in measures], params, name)
         else:
             body = _source_cte(reg.SOURCES[sid], measures, q, params)
         ctes.append(f"{name} AS ({body})")
@@ -359,6 +358,22 @@ def build_sql(q: Query, buyer_max: int | None = None, vectors: dict | None = Non
     if "$buyer_max" in sql:
         params["buyer_max"] = max(int(buyer_max), 1)
     return sql, params
+
+
+def _bound(figures: dict, dims: tuple[str, ...], measures: list[str], params: dict, name: str) -> str:
+    """A source computed outside DuckDB as bound values: {measure: int} without a split,
+    {"dims": {dim: [value per group]}, measure: [value per group]} with one."""
+    if "dims" not in figures:
+        params.update({f"v_{m}": int(figures[m]) for m in measures})
+        return "SELECT " + ", ".join(f'CAST($v_{m} AS BIGINT) AS "{m}"' for m in measures)
+    cols = []
+    for i, d in enumerate(dims):
+        params[f"{name}_d{i}"] = [None if v is None else str(v) for v in figures["dims"][d]]
+        cols.append(f'unnest(CAST(${name}_d{i} AS VARCHAR[])) AS "{d}"')
+    for m in measures:
+        params[f"{name}_{m}"] = [int(v) for v in figures[m]]
+        cols.append(f'unnest(CAST(${name}_{m} AS BIGINT[])) AS "{m}"')
+    return "SELECT " + ", ".join(cols)
 
 
 def _by_entity(q: Query) -> Query:
@@ -467,7 +482,11 @@ def run(con: duckdb.DuckDBPyConnection, q: Query, cache: QueryCache | None = Non
     q = _filters_by_entity(con, q, cache)
     # read through the cache: once per data version, not once per question
     buyer_max = execute(con, buyer_keys.MAX_SQL, {}, cache).item() if _wants_buyer_max(q) else None
-    sql, params = build_sql(q, buyer_max, _vectors(con, q, buyer_max, cache))
+    figures = _set_figures(con, q, buyer_max, cache)
+    vectors = _vectors(con, q, buyer_max, cache, skip=set(figures or ()))
+    if figures or vectors:
+        figures = {**(vectors or {}), **(figures or {})}
+    sql, params = build_sql(q, buyer_max, figures)
     return execute(con, sql, params, cache)
 
 
@@ -503,7 +522,7 @@ def _filters_by_entity(con, q: Query, cache: QueryCache | None) -> Query:
     return dataclasses.replace(q, filters=filters)
 
 
-def _vectors(con, q: Query, buyer_max: int | None, cache: QueryCache | None) -> dict | None:
+def _vectors(con, q: Query, buyer_max: int | None, cache: QueryCache | None, skip=frozenset()) -> dict | None:
     """{source id: {measure: value}} for the per-grain sources this query reads in NumPy.
 
     Only without a split (the headline cards): one statement fetches an integer code per
@@ -514,7 +533,7 @@ def _vectors(con, q: Query, buyer_max: int | None, cache: QueryCache | None) -> 
     out = {}
     for sid, measures in _needed(q, buyer_max).items():
         src = reg.SOURCES[sid]
-        if src.vector is None or not all(reg.MEASURES[m].vector for m, _ in measures):
+        if sid in skip or src.vector is None or not all(reg.MEASURES[m].vector for m, _ in measures):
             continue
         params: dict = {}
         where = _where(src, q, params)
@@ -538,6 +557,90 @@ def _vectors(con, q: Query, buyer_max: int | None, cache: QueryCache | None) -> 
 
         out[sid] = _cached(con, cache, sql, params, compute, "vector", ids, buyer_max)
     return out or None
+
+
+# Distinct buyers from the monthly buyer sets: off only in tests that compare both paths.
+use_buyer_sets = True
+
+
+def _set_figures(con, q: Query, buyer_max: int | None, cache: QueryCache | None) -> dict | None:
+    """{source id: figures (see _bound)} for the sources whose every measure the buyer
+    sets answer (cockpit.buyer_sets): distinct buyers, repurchase and fan buyers over a
+    period holding at least one whole calendar month, split and filtered by dims a
+    layout of sets keeps, every whole month with orders built.  The period's other days
+    are read from orders; the result is the same number the SQL path counts."""
+    if not use_buyer_sets or q.period is None:
+        return None
+    span = buyer_sets.covered_months(con, q.period.start, q.period.end)
+    if span is None:
+        return None
+    qd = _by_entity(q)
+    used = set(qd.dims) | {d for d, _ in q.filters} | {d for d, _ in (q.scope or ())}
+    out = {}
+    for sid, measures in _needed(qd, buyer_max).items():
+        ms = [reg.MEASURES[m] for m, _ in measures]
+        if not all(m.sets for m in ms):
+            continue
+        kinds = {"seen"}.union(*(m.sets[0] for m in ms))
+        lay = buyer_sets.layout_for(used, kinds)
+        if lay is None or buyer_sets.missing_months(con, *span):
+            continue
+        kinds = tuple(k for k in buyer_sets.KINDS if k in kinds)
+        params: dict = {}
+        key_sql = f"{lay.table} {q.period} {qd.dims} {q.filters} {q.scope} {kinds} {[m.id for m in ms]}"
+
+        def compute(lay=lay, kinds=kinds, ms=ms, measures=measures, sid=sid):
+            t0 = time.perf_counter()
+            figures = _sets_compute(con, qd, lay, kinds, span, ms)
+            if _recorder is not None:  # the floor: DuckDB counting the same figures from orders
+                floor_params: dict = {}
+                floor_sql = _source_cte(reg.SOURCES[sid], measures, qd, floor_params)
+                if "$buyer_max" in floor_sql:
+                    floor_params["buyer_max"] = max(int(buyer_max), 1)
+                _recorder.append((f"buyer sets: {lay.table} {[m.id for m in ms]}", {}, time.perf_counter() - t0,
+                                  (floor_sql, floor_params)))
+            return figures
+
+        out[sid] = _cached(con, cache, key_sql, params, compute, "sets")
+    return out or None
+
+
+def _sets_compute(con, q: Query, lay: buyer_sets.Layout, kinds: tuple[str, ...], span, ms) -> dict:
+    groups: dict[tuple, list] = {}
+    # whole months: the stored parts
+    params: dict = {"m0": span[0], "m1": span[1]}
+    conds = ["r.month >= $m0 AND r.month < $m1", *conditions(lay.dims, q.filters, q.scope, params)]
+    dim_sel = "".join(f"{lay.dims[d]} AS g{i}, " for i, d in enumerate(q.dims))
+    sql = f"SELECT {dim_sel}{', '.join('r.' + k for k in kinds)} FROM "
+    sql += _from(lay.from_sql, dim_sel + " ".join(conds)) + " WHERE " + " AND ".join(conds)
+    tbl = con.sql(sql, params=params).to_arrow_table()
+    n = len(q.dims)
+    keys = list(zip(*(tbl.column(i).to_pylist() for i in range(n)))) if n else [()] * tbl.num_rows
+    blobs = [tbl.column(k).to_pylist() for k in kinds]
+    for i, g in enumerate(keys):
+        groups.setdefault(g, []).append([buyer_sets.BitMap.deserialize(b[i]) for b in blobs])
+    # the days outside whole months: from orders, same filters and scope
+    src = reg.SOURCES["orders"]
+    start, end_excl = q.period.start, q.period.end + dt.timedelta(days=1)
+    for lo, hi in ((start, span[0]), (span[1], end_excl)):
+        if lo >= hi:
+            continue
+        eparams: dict = {}
+        edge = Period(lo, hi - dt.timedelta(days=1))
+        where = conditions(src.dims, q.filters, q.scope, eparams, edge, src.time_col)
+        sel = [f'{src.dims[d]} AS g{i}' for i, d in enumerate(q.dims)] + [f"{buyer_sets.CODE} AS code"]
+        from_sql = _from(src.from_sql, " ".join(sel + where))
+        edge_rows = con.sql(f"SELECT {', '.join(sel)} FROM {from_sql} WHERE {' AND '.join(where)}",
+                            params=eparams).to_arrow_table()
+        for g, sets in buyer_sets.parts([edge_rows.column(i) for i in range(n)], edge_rows.column("code"), kinds):
+            groups.setdefault(g, []).append(sets)
+    combined = {g: buyer_sets.combine(parts, kinds) for g, parts in groups.items()}
+    if not n:
+        one = combined.get((), buyer_sets.Sets(buyer_sets.BitMap(), buyer_sets.BitMap(), buyer_sets.BitMap()))
+        return {m.id: m.sets[1](one) for m in ms}
+    order = list(combined)
+    return {"dims": {d: [g[i] for g in order] for i, d in enumerate(q.dims)},
+            **{m.id: [m.sets[1](combined[g]) for g in order] for m in ms}}
 
 
 # ---------------------------------------------------------------------------

@@ -32,6 +32,8 @@ import datetime as dt
 
 import duckdb
 
+from cockpit import buyer_sets
+
 TABLE = "orders_daily"
 PRODUCT_TABLE = "orders_product_daily"
 ACCOUNT_PRODUCT_TABLE = "orders_product_account_daily"
@@ -103,6 +105,7 @@ def refresh(con: duckdb.DuckDBPyConnection, touched_sql: str, params: list | Non
     days, lives = rows[0]
     _refresh_days(con, sorted(days or []))
     _refresh_lives(con, lives or [])
+    buyer_sets.invalidate(con, days or [])  # rebuilt after the write (buyer_sets.build)
 
 
 def _refresh_days(con: duckdb.DuckDBPyConnection, days: list[dt.date]) -> None:

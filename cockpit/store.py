@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -74,9 +75,9 @@ def init_schema(con: duckdb.DuckDBPyConnection) -> None:
 def _derived():
     """Structures derived from the imported tables (in build order): each has META_KEY,
     VERSION and ensure(), which builds or upgrades it when the stored version differs."""
-    from cockpit import buyer_keys, rollups  # they import this module
+    from cockpit import buyer_keys, buyer_sets, rollups  # they import this module
 
-    return (buyer_keys, rollups)
+    return (buyer_keys, rollups, buyer_sets)
 
 
 def meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
@@ -132,17 +133,24 @@ def _needs_upgrade(con: duckdb.DuckDBPyConnection) -> bool:
     return any(meta(con, d.META_KEY) != d.VERSION for d in _derived())
 
 
+# One writer at a time in this process: an import, an undo and the buyer-set builder run
+# on threads of the server and must not interleave (the builder must never store the
+# sets of a month an import is changing).  Other processes are kept out by DuckDB's lock.
+WRITE_LOCK = threading.RLock()
+
+
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection):
     """All or nothing: COMMIT when the block ends, ROLLBACK on any exception (even a kill
     signal's KeyboardInterrupt), then re-raise."""
-    con.execute("BEGIN TRANSACTION")
-    try:
-        yield con
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+    with WRITE_LOCK:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            yield con
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
 
 
 def memory() -> duckdb.DuckDBPyConnection:

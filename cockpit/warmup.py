@@ -2,8 +2,10 @@
 
 The first visitor after an import would otherwise wait for a cold overview (seconds
 for a whole year at 10M orders on 2 cores).  A daemon thread in the server process
-watches the data version and, when it moves, runs the default view of each page's
-data through the shared QueryCache, so the landing page reads from memory.
+watches the data version and, when it moves, first builds the buyer sets of the months
+the import touched (cockpit.buyer_sets: until then those months are counted from
+orders), then runs the default view of each page's data through the shared QueryCache,
+so the landing page reads from memory.
 Other filter choices are still computed on demand.
 """
 
@@ -15,7 +17,7 @@ import time
 
 import duckdb
 
-from cockpit import query, store
+from cockpit import buyer_sets, query, store
 from cockpit.selection import Selection
 from cockpit.view import View
 
@@ -42,6 +44,10 @@ def start(con: duckdb.DuckDBPyConnection, cache: query.QueryCache,
         seen = None
         while not stop.is_set():
             try:
+                if buyer_sets.missing_months(cur):  # after an import: the months it touched
+                    t0 = time.perf_counter()
+                    n = buyer_sets.build(cur)
+                    log.info("built the buyer sets of %d months in %.1f s", n, time.perf_counter() - t0)
                 version = store.data_version(cur)
                 if version != seen:
                     t0 = time.perf_counter()
