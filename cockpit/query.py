@@ -566,14 +566,13 @@ use_buyer_sets = True
 def _set_figures(con, q: Query, buyer_max: int | None, cache: QueryCache | None) -> dict | None:
     """{source id: figures (see _bound)} for the sources whose every measure the buyer
     sets answer (cockpit.buyer_sets): distinct buyers, repurchase and fan buyers over a
-    period holding at least one whole calendar month, split and filtered by dims a
-    layout of sets keeps, every whole month with orders built.  The period's other days
-    are read from orders; the result is the same number the SQL path counts."""
+    period that holds every order of at least one month, split and filtered by dims a
+    layout of sets keeps, and with the sets of those months built.  The period's other
+    days are read from orders; the result is the number the SQL path counts."""
     if not use_buyer_sets or q.period is None:
         return None
-    span = buyer_sets.covered_months(con, q.period.start, q.period.end)
-    if span is None:
-        return None
+    # no covered month: every day is read from orders, still cheaper than a hash count
+    span = buyer_sets.covered_months(con, q.period.start, q.period.end) or (q.period.start, q.period.start)
     qd = _by_entity(q)
     used = set(qd.dims) | {d for d, _ in q.filters} | {d for d, _ in (q.scope or ())}
     out = {}
@@ -583,7 +582,7 @@ def _set_figures(con, q: Query, buyer_max: int | None, cache: QueryCache | None)
             continue
         kinds = {"seen"}.union(*(m.sets[0] for m in ms))
         lay = buyer_sets.layout_for(used, kinds)
-        if lay is None or buyer_sets.missing_months(con, *span):
+        if lay is None or (span[0] < span[1] and buyer_sets.missing_months(con, *span)):
             continue
         kinds = tuple(k for k in buyer_sets.KINDS if k in kinds)
         params: dict = {}
@@ -607,18 +606,18 @@ def _set_figures(con, q: Query, buyer_max: int | None, cache: QueryCache | None)
 
 def _sets_compute(con, q: Query, lay: buyer_sets.Layout, kinds: tuple[str, ...], span, ms) -> dict:
     groups: dict[tuple, list] = {}
-    # whole months: the stored parts
-    params: dict = {"m0": span[0], "m1": span[1]}
-    conds = ["r.month >= $m0 AND r.month < $m1", *conditions(lay.dims, q.filters, q.scope, params)]
-    dim_sel = "".join(f"{lay.dims[d]} AS g{i}, " for i, d in enumerate(q.dims))
-    sql = f"SELECT {dim_sel}{', '.join('r.' + k for k in kinds)} FROM "
-    sql += _from(lay.from_sql, dim_sel + " ".join(conds)) + " WHERE " + " AND ".join(conds)
-    tbl = con.sql(sql, params=params).to_arrow_table()
     n = len(q.dims)
-    keys = list(zip(*(tbl.column(i).to_pylist() for i in range(n)))) if n else [()] * tbl.num_rows
-    blobs = [tbl.column(k).to_pylist() for k in kinds]
-    for i, g in enumerate(keys):
-        groups.setdefault(g, []).append([buyer_sets.BitMap.deserialize(b[i]) for b in blobs])
+    if span[0] < span[1]:  # the covered months: their stored parts
+        params: dict = {"m0": span[0], "m1": span[1]}
+        conds = ["r.month >= $m0 AND r.month < $m1", *conditions(lay.dims, q.filters, q.scope, params)]
+        dim_sel = "".join(f"{lay.dims[d]} AS g{i}, " for i, d in enumerate(q.dims))
+        sql = f"SELECT {dim_sel}{', '.join('r.' + k for k in kinds)} FROM "
+        sql += _from(lay.from_sql, dim_sel + " ".join(conds)) + " WHERE " + " AND ".join(conds)
+        tbl = con.sql(sql, params=params).to_arrow_table()
+        keys = list(zip(*(tbl.column(i).to_pylist() for i in range(n)))) if n else [()] * tbl.num_rows
+        blobs = [tbl.column(k).to_pylist() for k in kinds]
+        for i, g in enumerate(keys):
+            groups.setdefault(g, []).append([buyer_sets.BitMap.deserialize(b[i]) for b in blobs])
     # the days outside whole months: from orders, same filters and scope
     src = reg.SOURCES["orders"]
     start, end_excl = q.period.start, q.period.end + dt.timedelta(days=1)

@@ -15,6 +15,13 @@ from cockpit.periods import Period
 from cockpit.query import Query
 
 JUNE = Period(dt.date(2025, 6, 1), dt.date(2025, 6, 30))
+
+
+@pytest.fixture(autouse=True)
+def _without_buyer_sets(monkeypatch):
+    """The paths here are those the query takes when no buyer sets answer (a channel
+    filter, a time split): tests/test_buyer_sets.py covers the sets."""
+    monkeypatch.setattr(query, "use_buyer_sets", False)
 ALL = Period(dt.date(2024, 1, 1), dt.date(2025, 12, 31))
 
 
