@@ -68,3 +68,24 @@ def test_db_from_environment(tiny_db):
     r = subprocess.run([sys.executable, "-m", "cockpit.cli", "query", "--metrics", "orders", "--format", "json"],
                        capture_output=True, text=True, env=env, timeout=120)
     assert json.loads(r.stdout) == [{"orders": 11}]
+
+
+def test_import_rebuilds_the_buyer_sets_of_the_months_it_touched(tiny_db, tmp_path):
+    from cockpit import buyer_sets, store
+
+    con = store.connect(tiny_db)
+    assert buyer_sets.build(con) == 3  # 2024-06, 2025-05, 2025-06
+    con.close()
+    f = tmp_path / "july.csv"
+    f.write_text("order_id,paid_at,store_id,channel,buyer_id,paid_amount\n"
+                 "J1,2025-07-02 10:00:00,S1,mall,B1,10.00\nJ2,2025-06-30 22:00:00,S2,mall,B7,5.00\n",
+                 encoding="utf-8")
+    r = cockpit("import", "--db", tiny_db, "--table", "orders", f)
+    assert "buyer sets of 2 month(s) rebuilt" in r.stdout  # June again, and July
+    con = store.connect(tiny_db, read_only=True)
+    assert buyer_sets.missing_months(con) == []
+    con.close()
+    # and the figures read from them: June has B1-B5 and now B7
+    r = cockpit("query", "--db", tiny_db, "--metrics", "buyers", "--from", "2025-06-01", "--to", "2025-07-31",
+                "--format", "json")
+    assert json.loads(r.stdout) == [{"buyers": 6}]
