@@ -17,13 +17,13 @@ import threading
 import time
 from contextlib import contextmanager
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import duckdb
-import numpy as np
 import polars as pl
 
-from cockpit import buyer_keys, buyer_sets, clock, metrics as reg
+from cockpit import buyer_counts  # imports this module back: each reads the other at call time
+from cockpit import buyer_keys, clock, metrics as reg
 from cockpit import periods, store
 from cockpit.periods import Period
 
@@ -163,13 +163,7 @@ def _needed(q: Query, buyer_max: int | None = None) -> dict[str, list[tuple[str,
 def _wants_buyer_max(q: Query) -> bool:
     measures = [reg.MEASURES[ms] for mid in q.metrics for ms in reg.metric(mid).measures]
     return (use_bitmaps and any(m.bitmap for m in measures)) or \
-        (use_vectors and not q.dims and any(reg.SOURCES[m.source].vector or m.vector for m in measures))
-
-
-# Per-grain columns in NumPy (Source.vector): off only in tests that compare both paths.
-use_vectors = True
-# bincount's array: 8 bytes per bin, two bins per buyer key (256 MB at 16M buyers)
-VECTOR_BUDGET_BINS = 32 * 1024 * 1024
+        (buyer_counts.use_vectors and not q.dims and any(reg.SOURCES[m.source].vector or m.vector for m in measures))
 
 
 def conditions(
@@ -482,11 +476,7 @@ def run(con: duckdb.DuckDBPyConnection, q: Query, cache: QueryCache | None = Non
     q = _filters_by_entity(con, q, cache)
     # read through the cache: once per data version, not once per question
     buyer_max = execute(con, buyer_keys.MAX_SQL, {}, cache).item() if _wants_buyer_max(q) else None
-    figures = _set_figures(con, q, buyer_max, cache)
-    vectors = _vectors(con, q, buyer_max, cache, skip=set(figures or ()))
-    if figures or vectors:
-        figures = {**(vectors or {}), **(figures or {})}
-    sql, params = build_sql(q, buyer_max, figures)
+    sql, params = build_sql(q, buyer_max, buyer_counts.figures(con, q, buyer_max, cache))
     return execute(con, sql, params, cache)
 
 
@@ -520,126 +510,6 @@ def _filters_by_entity(con, q: Query, cache: QueryCache | None) -> Query:
     filters = tuple(sorted([(d, v) for d, v in kept if d not in entity_keys] +
                            [(d, tuple(sorted(keys))) for d, keys in entity_keys.items()]))
     return dataclasses.replace(q, filters=filters)
-
-
-def _vectors(con, q: Query, buyer_max: int | None, cache: QueryCache | None, skip=frozenset()) -> dict | None:
-    """{source id: {measure: value}} for the per-grain sources this query reads in NumPy.
-
-    Only without a split (the headline cards): one statement fetches an integer code per
-    row (same FROM and WHERE as the SQL path, so period, filters and scope apply alike)
-    and the source's function turns them into per-key arrays."""
-    if not use_vectors or q.dims or buyer_max is None or 2 * (buyer_max + 1) > VECTOR_BUDGET_BINS:
-        return None
-    out = {}
-    for sid, measures in _needed(q, buyer_max).items():
-        src = reg.SOURCES[sid]
-        if sid in skip or src.vector is None or not all(reg.MEASURES[m].vector for m, _ in measures):
-            continue
-        params: dict = {}
-        where = _where(src, q, params)
-        code_sql, per_key = src.vector
-        where_sql = f" WHERE {' AND '.join(where)}" if where else ""
-        sql = f"SELECT {code_sql} AS code FROM {_from(src.from_sql, code_sql + where_sql)}{where_sql}"
-        ids = tuple(m for m, _ in measures)
-
-        def compute(sql=sql, params=params, per_key=per_key, ids=ids, src=src, measures=measures):
-            t0 = time.perf_counter()
-            # Arrow, then a zero-copy view (BIGINT codes: bincount takes them as they are)
-            codes = con.sql(sql, params=params or None).to_arrow_table().column(0).to_numpy()
-            arrays = per_key(codes, buyer_max)
-            values = {m: int(reg.MEASURES[m].vector(arrays)) for m in ids}
-            if _recorder is not None:  # the bench counts the NumPy work as this statement's time,
-                # and DuckDB computing the same figures on its own (the SQL path) as the floor
-                floor_params: dict = {}
-                floor_sql = _source_cte(src, measures, q, floor_params)
-                _recorder.append((sql, dict(params), time.perf_counter() - t0, (floor_sql, floor_params)))
-            return values
-
-        out[sid] = _cached(con, cache, sql, params, compute, "vector", ids, buyer_max)
-    return out or None
-
-
-# Distinct buyers from the monthly buyer sets: off only in tests that compare both paths.
-use_buyer_sets = True
-
-
-def _set_figures(con, q: Query, buyer_max: int | None, cache: QueryCache | None) -> dict | None:
-    """{source id: figures (see _bound)} for the sources whose every measure the buyer
-    sets answer (cockpit.buyer_sets): distinct buyers, repurchase and fan buyers over a
-    period that holds every order of at least one month, split and filtered by dims a
-    layout of sets keeps, and with the sets of those months built.  The period's other
-    days are read from orders; the result is the number the SQL path counts."""
-    if not use_buyer_sets or q.period is None:
-        return None
-    # no covered month: every day is read from orders, still cheaper than a hash count
-    span = buyer_sets.covered_months(con, q.period.start, q.period.end) or (q.period.start, q.period.start)
-    qd = _by_entity(q)
-    used = set(qd.dims) | {d for d, _ in q.filters} | {d for d, _ in (q.scope or ())}
-    out = {}
-    for sid, measures in _needed(qd, buyer_max).items():
-        ms = [reg.MEASURES[m] for m, _ in measures]
-        if not all(m.sets for m in ms):
-            continue
-        kinds = {"seen"}.union(*(m.sets[0] for m in ms))
-        lay = buyer_sets.layout_for(used, kinds)
-        if lay is None or (span[0] < span[1] and buyer_sets.missing_months(con, *span)):
-            continue
-        kinds = tuple(k for k in buyer_sets.KINDS if k in kinds)
-        params: dict = {}
-        key_sql = f"{lay.table} {q.period} {qd.dims} {q.filters} {q.scope} {kinds} {[m.id for m in ms]}"
-
-        def compute(lay=lay, kinds=kinds, ms=ms, measures=measures, sid=sid):
-            t0 = time.perf_counter()
-            figures = _sets_compute(con, qd, lay, kinds, span, ms)
-            if _recorder is not None:  # the floor: DuckDB counting the same figures from orders
-                floor_params: dict = {}
-                floor_sql = _source_cte(reg.SOURCES[sid], measures, qd, floor_params)
-                if "$buyer_max" in floor_sql:
-                    floor_params["buyer_max"] = max(int(buyer_max), 1)
-                _recorder.append((f"buyer sets: {lay.table} {[m.id for m in ms]}", {}, time.perf_counter() - t0,
-                                  (floor_sql, floor_params)))
-            return figures
-
-        out[sid] = _cached(con, cache, key_sql, params, compute, "sets")
-    return out or None
-
-
-def _sets_compute(con, q: Query, lay: buyer_sets.Layout, kinds: tuple[str, ...], span, ms) -> dict:
-    groups: dict[tuple, list] = {}
-    n = len(q.dims)
-    if span[0] < span[1]:  # the covered months: their stored parts
-        params: dict = {"m0": span[0], "m1": span[1]}
-        conds = ["r.month >= $m0 AND r.month < $m1", *conditions(lay.dims, q.filters, q.scope, params)]
-        dim_sel = "".join(f"{lay.dims[d]} AS g{i}, " for i, d in enumerate(q.dims))
-        sql = f"SELECT {dim_sel}{', '.join('r.' + k for k in kinds)} FROM "
-        sql += _from(lay.from_sql, dim_sel + " ".join(conds)) + " WHERE " + " AND ".join(conds)
-        tbl = con.sql(sql, params=params).to_arrow_table()
-        keys = list(zip(*(tbl.column(i).to_pylist() for i in range(n)))) if n else [()] * tbl.num_rows
-        blobs = [tbl.column(k).to_pylist() for k in kinds]
-        for i, g in enumerate(keys):
-            groups.setdefault(g, []).append([buyer_sets.BitMap.deserialize(b[i]) for b in blobs])
-    # the days outside whole months: from orders, same filters and scope
-    src = reg.SOURCES["orders"]
-    start, end_excl = q.period.start, q.period.end + dt.timedelta(days=1)
-    for lo, hi in ((start, span[0]), (span[1], end_excl)):
-        if lo >= hi:
-            continue
-        eparams: dict = {}
-        edge = Period(lo, hi - dt.timedelta(days=1))
-        where = conditions(src.dims, q.filters, q.scope, eparams, edge, src.time_col)
-        sel = [f'{src.dims[d]} AS g{i}' for i, d in enumerate(q.dims)] + [f"{buyer_sets.CODE} AS code"]
-        from_sql = _from(src.from_sql, " ".join(sel + where))
-        edge_rows = con.sql(f"SELECT {', '.join(sel)} FROM {from_sql} WHERE {' AND '.join(where)}",
-                            params=eparams).to_arrow_table()
-        for g, sets in buyer_sets.parts([edge_rows.column(i) for i in range(n)], edge_rows.column("code"), kinds):
-            groups.setdefault(g, []).append(sets)
-    combined = {g: buyer_sets.combine(parts, kinds) for g, parts in groups.items()}
-    if not n:
-        one = combined.get((), buyer_sets.Sets(buyer_sets.BitMap(), buyer_sets.BitMap(), buyer_sets.BitMap()))
-        return {m.id: m.sets[1](one) for m in ms}
-    order = list(combined)
-    return {"dims": {d: [g[i] for g in order] for i, d in enumerate(q.dims)},
-            **{m.id: [m.sets[1](combined[g]) for g in order] for m in ms}}
 
 
 # ---------------------------------------------------------------------------

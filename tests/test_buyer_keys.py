@@ -10,7 +10,7 @@ import datetime as dt
 
 import pytest
 
-from cockpit import batches, buyer_keys, query, schema, store
+from cockpit import batches, buyer_counts, buyer_keys, query, schema, store
 from cockpit.periods import Period
 from cockpit.query import Query
 
@@ -21,7 +21,7 @@ JUNE = Period(dt.date(2025, 6, 1), dt.date(2025, 6, 30))
 def _without_buyer_sets(monkeypatch):
     """The paths here are those the query takes when no buyer sets answer (a channel
     filter, a time split): tests/test_buyer_sets.py covers the sets."""
-    monkeypatch.setattr(query, "use_buyer_sets", False)
+    monkeypatch.setattr(buyer_counts, "use_buyer_sets", False)
 ALL = Period(dt.date(2024, 1, 1), dt.date(2025, 12, 31))
 
 
@@ -182,12 +182,12 @@ BUYER_METRICS = ["buyers", "aov", "repurchase_rate", "fan_repurchase_rate", "non
 
 def _both_ways(con, q: Query):
     try:
-        query.use_vectors = False
+        buyer_counts.use_vectors = False
         plain = query.run(con, q)
-        query.use_vectors = True
+        buyer_counts.use_vectors = True
         fast = query.run(con, q)
     finally:
-        query.use_vectors = True
+        buyer_counts.use_vectors = True
     return fast, plain
 
 
@@ -196,7 +196,7 @@ def _both_ways(con, q: Query):
 @pytest.mark.parametrize("period", [JUNE, ALL, Period(dt.date(2025, 6, 2), dt.date(2025, 6, 4))])
 def test_vector_path_matches_the_sql_grouping(tiny_con, filters, period):
     q = Query.make(BUYER_METRICS, (), period, filters)
-    assert query._vectors(tiny_con, q, 6, None) is not None  # the NumPy path is taken
+    assert buyer_counts.vectors(tiny_con, q, 6, None) is not None  # the NumPy path is taken
     fast, plain = _both_ways(tiny_con, q)
     assert fast.to_dicts() == plain.to_dicts()
 
@@ -212,10 +212,10 @@ def test_vector_path_under_a_scope_and_by_hand(tiny_con):
 
 
 def test_vector_path_only_without_a_split_and_within_budget(tiny_con):
-    assert query._vectors(tiny_con, Query.make(["repurchase_rate"], ["store"], JUNE), 6, None) is None
+    assert buyer_counts.vectors(tiny_con, Query.make(["repurchase_rate"], ["store"], JUNE), 6, None) is None
     q = Query.make(["repurchase_rate"], (), JUNE)
-    assert query._vectors(tiny_con, q, query.VECTOR_BUDGET_BINS, None) is None
-    assert query._vectors(tiny_con, q, None, None) is None
+    assert buyer_counts.vectors(tiny_con, q, buyer_counts.VECTOR_BUDGET_BINS, None) is None
+    assert buyer_counts.vectors(tiny_con, q, None, None) is None
 
 
 @pytest.mark.parametrize("n,key_max", [(0, 10), (1, 10), (40, 1000), (5000, 100), (3000, 200_000)])

@@ -1,0 +1,148 @@
+"""Distinct buyers and repurchase counted outside the SQL statement, bound into it as
+constants (query.build_sql): from the monthly buyer sets (cockpit.buyer_sets) when the
+question fits them, else per buyer key in NumPy for a question without a split.  Both
+give the number the statement's own COUNT(DISTINCT) / per-buyer GROUP BY would."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import TYPE_CHECKING
+
+from cockpit import buyer_sets, metrics as reg
+from cockpit import query as qb  # imports this module: its names are read at call time
+from cockpit.periods import Period
+
+if TYPE_CHECKING:
+    from cockpit.query import Query, QueryCache
+
+# Off only in tests that compare the paths.
+use_buyer_sets = True
+use_vectors = True
+# bincount's array: 8 bytes per bin, two bins per buyer key (256 MB at 16M buyers)
+VECTOR_BUDGET_BINS = 32 * 1024 * 1024
+
+
+def figures(con, q: Query, buyer_max: int | None, cache: QueryCache | None) -> dict | None:
+    """{source id: figures} for query.build_sql: buyer sets first, NumPy for the rest."""
+    sets = from_sets(con, q, buyer_max, cache)
+    vec = vectors(con, q, buyer_max, cache, skip=set(sets or ()))
+    return {**(vec or {}), **(sets or {})} or None
+
+
+def vectors(con, q: Query, buyer_max: int | None, cache: QueryCache | None, skip=frozenset()) -> dict | None:
+    """{source id: {measure: value}} for the per-grain sources this query reads in NumPy.
+
+    Only without a split (the headline cards): one statement fetches an integer code per
+    row (same FROM and WHERE as the SQL path, so period, filters and scope apply alike)
+    and the source's function turns them into per-key arrays."""
+    if not use_vectors or q.dims or buyer_max is None or 2 * (buyer_max + 1) > VECTOR_BUDGET_BINS:
+        return None
+    out = {}
+    for sid, measures in qb._needed(q, buyer_max).items():
+        src = reg.SOURCES[sid]
+        if sid in skip or src.vector is None or not all(reg.MEASURES[m].vector for m, _ in measures):
+            continue
+        params: dict = {}
+        where = qb._where(src, q, params)
+        code_sql, per_key = src.vector
+        where_sql = f" WHERE {' AND '.join(where)}" if where else ""
+        sql = f"SELECT {code_sql} AS code FROM {qb._from(src.from_sql, code_sql + where_sql)}{where_sql}"
+        ids = tuple(m for m, _ in measures)
+
+        def compute(sql=sql, params=params, per_key=per_key, ids=ids, src=src, measures=measures):
+            t0 = time.perf_counter()
+            # Arrow, then a zero-copy view (BIGINT codes: bincount takes them as they are)
+            codes = con.sql(sql, params=params or None).to_arrow_table().column(0).to_numpy()
+            arrays = per_key(codes, buyer_max)
+            values = {m: int(reg.MEASURES[m].vector(arrays)) for m in ids}
+            if qb._recorder is not None:  # the bench counts the NumPy work as this statement's time,
+                # and DuckDB computing the same figures on its own (the SQL path) as the floor
+                floor_params: dict = {}
+                floor_sql = qb._source_cte(src, measures, q, floor_params)
+                qb._recorder.append((sql, dict(params), time.perf_counter() - t0, (floor_sql, floor_params)))
+            return values
+
+        out[sid] = qb._cached(con, cache, sql, params, compute, "vector", ids, buyer_max)
+    return out or None
+
+
+
+
+def from_sets(con, q: Query, buyer_max: int | None, cache: QueryCache | None) -> dict | None:
+    """{source id: figures (see query._bound)} for the sources whose every measure the buyer
+    sets answer (cockpit.buyer_sets): distinct buyers, repurchase and fan buyers over a
+    period that holds every order of at least one month, split and filtered by dims a
+    layout of sets keeps, and with the sets of those months built.  The period's other
+    days are read from orders; the result is the number the SQL path counts."""
+    if not use_buyer_sets or q.period is None:
+        return None
+    # no covered month: every day is read from orders, still cheaper than a hash count
+    span = buyer_sets.covered_months(con, q.period.start, q.period.end) or (q.period.start, q.period.start)
+    qd = qb._by_entity(q)
+    used = set(qd.dims) | {d for d, _ in q.filters} | {d for d, _ in (q.scope or ())}
+    out = {}
+    for sid, measures in qb._needed(qd, buyer_max).items():
+        ms = [reg.MEASURES[m] for m, _ in measures]
+        if not all(m.sets for m in ms):
+            continue
+        kinds = {"seen"}.union(*(m.sets[0] for m in ms))
+        lay = buyer_sets.layout_for(used, kinds)
+        if lay is None or (span[0] < span[1] and buyer_sets.missing_months(con, *span)):
+            continue
+        kinds = tuple(k for k in buyer_sets.KINDS if k in kinds)
+        params: dict = {}
+        key_sql = f"{lay.table} {q.period} {qd.dims} {q.filters} {q.scope} {kinds} {[m.id for m in ms]}"
+
+        def compute(lay=lay, kinds=kinds, ms=ms, measures=measures, sid=sid):
+            t0 = time.perf_counter()
+            figures = _sets_compute(con, qd, lay, kinds, span, ms)
+            if qb._recorder is not None:  # the floor: DuckDB counting the same figures from orders
+                floor_params: dict = {}
+                floor_sql = qb._source_cte(reg.SOURCES[sid], measures, qd, floor_params)
+                if "$buyer_max" in floor_sql:
+                    floor_params["buyer_max"] = max(int(buyer_max), 1)
+                qb._recorder.append((f"buyer sets: {lay.table} {[m.id for m in ms]}", {}, time.perf_counter() - t0,
+                                  (floor_sql, floor_params)))
+            return figures
+
+        out[sid] = qb._cached(con, cache, key_sql, params, compute, "sets")
+    return out or None
+
+
+def _sets_compute(con, q: Query, lay: buyer_sets.Layout, kinds: tuple[str, ...], span, ms) -> dict:
+    groups: dict[tuple, list] = {}
+    n = len(q.dims)
+    if span[0] < span[1]:  # the covered months: their stored parts
+        params: dict = {"m0": span[0], "m1": span[1]}
+        conds = ["r.month >= $m0 AND r.month < $m1", *qb.conditions(lay.dims, q.filters, q.scope, params)]
+        dim_sel = "".join(f"{lay.dims[d]} AS g{i}, " for i, d in enumerate(q.dims))
+        sql = f"SELECT {dim_sel}{', '.join('r.' + k for k in kinds)} FROM "
+        sql += qb._from(lay.from_sql, dim_sel + " ".join(conds)) + " WHERE " + " AND ".join(conds)
+        tbl = con.sql(sql, params=params).to_arrow_table()
+        keys = list(zip(*(tbl.column(i).to_pylist() for i in range(n)))) if n else [()] * tbl.num_rows
+        blobs = [tbl.column(k).to_pylist() for k in kinds]
+        for i, g in enumerate(keys):
+            groups.setdefault(g, []).append([buyer_sets.BitMap.deserialize(b[i]) for b in blobs])
+    # the days outside whole months: from orders, same filters and scope
+    src = reg.SOURCES["orders"]
+    start, end_excl = q.period.start, q.period.end + dt.timedelta(days=1)
+    for lo, hi in ((start, span[0]), (span[1], end_excl)):
+        if lo >= hi:
+            continue
+        eparams: dict = {}
+        edge = Period(lo, hi - dt.timedelta(days=1))
+        where = qb.conditions(src.dims, q.filters, q.scope, eparams, edge, src.time_col)
+        sel = [f'{src.dims[d]} AS g{i}' for i, d in enumerate(q.dims)] + [f"{buyer_sets.CODE} AS code"]
+        from_sql = qb._from(src.from_sql, " ".join(sel + where))
+        edge_rows = con.sql(f"SELECT {', '.join(sel)} FROM {from_sql} WHERE {' AND '.join(where)}",
+                            params=eparams).to_arrow_table()
+        for g, sets in buyer_sets.parts([edge_rows.column(i) for i in range(n)], edge_rows.column("code"), kinds):
+            groups.setdefault(g, []).append(sets)
+    combined = {g: buyer_sets.combine(parts, kinds) for g, parts in groups.items()}
+    if not n:
+        one = combined.get((), buyer_sets.Sets(buyer_sets.BitMap(), buyer_sets.BitMap(), buyer_sets.BitMap()))
+        return {m.id: m.sets[1](one) for m in ms}
+    order = list(combined)
+    return {"dims": {d: [g[i] for g in order] for i, d in enumerate(q.dims)},
+            **{m.id: [m.sets[1](combined[g]) for g in order] for m in ms}}
