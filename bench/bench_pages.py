@@ -15,6 +15,10 @@ statement the page issued (cockpit.query.recording).  It reports, median and p95
 * script — the whole page script run (data + Polars shaping + Plotly figures +
            Streamlit element serialisation), for information.
 
+"Cold" is the query result cache; DuckDB's buffer pool and the buyer sets decoded in
+memory (cockpit.buyer_sets.DECODED) stay warm from the run before, as in a server
+that has answered once.  --cold-sets drops the decoded sets too before each run.
+
 With --browser it also starts `cockpit serve` on the database, opens every page in
 headless Chromium (Debian's, never a download) and times navigation until every chart
 has drawn, first and repeat visit, while sampling the server's peak RSS.
@@ -105,7 +109,7 @@ def raw_seconds(con, calls) -> float:
     return total
 
 
-def page_runs(db: Path, runs: int, only_pages: list[str]) -> list[dict]:
+def page_runs(db: Path, runs: int, only_pages: list[str], cold_sets: bool = False) -> list[dict]:
     from streamlit.testing.v1 import AppTest
 
     from cockpit import ui
@@ -126,6 +130,8 @@ def page_runs(db: Path, runs: int, only_pages: list[str]) -> list[dict]:
                         at.query_params[k] = v
                     at.run()
                     app_cache.clear()  # cold query cache for the measured run
+                    if cold_sets:  # and no buyer sets decoded in memory either (the first question after start)
+                        buyer_sets.DECODED.clear()
                     with query.recording() as calls:
                         t0 = time.perf_counter()
                         at.switch_page(f"{PAGES_DIR}/{page}.py").run()
@@ -225,6 +231,8 @@ def main() -> int:
     ap.add_argument("--browser", action="store_true", help="also time full renders in headless Chromium and RSS")
     ap.add_argument("--skip-data", action="store_true", help="with --browser: only the browser and RSS part")
     ap.add_argument("--quick", action="store_true", help="tiny scale and one run (CI keeps the bench working)")
+    ap.add_argument("--cold-sets", action="store_true",
+                    help="also drop the decoded buyer sets before each measured run (read back from the file)")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "pages.json")
     args = ap.parse_args()
     if args.quick:
@@ -237,7 +245,8 @@ def main() -> int:
     if build is not None:
         print(f"demo built in {build:.1f} s", flush=True)
     report = {"orders": args.orders, "runs": args.runs, "demo_build_s": build, "cpus": os.cpu_count()}
-    report["pages"] = [] if args.skip_data else page_runs(db, args.runs, pages)
+    report["cold_sets"] = args.cold_sets
+    report["pages"] = [] if args.skip_data else page_runs(db, args.runs, pages, args.cold_sets)
     if args.browser:
         report["browser"] = browser_runs(db, pages)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,7 @@ import datetime as dt
 import time
 from typing import TYPE_CHECKING
 
-from cockpit import buyer_sets, metrics as reg
+from cockpit import buyer_sets, metrics as reg, store
 from cockpit import query as qb  # imports this module: its names are read at call time
 from cockpit.periods import Period
 
@@ -96,7 +96,7 @@ def from_sets(con, q: Query, buyer_max: int | None, cache: QueryCache | None) ->
 
         def compute(lay=lay, kinds=kinds, ms=ms, measures=measures, sid=sid):
             t0 = time.perf_counter()
-            figures = _sets_compute(con, qd, lay, kinds, span, ms)
+            figures = _sets_compute(con, qd, lay, kinds, ms)
             if qb._recorder is not None:  # the floor: DuckDB counting the same figures from orders
                 floor_params: dict = {}
                 floor_sql = qb._source_cte(reg.SOURCES[sid], measures, qd, floor_params)
@@ -110,39 +110,54 @@ def from_sets(con, q: Query, buyer_max: int | None, cache: QueryCache | None) ->
     return out or None
 
 
-def _sets_compute(con, q: Query, lay: buyer_sets.Layout, kinds: tuple[str, ...], span, ms) -> dict:
-    groups: dict[tuple, list] = {}
-    n = len(q.dims)
-    if span[0] < span[1]:  # the covered months: their stored parts
-        params: dict = {"m0": span[0], "m1": span[1]}
-        conds = ["r.month >= $m0 AND r.month < $m1", *qb.conditions(lay.dims, q.filters, q.scope, params)]
-        dim_sel = "".join(f"{lay.dims[d]} AS g{i}, " for i, d in enumerate(q.dims))
-        sql = f"SELECT {dim_sel}{', '.join('r.' + k for k in kinds)} FROM "
-        sql += qb._from(lay.from_sql, dim_sel + " ".join(conds)) + " WHERE " + " AND ".join(conds)
-        tbl = con.sql(sql, params=params).to_arrow_table()
-        keys = list(zip(*(tbl.column(i).to_pylist() for i in range(n)))) if n else [()] * tbl.num_rows
-        blobs = [tbl.column(k).to_pylist() for k in kinds]
-        for i, g in enumerate(keys):
-            groups.setdefault(g, []).append([buyer_sets.BitMap.deserialize(b[i]) for b in blobs])
-    # the days outside whole months: from orders, same filters and scope
-    src = reg.SOURCES["orders"]
-    start, end_excl = q.period.start, q.period.end + dt.timedelta(days=1)
-    for lo, hi in ((start, span[0]), (span[1], end_excl)):
-        if lo >= hi:
-            continue
-        eparams: dict = {}
-        edge = Period(lo, hi - dt.timedelta(days=1))
-        where = qb.conditions(src.dims, q.filters, q.scope, eparams, edge, src.time_col)
-        sel = [f'{src.dims[d]} AS g{i}' for i, d in enumerate(q.dims)] + [f"{buyer_sets.CODE} AS code"]
-        from_sql = qb._from(src.from_sql, " ".join(sel + where))
-        edge_rows = con.sql(f"SELECT {', '.join(sel)} FROM {from_sql} WHERE {' AND '.join(where)}",
-                            params=eparams).to_arrow_table()
-        for g, sets in buyer_sets.parts([edge_rows.column(i) for i in range(n)], edge_rows.column("code"), kinds):
-            groups.setdefault(g, []).append(sets)
+def _sets_compute(con, q: Query, lay: buyer_sets.Layout, kinds: tuple[str, ...], ms) -> dict:
+    with store.snapshot(con):  # the months' sets and the orders around them as of one moment
+        groups = _gather(con, q, lay, kinds)
     combined = {g: buyer_sets.combine(parts, kinds) for g, parts in groups.items()}
+    n = len(q.dims)
     if not n:
         one = combined.get((), buyer_sets.Sets(buyer_sets.BitMap(), buyer_sets.BitMap(), buyer_sets.BitMap()))
         return {m.id: m.sets[1](one) for m in ms}
     order = list(combined)
     return {"dims": {d: [g[i] for g in order] for i, d in enumerate(q.dims)},
             **{m.id: [m.sets[1](combined[g]) for g in order] for m in ms}}
+
+
+def _gather(con, q: Query, lay: buyer_sets.Layout, kinds: tuple[str, ...]) -> dict[tuple, list]:
+    """{result group: [sets of one part]}: the built months the period covers from their
+    stored sets, every other day of the period from orders (same filters and scope)."""
+    groups: dict[tuple, list] = {}
+    n = len(q.dims)
+    start, end_excl = q.period.start, q.period.end + dt.timedelta(days=1)
+    span = buyer_sets.covered_months(con, q.period.start, q.period.end)
+    tokens = buyer_sets.built_tokens(con, *span) if span else {}
+    if tokens:  # which parts of those months the question keeps, and its groups
+        params: dict = {"m0": min(tokens), "m1": max(tokens) + dt.timedelta(days=1)}
+        conds = ["r.month >= $m0 AND r.month < $m1", *qb.conditions(lay.dims, q.filters, q.scope, params)]
+        sel = ["r.month", *(f"r.{k}" for k in lay.keys), *(lay.dims[d] for d in q.dims)]
+        sql = (f"SELECT {', '.join(sel)} FROM {qb._from(lay.from_sql, ' '.join(sel + conds))} "
+               f"WHERE {' AND '.join(conds)}")
+        pick = [lay.kinds.index(k) for k in kinds]
+        nk = len(lay.keys)
+        for row in con.sql(sql, params=params).fetchall():
+            if row[0] not in tokens:
+                continue
+            sets = buyer_sets.month_parts(con, lay, row[0], tokens[row[0]])[tuple(row[1:1 + nk])]
+            groups.setdefault(tuple(row[1 + nk:]), []).append([sets[i] for i in pick])
+    src = reg.SOURCES["orders"]
+    lo = start
+    for m in [*sorted(tokens), None]:  # the days between the built months, from orders
+        hi = end_excl if m is None else m
+        if lo < hi:
+            eparams: dict = {}
+            edge = Period(lo, hi - dt.timedelta(days=1))
+            where = qb.conditions(src.dims, q.filters, q.scope, eparams, edge, src.time_col)
+            sel = [f'{src.dims[d]} AS g{i}' for i, d in enumerate(q.dims)] + [f"{buyer_sets.CODE} AS code"]
+            from_sql = qb._from(src.from_sql, " ".join(sel + where))
+            rows = con.sql(f"SELECT {', '.join(sel)} FROM {from_sql} WHERE {' AND '.join(where)}",
+                           params=eparams).to_arrow_table()
+            for g, sets in buyer_sets.parts([rows.column(i) for i in range(n)], rows.column("code"), kinds):
+                groups.setdefault(g, []).append(sets)
+        if m is not None:
+            lo = max(lo, buyer_sets.next_month(m))
+    return groups

@@ -3,10 +3,11 @@
 Distinct buyers, repurchase (two orders or more) and fan buyers over a period do not add
 up across days, so the daily rollups cannot hold them: over a year of a 10M-order group
 every question deduplicates ~6M orders again (~50 ms per split on 2 cores, several per
-page).  One month's buyers of one (store, account) as a Roaring bitmap is a few KB, and
-OR-ing the period's months gives the exact same count in a few milliseconds.  The days
-of a period outside its whole months (the month so far, a range starting mid-month) are
-read from orders as before.
+page).  One month's buyers of one store (or account, or store and account...) as a
+Roaring bitmap is a few KB, and OR-ing the period's months gives the exact same count
+in a few milliseconds.  A month is used when all its orders fall in the period (so the
+month so far counts); the period's other days (a range starting mid-month, last year's
+month to date) are sorted per buyer from orders.
 
 Three sets per part: ``seen`` (bought), ``twice`` (two orders or more in the month),
 ``fan`` (at least one order as a fan).  Over several parts a buyer is a repurchaser when
@@ -15,7 +16,8 @@ he is in one part's ``twice`` or in two parts' ``seen``.
 Kept exact, never stale: a write drops the months it touched (``invalidate``, inside the
 write's transaction) and a month without sets sends the query back to orders.  The
 sets are rebuilt after the write (``build``: the server's upkeep thread, ``cockpit
-demo``), so an import does not wait for them.
+import`` before it returns, ``cockpit demo``), so the import's transaction does not
+wait for them.
 """
 
 from __future__ import annotations
@@ -23,6 +25,10 @@ from __future__ import annotations
 import array
 import datetime as dt
 import logging
+import os
+import threading
+import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import duckdb
@@ -31,7 +37,7 @@ import pyarrow as pa
 from pyroaring import BitMap
 
 META_KEY = "buyer_sets_version"
-VERSION = "1"
+VERSION = "3"  # 2: per-store and per-account layouts; 3: a token per built month
 BUILT = "buyer_sets_built"
 KINDS = ("seen", "twice", "fan")
 
@@ -51,13 +57,19 @@ class Layout:
 
 
 _STORE_DIMS = {"brand": "s.brand", "store_type": "s.store_type", "store": "r.store_id"}
+_ACCOUNT_DIMS = {"account_type": "a.account_type", "account": "r.account_id", "agency": "a.agency"}
+# The first layout that fits a question answers it: the fewer parts, the fewer sets to OR.
 LAYOUTS = (
     Layout("buyer_sets_month", (), KINDS, "buyer_sets_month r", {}),
+    Layout("buyer_sets_store", ("store_id",), KINDS,
+           "buyer_sets_store r LEFT JOIN stores s ON r.store_id = s.store_id", _STORE_DIMS),
+    Layout("buyer_sets_account", ("account_id",), KINDS,
+           "buyer_sets_account r LEFT JOIN accounts a ON r.account_id = a.account_id", _ACCOUNT_DIMS),
     Layout(
         "buyer_sets", ("store_id", "account_id"), KINDS,
         "buyer_sets r LEFT JOIN stores s ON r.store_id = s.store_id "
         "LEFT JOIN accounts a ON r.account_id = a.account_id",
-        {**_STORE_DIMS, "account_type": "a.account_type", "account": "r.account_id", "agency": "a.agency"},
+        {**_STORE_DIMS, **_ACCOUNT_DIMS},
     ),
     Layout(
         "buyer_sets_product", ("store_id", "product_id"), ("seen",),
@@ -74,7 +86,10 @@ def _ddl(lay: Layout) -> str:
     return f"CREATE TABLE IF NOT EXISTS {lay.table} ({', '.join(cols)})"
 
 
-DDL = {**{lay.table: _ddl(lay) for lay in LAYOUTS}, BUILT: f"CREATE TABLE IF NOT EXISTS {BUILT} (month DATE NOT NULL)"}
+# A built month carries a token of its own, new at every build: what the decoded sets
+# are cached under (a month rebuilt after an import is a new token, never a stale hit).
+DDL = {**{lay.table: _ddl(lay) for lay in LAYOUTS},
+       BUILT: f"CREATE TABLE IF NOT EXISTS {BUILT} (month DATE NOT NULL, token VARCHAR NOT NULL)"}
 
 
 def ensure(con: duckdb.DuckDBPyConnection) -> None:
@@ -122,7 +137,7 @@ def build(con: duckdb.DuckDBPyConnection, months: list[dt.date] | None = None) -
     todo = missing_months(con) if months is None else months
     keys = sorted({k for lay in LAYOUTS for k in lay.keys})
     for m in todo:
-        params = {"lo": dt.datetime.combine(m, dt.time()), "hi": dt.datetime.combine(_next_month(m), dt.time())}
+        params = {"lo": dt.datetime.combine(m, dt.time()), "hi": dt.datetime.combine(next_month(m), dt.time())}
         with transaction(con):
             if con.execute(f"SELECT count(*) FROM {BUILT} WHERE month = ?", [m]).fetchall()[0][0]:
                 continue  # built meanwhile by another thread
@@ -139,11 +154,11 @@ def build(con: duckdb.DuckDBPyConnection, months: list[dt.date] | None = None) -
                 con.register("_sets", pa.table(cols))
                 con.execute(f"INSERT INTO {lay.table} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM _sets")
                 con.unregister("_sets")
-            con.execute(f"INSERT INTO {BUILT} VALUES (?)", [m])
+            con.execute(f"INSERT INTO {BUILT} VALUES (?, ?)", [m, uuid.uuid4().hex])
     return len(todo)
 
 
-def _next_month(m: dt.date) -> dt.date:
+def next_month(m: dt.date) -> dt.date:
     return (m.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
 
 
@@ -198,6 +213,65 @@ def parts(groups: list, codes, kinds: tuple[str, ...]) -> list[tuple[tuple, list
 # Reading
 
 
+def built_tokens(con, lo: dt.date, hi: dt.date) -> dict[dt.date, str]:
+    """{month: token} of the built months in [lo, hi)."""
+    return dict(con.execute(f"SELECT month, token FROM {BUILT} WHERE month >= ? AND month < ?", [lo, hi]).fetchall())
+
+
+class _Decoded:
+    """Decoded sets of whole (layout, built month)s, least recently used first out.
+
+    Reading a month's sets back from DuckDB costs ~2 ms per MB (a year of the whole
+    group's sets is ~12 MB); like DuckDB's own buffer pool for its blocks, the decoded
+    sets stay in memory for the next question, within a budget
+    ($COCKPIT_BUYER_SETS_MB, default 256)."""
+
+    def __init__(self, budget_bytes: int):
+        self.budget = budget_bytes
+        self._data: OrderedDict = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+                return self._data[key][0]
+        return None
+
+    def put(self, key, value, size: int) -> None:
+        with self._lock:
+            if key in self._data:
+                return
+            self._data[key] = (value, size)
+            self._size += size
+            while self._size > self.budget and len(self._data) > 1:
+                _, (_, old) = self._data.popitem(last=False)
+                self._size -= old
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+            self._size = 0
+
+
+DECODED = _Decoded(int(float(os.environ.get("COCKPIT_BUYER_SETS_MB", "256")) * 1024 * 1024))
+
+
+def month_parts(con, lay: Layout, month: dt.date, token: str) -> dict[tuple, list[BitMap]]:
+    """{part key values: [set per kind of the layout]} of one built month."""
+    key = (lay.table, token)
+    parts = DECODED.get(key)
+    if parts is None:
+        cols = [*lay.keys, *lay.kinds]
+        tbl = con.sql(f"SELECT {', '.join(cols)} FROM {lay.table} WHERE month = $m", params={"m": month}).to_arrow_table()
+        keys = list(zip(*(tbl.column(k).to_pylist() for k in lay.keys))) if lay.keys else [()] * tbl.num_rows
+        blobs = [tbl.column(k).to_pylist() for k in lay.kinds]
+        parts = {g: [BitMap.deserialize(b[i]) for b in blobs] for i, g in enumerate(keys)}
+        DECODED.put(key, parts, sum(len(x) for b in blobs for x in b))
+    return parts
+
+
 @dataclass
 class Sets:
     """The buyers of one result group over the whole period."""
@@ -230,13 +304,13 @@ def covered_months(con, start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]
 
     Whole calendar months, but also the month so far (this year, the last 30 days) or a
     month the data starts late in: what matters is where its orders are."""
-    first, last = start.replace(day=1), _next_month(end.replace(day=1))
+    first, last = start.replace(day=1), next_month(end.replace(day=1))
     before, after = con.execute(
         "SELECT count(*) FILTER (WHERE day < $s), count(*) FILTER (WHERE day > $e) FROM orders_daily "
         "WHERE day >= $m0 AND day < $m1 AND (day < $s OR day > $e)",
         {"s": start, "e": end, "m0": first, "m1": last}).fetchall()[0]
     if before:
-        first = _next_month(first)  # orders of the first month before the period starts
+        first = next_month(first)  # orders of the first month before the period starts
     if after:
         last = _prev_month(last)  # orders of the last month after it ends
     return (first, last) if first < last else None

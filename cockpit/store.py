@@ -153,6 +153,23 @@ def transaction(con: duckdb.DuckDBPyConnection):
             raise
 
 
+@contextmanager
+def snapshot(con: duckdb.DuckDBPyConnection):
+    """Several reads that must see the same data (a reader's transaction), so a write
+    committing in between cannot show half of itself.  Inside a transaction already,
+    that one is the snapshot."""
+    try:
+        con.execute("BEGIN TRANSACTION")
+        began = True
+    except duckdb.TransactionException:
+        began = False
+    try:
+        yield con
+    finally:
+        if began:
+            con.execute("ROLLBACK")  # nothing was written
+
+
 def memory() -> duckdb.DuckDBPyConnection:
     """An in-memory cockpit database, for tests and previews."""
     con = duckdb.connect(":memory:")
