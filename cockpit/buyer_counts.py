@@ -135,15 +135,21 @@ def _gather(con, q: Query, lay: buyer_sets.Layout, kinds: tuple[str, ...]) -> di
         params: dict = {"m0": min(tokens), "m1": max(tokens) + dt.timedelta(days=1)}
         conds = ["r.month >= $m0 AND r.month < $m1", *qb.conditions(lay.dims, q.filters, q.scope, params)]
         sel = ["r.month", *(f"r.{k}" for k in lay.keys), *(lay.dims[d] for d in q.dims)]
-        sql = (f"SELECT {', '.join(sel)} FROM {qb._from(lay.from_sql, ' '.join(sel + conds))} "
-               f"WHERE {' AND '.join(conds)}")
-        pick = [lay.kinds.index(k) for k in kinds]
+        from_where = f"FROM {qb._from(lay.from_sql, ' '.join(sel + conds))} WHERE {' AND '.join(conds)}"
+        rows = [r for r in con.sql(f"SELECT {', '.join(sel)} {from_where}", params=params).fetchall() if r[0] in tokens]
         nk = len(lay.keys)
-        for row in con.sql(sql, params=params).fetchall():
-            if row[0] not in tokens:
-                continue
-            sets = buyer_sets.month_parts(con, lay, row[0], tokens[row[0]])[tuple(row[1:1 + nk])]
-            groups.setdefault(tuple(row[1 + nk:]), []).append([sets[i] for i in pick])
+        ident = lambda r, kind: (lay.table, tokens[r[0]], r[1:1 + nk], kind)  # noqa: E731
+        got = {ident(r, k): buyer_sets.DECODED.get(ident(r, k)) for r in rows for k in kinds}
+        if any(v is None for v in got.values()):
+            # read back what memory does not hold (a first question, a rebuilt month)
+            blobs = con.sql(f"SELECT {', '.join(sel + [f'r.{k}' for k in kinds])} {from_where}", params=params)
+            for r in blobs.fetchall():
+                for k, blob in zip(kinds, r[len(sel):]):
+                    if r[0] in tokens and got[ident(r, k)] is None:
+                        got[ident(r, k)] = buyer_sets.BitMap.deserialize(blob)
+                        buyer_sets.DECODED.put(ident(r, k), got[ident(r, k)], len(blob))
+        for r in rows:
+            groups.setdefault(tuple(r[1 + nk:]), []).append([got[ident(r, k)] for k in kinds])
     src = reg.SOURCES["orders"]
     lo = start
     for m in [*sorted(tokens), None]:  # the days between the built months, from orders

@@ -219,7 +219,8 @@ def built_tokens(con, lo: dt.date, hi: dt.date) -> dict[dt.date, str]:
 
 
 class _Decoded:
-    """Decoded sets of whole (layout, built month)s, least recently used first out.
+    """Decoded sets, keyed (layout table, month token, part key values, kind), least
+    recently used first out.
 
     Reading a month's sets back from DuckDB costs ~2 ms per MB (a year of the whole
     group's sets is ~12 MB); like DuckDB's own buffer pool for its blocks, the decoded
@@ -256,20 +257,6 @@ class _Decoded:
 
 
 DECODED = _Decoded(int(float(os.environ.get("COCKPIT_BUYER_SETS_MB", "256")) * 1024 * 1024))
-
-
-def month_parts(con, lay: Layout, month: dt.date, token: str) -> dict[tuple, list[BitMap]]:
-    """{part key values: [set per kind of the layout]} of one built month."""
-    key = (lay.table, token)
-    parts = DECODED.get(key)
-    if parts is None:
-        cols = [*lay.keys, *lay.kinds]
-        tbl = con.sql(f"SELECT {', '.join(cols)} FROM {lay.table} WHERE month = $m", params={"m": month}).to_arrow_table()
-        keys = list(zip(*(tbl.column(k).to_pylist() for k in lay.keys))) if lay.keys else [()] * tbl.num_rows
-        blobs = [tbl.column(k).to_pylist() for k in lay.kinds]
-        parts = {g: [BitMap.deserialize(b[i]) for b in blobs] for i, g in enumerate(keys)}
-        DECODED.put(key, parts, sum(len(x) for b in blobs for x in b))
-    return parts
 
 
 @dataclass

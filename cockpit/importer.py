@@ -13,7 +13,6 @@ table names reach SQL only through :mod:`cockpit.schema`; file content never doe
 
 from __future__ import annotations
 
-import datetime as dt
 import difflib
 import hashlib
 import re

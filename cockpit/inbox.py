@@ -41,7 +41,6 @@ Liveness
 from __future__ import annotations
 
 import atexit
-import datetime as dt
 import hashlib
 import json
 import logging

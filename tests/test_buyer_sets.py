@@ -12,7 +12,7 @@ import pytest
 from cockpit import batches, buyer_sets, metrics, query, schema, store
 from cockpit.periods import Period
 from cockpit.query import Query
-from conftest import TINY
+from tests.conftest import TINY, load_tiny
 
 D = dt.date
 
@@ -181,8 +181,6 @@ def test_other_questions_are_counted_from_orders(group, q):
 
 def test_an_import_drops_the_months_it_touches_and_the_figures_stay_right(tmp_path):
     con = store.connect(tmp_path / "w.duckdb")
-    from conftest import load_tiny
-
     load_tiny(con)
     buyer_sets.build(con)
     may_june = Period(D(2025, 5, 1), D(2025, 6, 30))
@@ -275,3 +273,14 @@ def test_a_rebuilt_month_gets_a_new_token_so_decoded_sets_are_never_stale(tiny_c
     buyer_sets.build(tiny_con)
     (new,), = store.fetchall(tiny_con, "SELECT token FROM buyer_sets_built WHERE month = '2025-06-01'")
     assert new != old
+
+
+@pytest.mark.parametrize("budget", [0, 10**9])
+def test_figures_are_the_same_whatever_memory_holds(group, monkeypatch, budget):
+    monkeypatch.setattr(buyer_sets, "DECODED", buyer_sets._Decoded(budget))  # nothing kept / everything kept
+    period = PERIODS[1]
+    for _ in range(2):  # the second question reads what the first one left in memory
+        df, used = _used_sets(group, Query.make(["buyers"], ["account"], period, {"brand": ["山野茶"]}))
+        assert used
+        assert dict(df.select("account", "buyers").iter_rows()) == \
+            {g: r[0] for g, r in _plain(group, period, "s.brand = '山野茶'", by="o.account_id").items()}
