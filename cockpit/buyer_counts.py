@@ -9,9 +9,9 @@ import datetime as dt
 import time
 from typing import TYPE_CHECKING
 
-from cockpit import buyer_sets, metrics as reg, store
+from cockpit import buyer_keys, buyer_sets, metrics as reg, store
 from cockpit import query as qb  # imports this module: its names are read at call time
-from cockpit.periods import Period
+from cockpit.periods import Period, add_months
 
 if TYPE_CHECKING:
     from cockpit.query import Query, QueryCache
@@ -77,7 +77,8 @@ def from_sets(con, q: Query, buyer_max: int | None, cache: QueryCache | None) ->
     days are read from orders; the result is the number the SQL path counts."""
     if not use_buyer_sets or q.period is None:
         return None
-    # no covered month: every day is read from orders, still cheaper than a hash count
+    # A first look, to choose the path (the figures look again inside their snapshot).
+    # No covered month: every day is read from orders, still cheaper than a hash count.
     span = buyer_sets.covered_months(con, q.period.start, q.period.end) or (q.period.start, q.period.start)
     qd = qb._by_entity(q)
     used = set(qd.dims) | {d for d, _ in q.filters} | {d for d, _ in (q.scope or ())}
@@ -116,7 +117,7 @@ def _sets_compute(con, q: Query, lay: buyer_sets.Layout, kinds: tuple[str, ...],
     combined = {g: buyer_sets.combine(parts, kinds) for g, parts in groups.items()}
     n = len(q.dims)
     if not n:
-        one = combined.get((), buyer_sets.Sets(buyer_sets.BitMap(), buyer_sets.BitMap(), buyer_sets.BitMap()))
+        one = combined.get(()) or buyer_sets.combine([], kinds)  # no orders: empty sets
         return {m.id: m.sets[1](one) for m in ms}
     order = list(combined)
     return {"dims": {d: [g[i] for g in order] for i, d in enumerate(q.dims)},
@@ -158,12 +159,12 @@ def _gather(con, q: Query, lay: buyer_sets.Layout, kinds: tuple[str, ...]) -> di
             eparams: dict = {}
             edge = Period(lo, hi - dt.timedelta(days=1))
             where = qb.conditions(src.dims, q.filters, q.scope, eparams, edge, src.time_col)
-            sel = [f'{src.dims[d]} AS g{i}' for i, d in enumerate(q.dims)] + [f"{buyer_sets.CODE} AS code"]
+            sel = [f'{src.dims[d]} AS g{i}' for i, d in enumerate(q.dims)] + [f"{buyer_keys.CODE_SQL} AS code"]
             from_sql = qb._from(src.from_sql, " ".join(sel + where))
             rows = con.sql(f"SELECT {', '.join(sel)} FROM {from_sql} WHERE {' AND '.join(where)}",
                            params=eparams).to_arrow_table()
             for g, sets in buyer_sets.parts([rows.column(i) for i in range(n)], rows.column("code"), kinds):
                 groups.setdefault(g, []).append(sets)
         if m is not None:
-            lo = max(lo, buyer_sets.next_month(m))
+            lo = max(lo, add_months(m, 1))
     return groups

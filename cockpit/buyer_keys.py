@@ -40,6 +40,10 @@ def assign(con: duckdb.DuckDBPyConnection, staged: str) -> None:
 # The largest key handed out (0 before the first order): every key is in 1..max.
 MAX_SQL = f"SELECT COALESCE(MAX({COLUMN}), 0) AS max_key FROM {TABLE}"
 
+# One integer per order (alias o): its buyer's key and whether it was a fan's order, key
+# * 2 + fan.  What the NumPy and buyer-set counts of buyers and repurchase start from.
+CODE_SQL = f"CAST(o.{COLUMN} AS BIGINT) * 2 + CAST(COALESCE(o.is_fan, FALSE) AS BIGINT)"
+
 
 def ensure(con: duckdb.DuckDBPyConnection) -> None:
     """Create the dictionary; give a database written before it existed its keys.

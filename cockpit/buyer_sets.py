@@ -24,11 +24,8 @@ from __future__ import annotations
 
 import array
 import datetime as dt
-import logging
 import os
-import threading
 import uuid
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import duckdb
@@ -36,12 +33,14 @@ import numpy as np
 import pyarrow as pa
 from pyroaring import BitMap
 
+from cockpit import buyer_keys
+from cockpit.lru import LRU
+from cockpit.periods import add_months
+
 META_KEY = "buyer_sets_version"
 VERSION = "4"  # 3: a token per built month; 4: no per-store / per-account layouts
 BUILT = "buyer_sets_built"
 KINDS = ("seen", "twice", "fan")
-
-log = logging.getLogger("cockpit.buyer_sets")
 
 
 @dataclass(frozen=True)
@@ -140,11 +139,11 @@ def build(con: duckdb.DuckDBPyConnection, months: list[dt.date] | None = None) -
     todo = missing_months(con) if months is None else months
     keys = sorted({k for lay in LAYOUTS for k in lay.keys})
     for m in todo:
-        params = {"lo": dt.datetime.combine(m, dt.time()), "hi": dt.datetime.combine(next_month(m), dt.time())}
+        params = {"lo": dt.datetime.combine(m, dt.time()), "hi": dt.datetime.combine(add_months(m, 1), dt.time())}
         with transaction(con):
             if con.execute(f"SELECT count(*) FROM {BUILT} WHERE month = ?", [m]).fetchall()[0][0]:
                 continue  # built meanwhile by another thread
-            tbl = con.sql(f"SELECT {', '.join('o.' + k for k in keys)}, {CODE} AS code FROM orders o "
+            tbl = con.sql(f"SELECT {', '.join('o.' + k for k in keys)}, {buyer_keys.CODE_SQL} AS code FROM orders o "
                           "WHERE o.paid_at >= $lo AND o.paid_at < $hi", params=params).to_arrow_table()
             for lay in LAYOUTS:
                 rows = parts([tbl.column(k) for k in lay.keys], tbl.column("code"), lay.kinds)
@@ -161,17 +160,9 @@ def build(con: duckdb.DuckDBPyConnection, months: list[dt.date] | None = None) -
     return len(todo)
 
 
-def next_month(m: dt.date) -> dt.date:
-    return (m.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-
-
-# One integer per order: its buyer key and whether it was a fan's order.
-CODE = "CAST(o.buyer_key AS BIGINT) * 2 + CAST(COALESCE(o.is_fan, FALSE) AS BIGINT)"
-
-
 def parts(groups: list, codes, kinds: tuple[str, ...]) -> list[tuple[tuple, list[BitMap]]]:
     """[(group values, [set per kind])] of orders given as group columns (Arrow) and
-    their CODEs, one entry per group that has orders.
+    their codes (buyer_keys.CODE_SQL), one entry per group that has orders.
 
     One sort of (group, code) lays every buyer's orders of a group side by side: a run
     is a buyer, its length his orders, its last code odd when any order was a fan's."""
@@ -185,7 +176,8 @@ def parts(groups: list, codes, kinds: tuple[str, ...]) -> list[tuple[tuple, list
         ids += idx * mult
         labels.append((enc.dictionary.to_pylist() + [None], mult, size))
         mult *= size
-    codes = codes.to_numpy() if hasattr(codes, "to_numpy") and not isinstance(codes, np.ndarray) else codes
+    if isinstance(codes, (pa.Array, pa.ChunkedArray)):
+        codes = codes.to_numpy()
     s = np.sort((ids << 32) | np.asarray(codes, np.int64))
     if not len(s):
         return []
@@ -221,45 +213,12 @@ def built_tokens(con, lo: dt.date, hi: dt.date) -> dict[dt.date, str]:
     return dict(con.execute(f"SELECT month, token FROM {BUILT} WHERE month >= ? AND month < ?", [lo, hi]).fetchall())
 
 
-class _Decoded:
-    """Decoded sets, keyed (layout table, month token, part key values, kind), least
-    recently used first out.
-
-    Reading a month's sets back from DuckDB costs ~2 ms per MB (a year of the whole
-    group's sets is ~12 MB); like DuckDB's own buffer pool for its blocks, the decoded
-    sets stay in memory for the next question, within a budget
-    ($COCKPIT_BUYER_SETS_MB, default 256)."""
-
-    def __init__(self, budget_bytes: int):
-        self.budget = budget_bytes
-        self._data: OrderedDict = OrderedDict()
-        self._size = 0
-        self._lock = threading.Lock()
-
-    def get(self, key):
-        with self._lock:
-            if key in self._data:
-                self._data.move_to_end(key)
-                return self._data[key][0]
-        return None
-
-    def put(self, key, value, size: int) -> None:
-        with self._lock:
-            if key in self._data:
-                return
-            self._data[key] = (value, size)
-            self._size += size
-            while self._size > self.budget and len(self._data) > 1:
-                _, (_, old) = self._data.popitem(last=False)
-                self._size -= old
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
-            self._size = 0
-
-
-DECODED = _Decoded(int(float(os.environ.get("COCKPIT_BUYER_SETS_MB", "256")) * 1024 * 1024))
+# Decoded sets, keyed (layout table, month token, part key values, kind), weighed by
+# their serialized bytes.  Reading a month's sets back from DuckDB costs ~2 ms per MB (a
+# year of the whole group's sets is ~12 MB); like DuckDB's own buffer pool for its
+# blocks, the decoded sets stay in memory for the next question, within a budget
+# ($COCKPIT_BUYER_SETS_MB, default 256).
+DECODED = LRU(int(float(os.environ.get("COCKPIT_BUYER_SETS_MB", "256")) * 1024 * 1024))
 
 
 @dataclass
@@ -294,20 +253,16 @@ def covered_months(con, start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]
 
     Whole calendar months, but also the month so far (this year, the last 30 days) or a
     month the data starts late in: what matters is where its orders are."""
-    first, last = start.replace(day=1), next_month(end.replace(day=1))
+    first, last = start.replace(day=1), add_months(end.replace(day=1), 1)
     before, after = con.execute(
         "SELECT count(*) FILTER (WHERE day < $s), count(*) FILTER (WHERE day > $e) FROM orders_daily "
         "WHERE day >= $m0 AND day < $m1 AND (day < $s OR day > $e)",
         {"s": start, "e": end, "m0": first, "m1": last}).fetchall()[0]
     if before:
-        first = next_month(first)  # orders of the first month before the period starts
+        first = add_months(first, 1)  # orders of the first month before the period starts
     if after:
-        last = _prev_month(last)  # orders of the last month after it ends
+        last = add_months(last, -1)  # orders of the last month after it ends
     return (first, last) if first < last else None
-
-
-def _prev_month(m: dt.date) -> dt.date:
-    return (m.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
 
 
 def layout_for(dims: set[str], kinds: set[str]) -> Layout | None:

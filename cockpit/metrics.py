@@ -20,7 +20,7 @@ from typing import Callable
 
 import numpy as np
 
-from cockpit import schema
+from cockpit import buyer_keys, schema
 
 # ---------------------------------------------------------------------------
 # Dimensions
@@ -225,7 +225,7 @@ SOURCES: dict[str, Source] = {
                 "n_orders": "COUNT(*)",
                 "is_fan_buyer": "MAX(CASE WHEN o.is_fan THEN 1 ELSE 0 END)",
             },
-            vector=("CAST(o.buyer_key AS BIGINT) * 2 + CAST(COALESCE(o.is_fan, FALSE) AS BIGINT)", _per_buyer),
+            vector=(buyer_keys.CODE_SQL, _per_buyer),
         ),
         Source("live_sessions", _SESSION_FROM, "ls.started_at", _SESSION_DIMS),
         Source(

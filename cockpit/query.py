@@ -13,10 +13,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-import threading
 import time
 from contextlib import contextmanager
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import duckdb
@@ -25,6 +23,7 @@ import polars as pl
 from cockpit import buyer_counts  # imports this module back: each reads the other at call time
 from cockpit import buyer_keys, clock, metrics as reg
 from cockpit import periods, store
+from cockpit.lru import LRU, MISSING
 from cockpit.periods import Period
 
 # Measures whose "no rows" value is unknown rather than zero.
@@ -289,12 +288,12 @@ def _source_cte(src: reg.Source, measures: list[tuple[str, str]], q: Query, para
     return f"SELECT {', '.join(sel)} FROM ({inner}) g{group}"
 
 
-def build_sql(q: Query, buyer_max: int | None = None, vectors: dict | None = None) -> tuple[str, dict]:
+def build_sql(q: Query, buyer_max: int | None = None, computed: dict | None = None) -> tuple[str, dict]:
     """The statement for one query (no comparison) and its bound parameters.
 
     ``buyer_max``: the largest buyer key (cockpit.buyer_keys); without it distinct
-    buyers are always hashed.  ``vectors``: {source id: {measure: value}} already
-    computed in NumPy (see run); those sources become bound constants."""
+    buyers are always hashed.  ``computed``: {source id: figures} counted outside DuckDB
+    (cockpit.buyer_counts); those sources become bound values (see _bound)."""
     _validate(q)
     params: dict = {}
     final_q = q
@@ -307,8 +306,8 @@ def build_sql(q: Query, buyer_max: int | None = None, vectors: dict | None = Non
         name = f"src{i}"
         names[sid] = name
         cte_of.update({m: name for m, _ in measures})
-        if vectors and sid in vectors:
-            body = _bound(vectors[sid], q.dims, [m for m, _ in measures], params, name)
+        if computed and sid in computed:
+            body = _bound(computed[sid], q.dims, [m for m, _ in measures], params, name)
         else:
             body = _source_cte(reg.SOURCES[sid], measures, q, params)
         ctes.append(f"{name} AS ({body})")
@@ -404,34 +403,26 @@ def _order_sql(q: Query) -> str:
 # Execution and caching
 
 
-class QueryCache:
+class QueryCache(LRU):
     """Results keyed by (SQL, parameters, data version): an import bumps the version,
     so a number is never stale after an import and never recomputed on a plain rerun."""
 
     def __init__(self, max_entries: int = 512):
-        self._data: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
-        self.max_entries = max_entries
+        super().__init__(max_entries)
         self.hits = 0
         self.misses = 0
 
     def get_or_run(self, key, run):
-        with self._lock:
-            if key in self._data:
-                self._data.move_to_end(key)
+        value = self.get(key, MISSING)
+        if value is not MISSING:
+            with self._lock:
                 self.hits += 1
-                return self._data[key]
+            return value
         value = run()
         with self._lock:
             self.misses += 1
-            self._data[key] = value
-            while len(self._data) > self.max_entries:
-                self._data.popitem(last=False)
+        self.put(key, value)
         return value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
 
 
 # The benchmark records every statement a page runs (to replay it raw as the floor).

@@ -277,7 +277,7 @@ def test_a_rebuilt_month_gets_a_new_token_so_decoded_sets_are_never_stale(tiny_c
 
 @pytest.mark.parametrize("budget", [0, 10**9])
 def test_figures_are_the_same_whatever_memory_holds(group, monkeypatch, budget):
-    monkeypatch.setattr(buyer_sets, "DECODED", buyer_sets._Decoded(budget))  # nothing kept / everything kept
+    monkeypatch.setattr(buyer_sets, "DECODED", buyer_sets.LRU(budget))  # nothing kept / everything kept
     period = PERIODS[1]
     for _ in range(2):  # the second question reads what the first one left in memory
         df, used = _used_sets(group, Query.make(["buyers"], ["account"], period, {"brand": ["山野茶"]}))
