@@ -95,6 +95,9 @@ def _init_clickhouse(con: Database) -> None:
         set_meta(con, "data_version", "0")
     for derived in _derived():
         derived.ensure(con)
+    from cockpit import batches
+
+    batches.recover(con)  # what a crashed writer left half-staged
 
 
 def _derived():

@@ -87,6 +87,7 @@ def replaced_ddl(t: schema.Table, name: str) -> str:
     cols.append(f'"{schema.BATCH_COLUMN}" Nullable(Int64)')
     cols += [f'"{n}" Nullable(Int64)' if n == "buyer_key" and t.name == "orders" else _col(n, s, True)
              for n, s in t.derived]
+    cols.append('"_row_id" Nullable(UInt64)')
     cols.append('"_replaced_by" Nullable(Int64)')
     return (f'CREATE TABLE IF NOT EXISTS "{name}" (' + ", ".join(cols) + ") ENGINE = MergeTree "
             f"ORDER BY tuple() {MUTABLE}")
