@@ -309,9 +309,11 @@ def _undo_clickhouse(con: Database, t: schema.Table, batch_id: int, by: str) -> 
         "started_at, imported_by, source, status) VALUES (?, ?, ?, 0, 0, 0, ?, ?, 'undo', 'staging')",
         [undo_id, f"undo of batch {batch_id}", t.name, clock.now(), by])
     # the rows it replaced, back under the undo's own batch (invisible until the flip);
-    # only those deleted for good (a crash before _settle left the others in place)
+    # only those deleted for good (a crash before _settle left the others in place; rows
+    # archived by DuckDB and copied here have no row id and are gone)
     con.execute(f'INSERT INTO "{rows}" ({cols}, "{schema.BATCH_COLUMN}") SELECT {cols}, ? FROM "{rep}" '
-                f'WHERE _replaced_by = ? AND _row_id NOT IN (SELECT _row_id FROM "{rows}")', [undo_id, batch_id])
+                f'WHERE _replaced_by = ? AND (_row_id IS NULL OR _row_id NOT IN (SELECT _row_id FROM "{rows}"))',
+                [undo_id, batch_id])
     # the flip: one statement makes the undo's rows visible and the batch's rows vanish
     con.execute("UPDATE import_batches SET status = if(batch_id = ?, 'committed', 'undone'), finished_at = ? "
                 "WHERE batch_id IN (?, ?)", [undo_id, clock.now(), undo_id, batch_id])
