@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import re
 import threading
 from contextlib import contextmanager
 from typing import Any
@@ -37,6 +38,7 @@ SETTINGS = {
     "union_default_mode": "DISTINCT",  # a bare UNION deduplicates, as in DuckDB
     "joined_subquery_requires_alias": 0,
     "cast_keep_nullable": 1,
+    "prefer_column_name_to_alias": 1,  # a column named like an alias means the column, as in DuckDB
 }
 
 _READS = ("SELECT", "WITH", "SHOW", "DESCRIBE", "DESC", "EXPLAIN", "EXISTS", "(")
@@ -83,11 +85,18 @@ def literal(value: Any) -> str:
     raise TypeError(f"cannot bind a {type(value).__name__} for ClickHouse")
 
 
+# DuckDB function names ClickHouse spells otherwise (same arguments, same meaning).
+RENAMES = {"arg_max": "argMax", "arg_min": "argMin"}
+_RENAME = re.compile(r"\b(" + "|".join(RENAMES) + r")(?=\s*\()")
+
+
 def bind(sql: str, params: Any = None) -> str:
     """``sql`` with DuckDB placeholders (``?`` in order, ``$name`` by name) replaced by
-    the values' literals; quoted strings, quoted names and comments are left alone."""
-    if not params:
+    the values' literals, and the few DuckDB function names of RENAMES in ClickHouse's
+    spelling; quoted strings, quoted names and comments are left alone."""
+    if not params and not _RENAME.search(sql):
         return sql
+    params = params or {}
     positional = list(params) if not isinstance(params, dict) else None
     out: list[str] = []
     i, n, k = 0, len(sql), 0
@@ -126,6 +135,13 @@ def bind(sql: str, params: Any = None) -> str:
             if name not in params:
                 raise KeyError(f"no value bound for ${name}")
             out.append(literal(params[name]))
+            i = j
+        elif (ch.isalpha() or ch == "_") and (i == 0 or not (sql[i - 1].isalnum() or sql[i - 1] in "_$")):
+            j = i + 1
+            while j < n and (sql[j].isalnum() or sql[j] == "_"):
+                j += 1
+            word = sql[i:j]
+            out.append(RENAMES[word] if word in RENAMES and _RENAME.match(sql, i) else word)
             i = j
         else:
             out.append(ch)
