@@ -40,6 +40,10 @@ class StoreError(Exception):
     """A database problem worth a one-line message rather than a traceback."""
 
 
+class DatabaseInUse(StoreError):
+    """Another process (normally the running app) holds the database file."""
+
+
 def resolve_db_path(cli_value: str | os.PathLike | None = None):
     """--db, else $COCKPIT_DB, else data/cockpit.duckdb (SPEC section 5): a Path for a
     DuckDB file, an engine.DatabaseURL for ClickHouse (chdb:// or clickhouse://)."""
@@ -83,8 +87,9 @@ def _init_clickhouse(con: Database) -> None:
     from cockpit.engine import clickhouse_schema as chs
 
     have = con.tables()
-    for stmt in BOOKKEEPING_DDL + list(auth.AUTH_DDL):
+    for stmt in BOOKKEEPING_DDL:
         con.execute(chs.translate_ddl(stmt))
+    auth.init(con)  # its DuckDB DDL spelled for ClickHouse at the door
     for t in schema.TABLES.values():
         con.execute(chs.rows_ddl(t))
         con.execute(chs.superseded_ddl(t))
@@ -130,6 +135,10 @@ def connect(path=None, read_only: bool = False) -> Database:
         url = engine.resolve(path)
     except engine.URLError as e:
         raise StoreError(str(e)) from None
+    if url.engine == "duckdb" and url.path is not None:
+        shared = _SHARED.get(str(url.path.resolve()))
+        if shared is not None:  # inside the server process: a cursor of its one connection
+            return shared.cursor()
     if read_only and url.engine == "duckdb" and url.path is not None and not url.path.exists():
         raise StoreError(f"database {url} does not exist; run `cockpit demo` or `cockpit import` first")
     if not read_only and url.path is not None:
@@ -146,6 +155,19 @@ def connect(path=None, read_only: bool = False) -> Database:
     return con
 
 
+_SHARED: dict[str, Database] = {}
+
+
+def share(path: Path, con: Database) -> None:
+    """The server's connection to ``path``: connect() in this process returns its cursors
+    (a second open of the same file in one process would clash with it)."""
+    _SHARED[str(Path(path).resolve())] = con
+
+
+def unshare(path: Path) -> None:
+    _SHARED.pop(str(Path(path).resolve()), None)
+
+
 def _open(url: engine.DatabaseURL, read_only: bool, upgrading: bool = False) -> Database:
     try:
         con = engine.connect(url, read_only=read_only)
@@ -153,7 +175,7 @@ def _open(url: engine.DatabaseURL, read_only: bool, upgrading: bool = False) -> 
         if e.locked:
             why = ("; it was written by an older cockpit and needs a one-time upgrade: "
                    "stop the other process and run this again") if upgrading else ""
-            raise StoreError(
+            raise DatabaseInUse(
                 f"database {url} is in use by another process (is `cockpit serve` running?){why}"
             ) from e
         raise StoreError(f"cannot open database {url}: {e}") from e
@@ -209,14 +231,14 @@ def row_count(con: Database, table_name: str) -> int:
 # The ways the core reads query results, through the engine's door (cockpit.engine).
 def fetch_pl(con: Database, sql: str, params=None):
     """Run a parameterised query and return a Polars DataFrame (Arrow underneath)."""
-    return con.fetch_pl(sql, params)
+    return engine.wrap(con).fetch_pl(sql, params)
 
 
 def fetchall(con: Database, sql: str, params=None) -> list[tuple]:
-    return con.fetchall(sql, params)
+    return engine.wrap(con).fetchall(sql, params)
 
 
 def scalar(con: Database, sql: str, params=None):
-    return con.scalar(sql, params)
+    return engine.wrap(con).scalar(sql, params)
 
 

@@ -13,7 +13,7 @@ from cockpit.engine.dialect import CLICKHOUSE, DUCKDB, Dialect
 from cockpit.engine.url import DEFAULT_DB, DatabaseURL, URLError, parse, resolve
 
 __all__ = ["Database", "DatabaseURL", "Dialect", "Error", "OpenError", "Result", "URLError", "connect",
-           "errors", "parse", "recorder", "recording", "resolve", "DEFAULT_DB", "DUCKDB", "CLICKHOUSE"]
+           "errors", "parse", "wrap", "recorder", "recording", "resolve", "DEFAULT_DB", "DUCKDB", "CLICKHOUSE"]
 
 
 class OpenError(Exception):
@@ -42,6 +42,15 @@ def connect(url, read_only: bool = False) -> Database:
         raise OpenError(f"{u}: the ClickHouse client is not installed ({e}); pip install clickhouse-connect chdb") from e
     except clickhouse_engine.OpenError as e:
         raise OpenError(str(e)) from e
+
+
+def wrap(con) -> Database:
+    """``con`` as a Database: a bare DuckDB connection (a test's, a script's) gets the door."""
+    if isinstance(con, Database):
+        return con
+    from cockpit.engine import duckdb_engine
+
+    return duckdb_engine.DuckDBDatabase(con, DatabaseURL("duckdb"))
 
 
 def errors() -> tuple[type[BaseException], ...]:

@@ -149,6 +149,24 @@ def bind(sql: str, params: Any = None) -> str:
     return "".join(out)
 
 
+_ADD_COLUMN = re.compile(r"^\s*ALTER TABLE\s+(\"?\w+\"?)\s+ADD COLUMN IF NOT EXISTS\s+(\"?\w+\"?)\s+(.+?)\s*$",
+                         re.I | re.S)
+
+
+def _ddl(sql: str) -> str:
+    """The project's simple DuckDB DDL (a module's CREATE TABLE IF NOT EXISTS, an added
+    column) in ClickHouse's spelling; anything else as it is."""
+    head = sql.lstrip()[:40].upper()
+    if head.startswith("CREATE TABLE IF NOT EXISTS") and "ENGINE" not in sql.upper():
+        from cockpit.engine.clickhouse_schema import translate_ddl
+
+        return translate_ddl(sql)
+    m = _ADD_COLUMN.match(sql) if head.startswith("ALTER TABLE") else None
+    if m:
+        return f"ALTER TABLE {m.group(1)} ADD COLUMN IF NOT EXISTS {m.group(2)} {CLICKHOUSE.type(m.group(3))}"
+    return sql
+
+
 def _normalise(table: pa.Table) -> pa.Table:
     """As DuckDB returns it: times without a zone (the stored wall clock), integers signed."""
     cols, changed = [], False
@@ -189,7 +207,7 @@ class ClickHouseDatabase(Database):
         return self._client
 
     def execute(self, sql: str, params: Any = None):
-        text = bind(sql, params)
+        text = bind(_ddl(sql), params)
         with self._lock:
             if text.lstrip().upper().startswith(_READS):
                 return Result(_normalise(self._client.query_arrow(text, use_strings=True)))
