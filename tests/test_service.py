@@ -200,6 +200,46 @@ def test_adding_the_first_admin_while_running_switches_sign_in_on(served):
     assert status == 401
 
 
+def test_a_password_typed_at_the_terminal_is_handed_over(served):
+    """`cockpit user add` without --password-stdin asks on this terminal, then hands over."""
+    import fcntl
+    import pty
+    import select
+    import termios
+
+    master, slave = pty.openpty()
+
+    def own_terminal():
+        os.setsid()
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    proc = subprocess.Popen([sys.executable, "-m", "cockpit.cli", "user", "add", "小赵", "--role", "store_operator",
+                             "--store", "S1", "--db", str(served["db"])], stdin=slave, stdout=slave, stderr=slave,
+                            preexec_fn=own_terminal, close_fds=True)
+    os.close(slave)
+    seen = b""
+
+    def read_until(token):
+        nonlocal seen
+        end = time.monotonic() + WAIT
+        while token not in seen and time.monotonic() < end:
+            if select.select([master], [], [], 0.5)[0]:
+                try:
+                    seen += os.read(master, 4096)
+                except OSError:
+                    break
+
+    read_until(b"password: ")
+    os.write(master, (PW + "\n").encode())
+    read_until(b"again: ")
+    os.write(master, (PW + "\n").encode())
+    assert proc.wait(timeout=60) == 0
+    read_until(b"seeing S1")
+    os.close(master)
+    assert "user 小赵 created as store_operator seeing S1" in seen.decode()
+    assert PW not in seen.decode()  # never echoed
+
+
 def test_a_scoped_token_sees_only_its_stores(served):
     db, url = served["db"], served["url"]
     token = cockpit("token", "add", "dealer_b", "--db", db).stdout.strip().splitlines()[-1]

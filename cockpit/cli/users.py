@@ -17,9 +17,12 @@ def _read_password(args, prompt="password: ") -> str:
         return sys.stdin.readline().rstrip("\n")
     import getpass
 
-    first = getpass.getpass(prompt)
-    if getpass.getpass("again: ") != first:
-        raise UsageError("the two passwords differ")
+    try:
+        first = getpass.getpass(prompt)
+        if getpass.getpass("again: ") != first:
+            raise UsageError("the two passwords differ")
+    except EOFError:
+        raise UsageError("no password given (for scripts: --password-stdin)") from None
     return first
 
 
