@@ -4,13 +4,12 @@ a reload stay signed in, sign-out ends every tab, and the page calls nothing out
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 
 import pytest
 
 from cockpit import auth, store
-from tests.browser.conftest import _free_port, _need_chromium, _wait_for
+from tests.browser.conftest import _need_chromium
+from tests.serving import serving
 
 PW = "correct horse 1"
 
@@ -24,18 +23,8 @@ def signed_server(demo_db, tmp_path_factory):
     auth.create_user(con, "boss", PW, "admin")
     auth.create_user(con, "yunshang", PW, "brand_manager", ["云裳"])
     con.close()
-    port = _free_port()
-    log = open(db.parent / "serve.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "cockpit.cli", "serve", "--db", str(db), "--port", str(port)],
-                            stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://localhost:{port}"
-    try:
-        _wait_for(url, proc)
+    with serving(db) as (url, _):
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-        log.close()
 
 
 def test_deep_link_sign_in_second_tab_and_sign_out(browser, signed_server, artifacts):
