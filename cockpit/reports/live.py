@@ -95,7 +95,7 @@ def today_sessions(view: View) -> pl.DataFrame:
                   stale=view.now - dt.timedelta(hours=STALE_AFTER_HOURS))
     sql = (
         "SELECT ls.live_id, ls.account_id, a.account_name, a.account_type, ls.title, "
-        "ls.started_at, ls.ended_at, ls.ended_at IS NULL AS is_live "
+        "ls.started_at, ls.ended_at, CAST(ls.ended_at IS NULL AS BOOLEAN) AS is_live "
         f"FROM {SESSION_SRC.from_sql} "
         "WHERE date_trunc('minute', ls.started_at) <= $now AND ("
         "(ls.ended_at IS NULL AND ls.started_at >= $stale) OR ls.ended_at >= $day_start) "
