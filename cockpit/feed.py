@@ -107,9 +107,9 @@ def catalog_from_db(con) -> dict:
             "published_at": clock.now().isoformat(timespec="seconds")}
 
 
-def load_catalog(db_path: Path, inbox: Path) -> tuple[dict, bool]:
+def load_catalog(db_path, inbox: Path) -> tuple[dict, bool]:
     """(catalog, app_running): from the database, or from the app's catalog while it holds it."""
-    if not Path(db_path).exists():
+    if not store.url_of(db_path).exists():
         raise UsageError(f"there is no database at {db_path}; build one with `cockpit demo` or start `cockpit serve`")
     try:
         con = store.connect(db_path, read_only=True)
@@ -462,10 +462,9 @@ def write_rows(folder: Path, name: str, table: str, rows: list[dict]) -> Path:
     return path
 
 
-def run(db_path: Path, *, inbox: Path | None = None, accounts: int = 5, speed: float = 1.0,
+def run(db_path, *, inbox: Path | None = None, accounts: int = 5, speed: float = 1.0,
         minutes: float | None = None, seed: int = 7, ticks: int | None = None, out=print) -> int:
     """The `cockpit feed` loop: one tick every 5/speed seconds until Ctrl-C, --minutes or --ticks."""
-    db_path = Path(db_path)
     inbox = Path(inbox) if inbox else inbox_mod.inbox_dir(db_path)
     catalog, app_running = load_catalog(db_path, inbox)
     feed = Feed(catalog, inbox, accounts=accounts, speed=speed, seed=seed)

@@ -23,10 +23,10 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import polars as pl
 
-from cockpit import batches, clock, csvout, readers, schema, store, values
+from cockpit import batches, clock, csvout, engine, readers, schema, store, values
+from cockpit.engine import Database
 from cockpit.readers import LINE
 
 
@@ -219,12 +219,13 @@ def check_rows(t: schema.Table, raw: readers.RawTable, found: dict[str, int]) ->
 
 # ---------------------------------------------------------------- rejects
 
-def default_rejects_dir(con: duckdb.DuckDBPyConnection) -> Path:
-    """``rejects/`` beside the database file; a temp folder for in-memory databases."""
-    path = store.scalar(con, "SELECT path FROM duckdb_databases() WHERE database_name = current_database()")
-    if path:
-        return Path(path).resolve().parent / "rejects"
-    return Path(tempfile.gettempdir()) / "cockpit-rejects"
+def default_rejects_dir(con: Database) -> Path:
+    """``rejects/`` beside the database file (or chDB folder, or under ``data/`` for a
+    ClickHouse server); a temp folder for in-memory databases."""
+    url = engine.wrap(con).url
+    if url.is_memory:
+        return Path(tempfile.gettempdir()) / "cockpit-rejects"
+    return store.beside(url, "").parent / "rejects"
 
 
 def _rejects_file(directory: Path, source: Path) -> Path:
@@ -266,7 +267,7 @@ def _fail(path, table, problem) -> FileResult:
 
 
 def import_file(
-    con: duckdb.DuckDBPyConnection,
+    con: Database,
     table_name: str,
     path,
     *,
@@ -342,7 +343,7 @@ def import_file(
                 started_at=started,
                 before_commit=before_commit,
             )
-        except duckdb.Error as e:
+        except engine.errors() as e:
             if rejects_path:
                 Path(rejects_path).unlink(missing_ok=True)
             first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
@@ -362,7 +363,7 @@ def import_file(
 
 
 def import_files(
-    con: duckdb.DuckDBPyConnection,
+    con: Database,
     table_name: str,
     paths,
     *,

@@ -80,12 +80,12 @@ _TABLES_LONGEST_FIRST = sorted(schema.TABLES, key=len, reverse=True)
 # ---------------------------------------------------------------- paths and names
 
 def inbox_dir(db_path) -> Path:
-    """$COCKPIT_INBOX, else ``<database stem>.inbox`` beside the database file."""
+    """$COCKPIT_INBOX, else ``<database stem>.inbox`` beside the database file (or chDB
+    folder; ``data/<host>-<database>.inbox`` for a ClickHouse server)."""
     env = os.environ.get("COCKPIT_INBOX")
     if env:
         return Path(env).resolve()
-    p = Path(db_path).resolve()
-    return p.with_name(p.stem + ".inbox")
+    return store.beside(db_path, ".inbox")
 
 
 def is_temp_name(name: str) -> bool:
@@ -202,7 +202,11 @@ class Outcome:
 
 
 def _db_file(con) -> str | None:
-    return store.scalar(con, "SELECT path FROM duckdb_databases() WHERE database_name = current_database()")
+    """Which database the app serves (for `cockpit feed`; no password)."""
+    from cockpit import engine
+
+    url = engine.wrap(con).url
+    return str(url.anchor) if url.anchor is not None else url.key
 
 
 class Watcher:
@@ -423,9 +427,9 @@ class Watcher:
 
 
 def _connection_gone(e: BaseException) -> bool:
-    import duckdb
+    from cockpit import engine
 
-    return isinstance(e, duckdb.ConnectionException) or "connection already closed" in str(e).lower()
+    return engine.connection_gone(e)
 
 
 _WATCHERS: dict[str, Watcher] = {}

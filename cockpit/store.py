@@ -56,6 +56,25 @@ def resolve_db_path(cli_value: str | os.PathLike | None = None):
     return url
 
 
+def url_of(db) -> engine.DatabaseURL:
+    """The database a path, URL or DatabaseURL names, with an absolute path."""
+    try:
+        return engine.resolve(db).resolve()
+    except engine.URLError as e:
+        raise StoreError(str(e)) from None
+
+
+def beside(db, suffix: str) -> Path:
+    """A file or folder kept beside the database (``<file>.server.json``, ``<stem>.inbox``,
+    ``rejects``): next to the DuckDB file or the chDB folder; for a ClickHouse server,
+    under ``data/`` named after the server's database."""
+    url = url_of(db)
+    anchor = url.anchor if url.anchor is not None else (Path("data") / f"{url.host}-{url.database}").resolve()
+    if suffix == ".inbox":
+        return anchor.with_name(anchor.stem + ".inbox")
+    return anchor.with_name(anchor.name + suffix)
+
+
 def replaced_table(name: str) -> str:
     """Archive of rows an import replaced, so an undo can put them back."""
     return f"_replaced_{name}"
@@ -135,10 +154,9 @@ def connect(path=None, read_only: bool = False) -> Database:
         url = engine.resolve(path)
     except engine.URLError as e:
         raise StoreError(str(e)) from None
-    if url.engine == "duckdb" and url.path is not None:
-        shared = _SHARED.get(str(url.path.resolve()))
-        if shared is not None:  # inside the server process: a cursor of its one connection
-            return shared.cursor()
+    shared = _SHARED.get(url.key)
+    if shared is not None:  # inside the server process: a cursor of its one connection
+        return shared.cursor()
     if read_only and url.engine == "duckdb" and url.path is not None and not url.path.exists():
         raise StoreError(f"database {url} does not exist; run `cockpit demo` or `cockpit import` first")
     if not read_only and url.path is not None:
@@ -158,14 +176,14 @@ def connect(path=None, read_only: bool = False) -> Database:
 _SHARED: dict[str, Database] = {}
 
 
-def share(path: Path, con: Database) -> None:
-    """The server's connection to ``path``: connect() in this process returns its cursors
+def share(db, con: Database) -> None:
+    """The server's connection to ``db``: connect() in this process returns its cursors
     (a second open of the same file in one process would clash with it)."""
-    _SHARED[str(Path(path).resolve())] = con
+    _SHARED[url_of(db).key] = con
 
 
-def unshare(path: Path) -> None:
-    _SHARED.pop(str(Path(path).resolve()), None)
+def unshare(db) -> None:
+    _SHARED.pop(url_of(db).key, None)
 
 
 def _open(url: engine.DatabaseURL, read_only: bool, upgrading: bool = False) -> Database:

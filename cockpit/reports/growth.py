@@ -444,9 +444,9 @@ def _milestones(view: View, store_ids: list[str]) -> dict[str, tuple]:
         return {}
     params: dict = {"milestone": MILESTONE_GMV}
     where = view.where(_ORDERS.dims, params, period=None)
-    ids = query.bind_list(params, "cs", store_ids)
+    ids = view.in_list(params, "cs", store_ids)
     df = view.sql(
-        "WITH c AS (SELECT o.store_id, o.paid_at, SUM(o.paid_amount) OVER (PARTITION BY o.store_id "
+        "WITH c AS (SELECT o.store_id AS store_id, o.paid_at AS paid_at, SUM(o.paid_amount) OVER (PARTITION BY o.store_id "
         "ORDER BY o.paid_at, o.order_id ROWS UNBOUNDED PRECEDING) AS cum "
         f"FROM {_ORDERS.from_sql} WHERE {where} AND o.store_id IN ({ids})) "
         "SELECT store_id, MIN(paid_at) AS first_order, MIN(CASE WHEN cum >= $milestone THEN paid_at END) AS reached "

@@ -109,7 +109,7 @@ def minute_series(view: View, ids: list[str]) -> pl.DataFrame:
     params: dict = {}
     sql = (
         "SELECT live_id, minute, online, entries, new_followers FROM live_minutes "
-        f"WHERE live_id IN ({query.bind_list(params, 'lid', ids)}) ORDER BY live_id, minute"
+        f"WHERE live_id IN ({view.in_list(params, 'lid', ids)}) ORDER BY live_id, minute"
     )
     return view.sql(sql, params)
 
@@ -127,7 +127,7 @@ def gmv_by_minute(view: View, ids: list[str]) -> pl.DataFrame:
         "SELECT o.live_id, date_trunc('minute', o.paid_at) AS minute, "
         f"CAST({gmv_sql} AS DOUBLE) AS gmv, "
         "CAST(COALESCE(SUM(CASE WHEN o.channel = 'live' THEN 1 ELSE 0 END), 0) AS BIGINT) AS orders "
-        f"FROM {ORDER_SRC.from_sql} WHERE o.live_id IN ({query.bind_list(params, 'lid', ids)}) AND {where} "
+        f"FROM {ORDER_SRC.from_sql} WHERE o.live_id IN ({view.in_list(params, 'lid', ids)}) AND {where} "
         "GROUP BY 1, 2 ORDER BY 1, 2"
     )
     return view.sql(sql, params)
