@@ -216,31 +216,41 @@ def _visible(t: schema.Table) -> str:
             f'WHERE _row_id NOT IN (SELECT _row_id FROM "{sup}" WHERE _replaced_by IN ({chs.committed()}))')
 
 
-def _supersede(con: Database, t: schema.Table, batch_id: int) -> int:
-    """Archive the visible rows of other batches that have a key of this batch, and mark
-    them superseded by it (hidden once it commits); returns how many."""
+def _logical(col: str = schema.BATCH_COLUMN) -> str:
+    """A physical row's batch as readers see it (clickhouse_schema.ORIGIN)."""
+    from cockpit.engine import clickhouse_schema as chs
+
+    return f'COALESCE("{chs.ORIGIN}", "{col}")'
+
+
+def _supersede(con: Database, t: schema.Table, batch_id: int, of_batch: int | None = None) -> int:
+    """Archive visible rows of other batches and mark them superseded by this batch
+    (hidden once it commits); returns how many.  Which rows: those with a key of this
+    batch's rows, or (an undo) every row of batch ``of_batch``."""
     rows, sup, rep = _ch_names(t)
     keys = ", ".join(f'"{k}"' for k in t.key)
-    stored = ", ".join(f'"{c}"' for c in t.stored_names)
-    match = (f'({keys}) IN (SELECT {keys} FROM "{rows}" WHERE "{schema.BATCH_COLUMN}" = {int(batch_id)}) '
-             f'AND "{schema.BATCH_COLUMN}" != {int(batch_id)} '
+    stored = ", ".join(_logical(c) if c == schema.BATCH_COLUMN else f'"{c}"' for c in t.stored_names)
+    which = (f'{_logical()} = {int(of_batch)}' if of_batch is not None else
+             f'({keys}) IN (SELECT {keys} FROM "{rows}" WHERE "{schema.BATCH_COLUMN}" = {int(batch_id)})')
+    match = (f'{which} AND "{schema.BATCH_COLUMN}" != {int(batch_id)} '
              f'AND _row_id NOT IN (SELECT _row_id FROM "{sup}" WHERE _replaced_by = {int(batch_id)})')
     null_keys = " SETTINGS transform_null_in = 1"  # a NULL key part (ad_spend.live_id) matches NULL
     n = con.scalar(f"SELECT count() FROM ({_visible(t)}) WHERE {match}{null_keys}", record=False)
     if not n:
         return 0
-    con.execute(f'INSERT INTO "{rep}" ({stored}, _row_id, _replaced_by) SELECT {stored}, _row_id, {int(batch_id)} '
+    names = ", ".join(f'"{c}"' for c in t.stored_names)
+    con.execute(f'INSERT INTO "{rep}" ({names}, _row_id, _replaced_by) SELECT {stored}, _row_id, {int(batch_id)} '
                 f"FROM ({_visible(t)}) WHERE {match}{null_keys}")
     con.execute(f'INSERT INTO "{sup}" (_row_id, _replaced_by) SELECT _row_id, {int(batch_id)} '
                 f"FROM ({_visible(t)}) WHERE {match}{null_keys}")
     return n
 
 
-def _settle(con: Database, t: schema.Table, batch_id: int) -> None:
+def _settle(con: Database, t: schema.Table, batch_id: int, of_batch: int | None = None) -> None:
     """After the commit: supersede what a writer committed meanwhile with the same keys
     (two imports at once), then delete the superseded rows for good."""
     rows, sup, _ = _ch_names(t)
-    _supersede(con, t, batch_id)
+    _supersede(con, t, batch_id, of_batch)
     if not con.scalar(f'SELECT count() FROM "{sup}" WHERE _replaced_by = ?', [batch_id], record=False):
         return
     con.execute(f'DELETE FROM "{rows}" WHERE _row_id IN (SELECT _row_id FROM "{sup}" WHERE _replaced_by = ?)',
@@ -300,6 +310,13 @@ def recover(con: Database, older_than: dt.timedelta = STALE_STAGING) -> int:
 
 
 def _undo_clickhouse(con: Database, t: schema.Table, batch_id: int, by: str) -> int:
+    """An undo is a batch of its own: it writes back the rows the undone batch replaced
+    and supersedes the undone batch's rows; one statement commits it (both changes show
+    at once) and marks the undone batch ``undone``.  The rows it writes back keep their
+    original batch for readers (clickhouse_schema.ORIGIN), so undoing that batch later
+    removes them too; the rollups follow through their materialized views."""
+    from cockpit.engine import clickhouse_schema as chs
+
     rows, sup, rep = _ch_names(t)
     removed = con.scalar(f'SELECT count() FROM "{t.name}" WHERE "{schema.BATCH_COLUMN}" = ?', [batch_id])
     undo_id = _new_batch_id(con)
@@ -308,18 +325,27 @@ def _undo_clickhouse(con: Database, t: schema.Table, batch_id: int, by: str) -> 
         "INSERT INTO import_batches (batch_id, file_name, table_name, rows_read, rows_accepted, rows_rejected, "
         "started_at, imported_by, source, status) VALUES (?, ?, ?, 0, 0, 0, ?, ?, 'undo', 'staging')",
         [undo_id, f"undo of batch {batch_id}", t.name, clock.now(), by])
-    # the rows it replaced, back under the undo's own batch (invisible until the flip);
-    # only those deleted for good (a crash before _settle left the others in place; rows
-    # archived by DuckDB and copied here have no row id and are gone)
-    con.execute(f'INSERT INTO "{rows}" ({cols}, "{schema.BATCH_COLUMN}") SELECT {cols}, ? FROM "{rep}" '
-                f'WHERE _replaced_by = ? AND (_row_id IS NULL OR _row_id NOT IN (SELECT _row_id FROM "{rows}"))',
-                [undo_id, batch_id])
+    try:
+        # the rows it replaced, back under the undo's own batch (invisible until the flip);
+        # only those deleted for good (a crash before _settle left the others in place; rows
+        # archived by DuckDB and copied here have no row id)
+        con.execute(f'INSERT INTO "{rows}" ({cols}, "{schema.BATCH_COLUMN}", "{chs.ORIGIN}") '
+                    f'SELECT {cols}, ?, "{schema.BATCH_COLUMN}" FROM "{rep}" '
+                    f'WHERE _replaced_by = ? AND (_row_id IS NULL OR _row_id NOT IN (SELECT _row_id FROM "{rows}"))',
+                    [undo_id, batch_id])
+        _supersede(con, t, undo_id, of_batch=batch_id)
+    except BaseException:
+        _discard(con, t, undo_id)
+        raise
     # the flip: one statement makes the undo's rows visible and the batch's rows vanish
     con.execute("UPDATE import_batches SET status = if(batch_id = ?, 'committed', 'undone'), finished_at = ? "
                 "WHERE batch_id IN (?, ?)", [undo_id, clock.now(), undo_id, batch_id])
-    con.execute(f'DELETE FROM "{rows}" WHERE "{schema.BATCH_COLUMN}" = ?', [batch_id])
-    con.execute(f'DELETE FROM "{rep}" WHERE _replaced_by = ?', [batch_id])
-    con.execute(f'DELETE FROM "{sup}" WHERE _replaced_by = ?', [batch_id])
+    _settle(con, t, undo_id, of_batch=batch_id)
+    con.execute(f'DELETE FROM "{rep}" WHERE _replaced_by = ?', [batch_id])  # put back: no longer archived
     auth.audit(con, by, "undo", f"batch {batch_id}: {removed} rows removed from {t.name}")
     store.bump_data_version(con)
     return removed
+
+
+# a writer that died mid-batch left staged rows (ClickHouse): cleared when a writer opens
+store.register(store.Part("batches", on_open=recover, order=90))

@@ -273,3 +273,12 @@ def layout_for(dims: set[str], kinds: set[str]) -> Layout | None:
         if dims <= set(lay.dims) and kinds <= set(lay.kinds):
             return lay
     return None
+
+
+def _register() -> None:
+    from cockpit import store
+
+    store.register(store.Part("buyer_sets", ensure=ensure, meta_key=META_KEY, version=VERSION, order=30))
+
+
+_register()

@@ -112,6 +112,10 @@ class Source:
     # filter on every one of them and may not cut time (one row per live session holds
     # its distinct buyers; they add up neither across sessions nor across a period).
     whole_for: tuple[str, ...] = ()
+    # On a rollup: the condition a group of its rows must meet to exist (it holds an
+    # order).  ClickHouse keeps rollups as per-batch deltas, where a group whose orders
+    # all left sums to zero orders instead of vanishing (cockpit.rollups).
+    nonempty: str | None = None
     # Per-grain columns computed in NumPy instead of a SQL GROUP BY over the grain, for
     # queries with no split: (SQL of one integer code per row, fn(codes, key_max) ->
     # {inner col: array indexed by grain key}).  Counting per dense buyer key with
@@ -211,13 +215,16 @@ _ACCOUNT_PRODUCT_ROLLUP_DIMS = {
     "agency": "a.agency",
 }
 
+_HAS_ORDERS = "SUM(r.orders) <> 0"
+
 SOURCES: dict[str, Source] = {
     s.id: s
     for s in [
         Source("orders", _ORDERS_FROM, "o.paid_at", _ORDER_DIMS, rollups=("orders_daily", "orders_product_daily", "orders_product_account_daily", "orders_live")),
-        Source("orders_daily", _ROLLUP_FROM, "r.day", _ROLLUP_DIMS),
-        Source("orders_product_daily", _PRODUCT_ROLLUP_FROM, "r.day", _PRODUCT_ROLLUP_DIMS),
-        Source("orders_product_account_daily", _ACCOUNT_PRODUCT_ROLLUP_FROM, "r.day", _ACCOUNT_PRODUCT_ROLLUP_DIMS),
+        Source("orders_daily", _ROLLUP_FROM, "r.day", _ROLLUP_DIMS, nonempty=_HAS_ORDERS),
+        Source("orders_product_daily", _PRODUCT_ROLLUP_FROM, "r.day", _PRODUCT_ROLLUP_DIMS, nonempty=_HAS_ORDERS),
+        Source("orders_product_account_daily", _ACCOUNT_PRODUCT_ROLLUP_FROM, "r.day", _ACCOUNT_PRODUCT_ROLLUP_DIMS,
+               nonempty=_HAS_ORDERS),
         Source("orders_live", "orders_live r", "NULL", {"live": "r.live_id"}, whole_for=("live",)),
         Source(
             "order_buyers", _ORDERS_FROM, "o.paid_at", _ORDER_DIMS, grain="o.buyer_key",
@@ -265,11 +272,16 @@ SOURCES: dict[str, Source] = {
         # the entity's store gives brand / store type, so the sidebar filters apply.
         Source(
             "scores",
+            # (each entity's store and name from one list, es: a join on a COALESCE over
+            # three joined tables is more than ClickHouse's planner takes)
             "scores_daily sd "
-            "LEFT JOIN stores ss ON sd.score_type = 'store_experience' AND sd.entity_id = ss.store_id "
+            "LEFT JOIN (SELECT 'store_experience' AS score_type, store_id AS entity_id, store_id, store_name AS name "
+            "FROM stores UNION ALL SELECT 'creator_reputation', account_id, store_id, account_name FROM accounts "
+            "UNION ALL SELECT 'product', product_id, store_id, product_name FROM products) es "
+            "ON es.score_type = sd.score_type AND es.entity_id = sd.entity_id "
             "LEFT JOIN accounts a ON sd.score_type = 'creator_reputation' AND sd.entity_id = a.account_id "
             "LEFT JOIN products p ON sd.score_type = 'product' AND sd.entity_id = p.product_id "
-            "LEFT JOIN stores s ON s.store_id = COALESCE(ss.store_id, a.store_id, p.store_id)",
+            "LEFT JOIN stores s ON s.store_id = es.store_id",
             "sd.date",
             {
                 **_time_dims("sd.date"),

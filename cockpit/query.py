@@ -279,7 +279,8 @@ def _source_cte(src: reg.Source, measures: list[tuple[str, str]], q: Query, para
     if src.grain is None:
         sel = [f'{e} AS "{d}"' for d, e in dim_exprs] + ms_sql
         group = f" GROUP BY {', '.join(e for _, e in dim_exprs)}" if dim_exprs else ""
-        return f"SELECT {', '.join(sel)} FROM {from_sql}{where_sql}{group}"
+        having = f" HAVING {src.nonempty}" if src.nonempty and dim_exprs else ""
+        return f"SELECT {', '.join(sel)} FROM {from_sql}{where_sql}{group}{having}"
     inner_sel = [f'{e} AS "{d}"' for d, e in dim_exprs] + [f"{src.grain} AS _grain"]
     inner_sel += [f"{expr} AS {name}" for name, expr in src.inner_cols.items()]
     inner_group = ", ".join([e for _, e in dim_exprs] + [src.grain])
@@ -314,7 +315,7 @@ def build_sql(q: Query, buyer_max: int | None = None, computed: dict | None = No
             body = _bound(computed[sid], q.dims, [m for m, _ in measures], params, name, dialect)
         else:
             body = _source_cte(reg.SOURCES[sid], measures, q, params, dialect)
-        ctes.append(f"{name} AS ({body})")
+        ctes.append(dialect.cte(name, body, reused=bool(q.dims)))  # with a split: read by keys and joined
 
     def measure_col(m: str) -> str:
         ref = f'{cte_of[m]}."{m}"'

@@ -8,7 +8,9 @@ this module keeps the names the rest of the code calls (``connect``, ``transacti
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from cockpit import engine, schema
 from cockpit.engine import Database
@@ -80,6 +82,49 @@ def replaced_table(name: str) -> str:
     return f"_replaced_{name}"
 
 
+# ---------------------------------------------------------------------------
+# Parts: the modules that own tables register their DDL and upgrade step here, so the
+# store (the engine's side) imports none of them (issue 14, the house).
+
+
+@dataclass(frozen=True)
+class Part:
+    """What one module keeps in the database.
+
+    ``ddl``: simple CREATE TABLE IF NOT EXISTS statements in DuckDB's spelling (the
+    ClickHouse door spells them for ClickHouse); ``ensure(con)``: builds or upgrades what
+    the module derives, idempotent, run after every part's DDL, in ``order``;
+    ``meta_key``/``version``: where ensure() records what it built, so a read-only open
+    of an older DuckDB file knows it must upgrade; ``on_open(con)``: run at every
+    writable open (a crashed writer's leftovers)."""
+
+    name: str
+    ddl: tuple[str, ...] = ()
+    ensure: Callable[[Database], None] | None = None
+    meta_key: str | None = None
+    version: str | None = None
+    order: int = 50
+    on_open: Callable[[Database], None] | None = None
+
+
+_PARTS: dict[str, Part] = {}
+# The modules that own tables, imported before a database is opened so each has
+# registered its part (the composition root: the one place that names them).
+OWNERS = ("cockpit.auth", "cockpit.batches", "cockpit.buyer_keys", "cockpit.rollups", "cockpit.buyer_sets")
+
+
+def register(part: Part) -> None:
+    _PARTS[part.name] = part
+
+
+def parts() -> list[Part]:
+    import importlib
+
+    for name in OWNERS:
+        importlib.import_module(name)
+    return sorted(_PARTS.values(), key=lambda p: (p.order, p.name))
+
+
 def init_schema(con: Database) -> None:
     if con.kind == "clickhouse":
         return _init_clickhouse(con)
@@ -94,42 +139,69 @@ def init_schema(con: Database) -> None:
     con.execute(
         "INSERT INTO cockpit_meta VALUES ('data_version', '0') ON CONFLICT DO NOTHING"
     )
-    from cockpit import auth  # users and scopes live in the same file
+    _run_parts(con)
 
-    auth.init(con)
-    for derived in _derived():
-        derived.ensure(con)
+
+def _run_parts(con: Database) -> None:
+    ps = parts()
+    for p in ps:
+        for stmt in p.ddl:
+            con.execute(stmt)
+    for p in ps:
+        if p.ensure is not None:
+            p.ensure(con)
+    for p in ps:
+        if p.on_open is not None:
+            p.on_open(con)
+
+
+# Bump when the ClickHouse layout of the canonical tables changes (views are replaced,
+# physical columns added): 2: rows an undo writes back keep their original batch.
+CLICKHOUSE_LAYOUT = "2"
+_FINGERPRINT_KEY = "clickhouse_schema"
+
+
+def _clickhouse_fingerprint() -> str:
+    """Everything a writable open would create or upgrade, as one hash: when the stored
+    one matches, opening a ClickHouse database runs no DDL at all (each statement costs
+    milliseconds there, ~75 of them)."""
+    import hashlib
+
+    from cockpit.engine import clickhouse_schema as chs
+
+    text = [CLICKHOUSE_LAYOUT, *BOOKKEEPING_DDL]
+    for t in schema.TABLES.values():
+        text += [chs.rows_ddl(t), chs.view_ddl(t), chs.superseded_ddl(t), chs.replaced_ddl(t, replaced_table(t.name))]
+    for p in parts():
+        text += [p.name, *p.ddl, p.meta_key or "", p.version or ""]
+    return hashlib.sha256("\n".join(text).encode()).hexdigest()[:16]
 
 
 def _init_clickhouse(con: Database) -> None:
-    from cockpit import auth
     from cockpit.engine import clickhouse_schema as chs
 
+    fingerprint = _clickhouse_fingerprint()
     have = con.tables()
+    if "cockpit_meta" in have and meta(con, _FINGERPRINT_KEY) == fingerprint:
+        for p in parts():  # nothing to create: only a crashed writer's leftovers
+            if p.on_open is not None:
+                p.on_open(con)
+        return
     for stmt in BOOKKEEPING_DDL:
         con.execute(chs.translate_ddl(stmt))
-    auth.init(con)  # its DuckDB DDL spelled for ClickHouse at the door
     for t in schema.TABLES.values():
+        rows = chs.ROWS.format(t.name)
         con.execute(chs.rows_ddl(t))
+        if rows in have:  # an older layout
+            con.execute(f'ALTER TABLE "{rows}" ADD COLUMN IF NOT EXISTS "{chs.ORIGIN}" BIGINT')  # layout 2
         con.execute(chs.superseded_ddl(t))
         con.execute(chs.replaced_ddl(t, replaced_table(t.name)))
-        if t.name not in have:
-            con.execute(chs.view_ddl(t))
+        view = chs.view_ddl(t)
+        con.execute(view.replace("CREATE VIEW IF NOT EXISTS", "CREATE OR REPLACE VIEW", 1) if t.name in have else view)
     if meta(con, "data_version") is None:
         set_meta(con, "data_version", "0")
-    for derived in _derived():
-        derived.ensure(con)
-    from cockpit import batches
-
-    batches.recover(con)  # what a crashed writer left half-staged
-
-
-def _derived():
-    """Structures derived from the imported tables (in build order): each has META_KEY,
-    VERSION and ensure(), which builds or upgrades it when the stored version differs."""
-    from cockpit import buyer_keys, buyer_sets, rollups  # they import this module
-
-    return (buyer_keys, rollups, buyer_sets)
+    _run_parts(con)  # their DuckDB DDL spelled for ClickHouse at the door
+    set_meta(con, _FINGERPRINT_KEY, fingerprint)
 
 
 def meta(con: Database, key: str) -> str | None:
@@ -138,9 +210,11 @@ def meta(con: Database, key: str) -> str | None:
 
 
 def set_meta(con: Database, key: str, value: str) -> None:
-    if con.kind == "clickhouse":
-        con.execute("DELETE FROM cockpit_meta WHERE key = ?", [key])
-        con.execute("INSERT INTO cockpit_meta (key, value) VALUES (?, ?)", [key, value])
+    if con.kind == "clickhouse":  # no upsert there; an UPDATE is far cheaper than a DELETE
+        if con.scalar("SELECT count() FROM cockpit_meta WHERE key = ?", [key], record=False):
+            con.execute("UPDATE cockpit_meta SET value = ? WHERE key = ?", [value, key])
+        else:
+            con.execute("INSERT INTO cockpit_meta (key, value) VALUES (?, ?)", [key, value])
         return
     con.execute("INSERT OR REPLACE INTO cockpit_meta VALUES (?, ?)", [key, value])
 
@@ -203,9 +277,9 @@ def _open(url: engine.DatabaseURL, read_only: bool, upgrading: bool = False) -> 
 
 
 def _needs_upgrade(con: Database) -> bool:
-    if not con.scalar("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'cockpit_meta'", record=False):
+    if "cockpit_meta" not in con.tables():
         return False  # not a cockpit database: nothing to upgrade
-    return any(meta(con, d.META_KEY) != d.VERSION for d in _derived())
+    return any(meta(con, p.meta_key) != p.version for p in parts() if p.meta_key)
 
 
 def transaction(con: Database):

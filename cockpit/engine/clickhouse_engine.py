@@ -222,8 +222,9 @@ def _normalise(table: pa.Table) -> pa.Table:
     cols, changed = [], False
     for f, col in zip(table.schema, table.columns):
         t = f.type
-        if pa.types.is_timestamp(t) and t.tz is not None:
-            col = pc.cast(col, pa.timestamp(t.unit))  # UTC instants -> the same wall clock, naive
+        if pa.types.is_timestamp(t) and (t.tz is not None or t.unit != "us"):
+            # UTC instants -> the same wall clock, naive, in microseconds (DuckDB's TIMESTAMP)
+            col = pc.cast(pc.cast(col, pa.timestamp(t.unit)) if t.tz is not None else col, pa.timestamp("us"))
             changed = True
         elif pa.types.is_unsigned_integer(t):
             col = pc.cast(col, pa.int64())

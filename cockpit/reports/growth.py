@@ -718,7 +718,7 @@ def score_entities(view: View, threshold: float = SCORE_THRESHOLD) -> pl.DataFra
     where = view.where(_SCORES.dims, params, _SCORES.time_col)
     return view.sql(
         "SELECT sd.score_type, sd.entity_id, "
-        "MIN(COALESCE(ss.store_name, a.account_name, p.product_name)) AS name, "
+        "MIN(es.name) AS name, "
         "arg_max(sd.score, sd.date) AS latest, MAX(sd.date) AS latest_date, MIN(sd.score) AS lowest, "
         "AVG(sd.score) AS mean, CAST(arg_max(sd.score, sd.date) < $threshold AS BOOLEAN) AS flagged "
         f"FROM {_SCORES.from_sql} WHERE {where} GROUP BY sd.score_type, sd.entity_id "
