@@ -62,6 +62,8 @@ def init_schema(con: duckdb.DuckDBPyConnection) -> None:
             f'CREATE TABLE IF NOT EXISTS "{replaced_table(t.name)}" AS '
             f'SELECT *, CAST(NULL AS BIGINT) AS _replaced_by FROM "{t.name}" WHERE false'
         )
+    for table_name, c in _missing_columns(con):  # a file from before a column was declared
+        con.execute(f'ALTER TABLE "{table_name}" ADD COLUMN "{c.name}" {c.sql_type}')
     con.execute(
         "INSERT INTO cockpit_meta VALUES ('data_version', '0') ON CONFLICT DO NOTHING"
     )
@@ -127,10 +129,29 @@ def _open(p: Path, read_only: bool, upgrading: bool = False) -> duckdb.DuckDBPyC
     return con
 
 
+def _missing_columns(con: duckdb.DuckDBPyConnection) -> list[tuple[str, schema.Column]]:
+    """Declared columns an existing table (or its replaced-rows archive) lacks; they are
+    added as nullable columns, so older rows read as "no value".  Writes name every
+    column, so the order a column was added in does not matter."""
+    have: dict[str, set[str]] = {}
+    for tn, cn in con.execute("SELECT table_name, column_name FROM duckdb_columns() "
+                              "WHERE database_name = current_database()").fetchall():
+        have.setdefault(tn, set()).add(cn)
+    out = []
+    for t in schema.TABLES.values():
+        for name in (t.name, replaced_table(t.name)):
+            if name in have:
+                out += [(name, c) for c in t.columns if c.name not in have[name]]
+    return out
+
+
 def _needs_upgrade(con: duckdb.DuckDBPyConnection) -> bool:
     if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'cockpit_meta'").fetchone()[0]:
         return False  # not a cockpit database: nothing to upgrade
-    return any(meta(con, d.META_KEY) != d.VERSION for d in _derived())
+    tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() "
+                                        "WHERE database_name = current_database()").fetchall()}
+    return (any(meta(con, d.META_KEY) != d.VERSION for d in _derived())
+            or any(t not in tables for t in schema.TABLES) or bool(_missing_columns(con)))
 
 
 # One writer at a time in this process: an import, an undo and the buyer-set builder run
