@@ -60,3 +60,36 @@ def test_an_upgraded_file_takes_new_rows_and_undoes_them(tmp_path):
         assert not store._missing_columns(con)
     finally:
         con.close()
+
+
+def test_an_older_clickhouse_database_gains_the_new_columns(tmp_path, _chdb_folder):
+    """The same on ClickHouse: the rows table and the archive get the column, the view
+    that reads them is made again with it, the old rows stay."""
+    import dataclasses
+    import os
+
+    from cockpit.engine import clickhouse_schema as chs
+
+    name = f"upgrade_{os.getpid()}"
+    url = f"chdb://{_chdb_folder}?database={name}"
+    con = store.connect(url)
+    try:
+        batches.write_batch(con, "live_sessions", schema.frame("live_sessions", [
+            dict(live_id="L1", account_id="A1", started_at=dt.datetime(2025, 6, 1, 19, 30), viewers=400),
+        ]), file_name="old")
+        t = schema.table("live_sessions")
+        old = dataclasses.replace(t, columns=tuple(c for c in t.columns if c.name not in NEW_COLUMNS["live_sessions"]))
+        con.execute('DROP VIEW "live_sessions"')
+        for c in NEW_COLUMNS["live_sessions"]:
+            for tn in (chs.ROWS.format(t.name), store.replaced_table(t.name)):
+                con.execute(f'ALTER TABLE "{tn}" DROP COLUMN "{c}"')
+        con.execute(chs.view_ddl(old))
+        assert "exposures" not in con.columns("live_sessions")
+        con.close()
+        con = store.connect(url)
+        for tn in ("live_sessions", chs.ROWS.format(t.name), store.replaced_table(t.name)):
+            assert {"exposures", "interacting_viewers"} <= set(con.columns(tn)), tn
+        assert con.fetchall("SELECT live_id, viewers, exposures FROM live_sessions") == [("L1", 400, None)]
+    finally:
+        con.execute(f"DROP DATABASE IF EXISTS `{name}`")
+        con.close()
