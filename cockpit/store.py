@@ -68,6 +68,7 @@ def init_schema(con: duckdb.DuckDBPyConnection) -> None:
     from cockpit import auth  # users and scopes live in the same file
 
     auth.init(con)
+    __import__("cockpit.push").push.init(con)  # channels, alert rules, reports, deliveries
     for derived in _derived():
         derived.ensure(con)
 

@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "cockpit.cli.read",      # query, export
     "cockpit.cli.users",     # user
     "cockpit.cli.serve",     # serve
+    "cockpit.cli.push",      # channel, alert, report
 )
 
 
