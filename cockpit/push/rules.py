@@ -447,6 +447,12 @@ def test_rule(con, rule: Rule, now: dt.datetime) -> list[tuple]:
 
 
 def due_rules(con, now: dt.datetime, version: int) -> list[Rule]:
+    """Rules to evaluate now: new data since their last look, their interval passed,
+    or a reminder of a breach whose repeat interval elapsed."""
+    reminders = {r[0] for r in store.fetchall(
+        con, "SELECT DISTINCT s.rule FROM push_rule_state s JOIN push_rules r ON r.name = s.rule "
+        "WHERE s.breached AND r.repeat_minutes IS NOT NULL "
+        "AND s.last_sent_at + to_minutes(CAST(r.repeat_minutes AS BIGINT)) <= ?", [now])}
     out = []
     for r in list_all(con):
         if r.paused_until is not None and r.paused_until <= now:
@@ -455,6 +461,6 @@ def due_rules(con, now: dt.datetime, version: int) -> list[Rule]:
         if r.is_paused(now):
             continue
         stale = r.last_eval_at is None or r.last_eval_at + dt.timedelta(minutes=EVERY_MINUTES[r.kind]) <= now
-        if stale or r.last_eval_version != version:
+        if stale or r.last_eval_version != version or r.name in reminders:
             out.append(r)
     return out

@@ -67,7 +67,8 @@ def build(recipients: list[str], msg: Message, sender: str) -> EmailMessage:
     html_part = em.get_payload()[1]
     for img, cid in zip(msg.images, cids):
         maintype, subtype = img.mime.split("/", 1)
-        html_part.add_related(img.data, maintype=maintype, subtype=subtype, cid=cid, filename=img.name)
+        html_part.add_related(img.data, maintype=maintype, subtype=subtype, cid=cid, filename=img.name,
+                              disposition="inline")
     for f in msg.files:
         maintype, subtype = f.mime.split("/", 1)
         em.add_attachment(f.data, maintype=maintype, subtype=subtype, filename=f.name)
