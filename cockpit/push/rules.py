@@ -34,7 +34,7 @@ KINDS = (METRIC, *LIVE_KINDS)
 EVERY_MINUTES = {METRIC: 5, "live_start": 1, "live_drop": 1, "no_orders": 1, "score_low": 30}
 # 开播提醒 only for sessions that started at most this long before the rule existed
 START_GRACE_MINUTES = 30
-SCORE_ENTITY = {"store_experience": "store", "creator_reputation": "account", "product": "product"}
+SCORE_ENTITY = {"creator_reputation": "account", "store_experience": "store", "product": "product"}
 GROUP_DIMS = ("brand", "store_type", "store", "account_type", "account", "agency")
 PAUSE_UNITS = {"m": 1, "min": 1, "h": 60, "d": 1440}
 
