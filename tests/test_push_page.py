@@ -1,13 +1,12 @@
 """预警与推送 through Streamlit's AppTest on a real database file, sending to a real
 local receiver."""
 
-import datetime as dt
 import shutil
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cockpit import auth, clock, store
+from cockpit import auth, clock, store, websession
 from cockpit.push import channels, rules
 from tests.conftest import APP
 from tests.push_receivers import HOOK_SECRET, WECOM_KEY, receiver  # noqa: F401
@@ -23,12 +22,13 @@ def db(tiny_db, tmp_path, monkeypatch):
     return path
 
 
-def _open(lang="zh", user=None):
+def _open(lang="zh", user=None, db=None):
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params.update(period="custom", start="2025-06-01", end="2025-06-30", lang=lang)
-    if user is not None:
-        at.session_state["_user"] = user
-        at.session_state["_seen"] = dt.datetime.now()
+    if user is not None:  # a real session cookie, as the browser presents after /signin (AppTest has no cookies)
+        con = store.connect(db)
+        at.session_state["_session_cookie"] = websession.issue(con, user)
+        con.close()
     at.run()
     at.switch_page("views/alerts.py").run()
     assert not at.exception, [e.value for e in at.exception]
@@ -127,10 +127,10 @@ def test_others_see_only_their_own_rules(db, receiver):
     rules.add_metric_rule(con, "集团成交", "gmv", "<", 1, to=["boss-hook"], owner="boss", now=now)
     rules.add_metric_rule(con, "B店成交", "gmv", "<", 1, to=["b-wecom"], owner="dealer_b", now=now)
     con.close()
-    at = _open(user=auth.User("dealer_b", "store_operator", None, ("S3",)))
+    at = _open(user="dealer_b", db=db)
     text = _all_text(at)
     assert "B店成交" in text and "b-wecom" in text
     assert "集团成交" not in text and "boss-hook" not in text and WECOM_KEY not in text
-    boss = _open(user=auth.User("boss", "admin"))
+    boss = _open(user="boss", db=db)
     text = _all_text(boss)
     assert "B店成交" in text and "集团成交" in text

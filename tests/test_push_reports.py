@@ -206,3 +206,38 @@ def test_a_scheduled_report_arrives_with_the_page_as_a_picture(tiny_con, app_cop
     assert base64.b64decode(wecom[1]["image"]["base64"]) == png
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "push-report-overview.png").write_bytes(png)
+
+
+def test_with_sign_in_on_the_picture_is_the_owners_page_and_holds_only_their_rows(tiny_db, receiver, mailbox):
+    """The command-line path on a closed database: a short-lived session of the owner,
+    a temporary server, the page drawn as that user sees it."""
+    need_chromium()
+    con = store.connect(tiny_db)
+    auth.create_user(con, "boss", "correct horse 1", "admin")
+    auth.create_user(con, "dealer_b", "correct horse 1", "store_operator", ["S3"])
+    from cockpit.push import channels
+
+    channels.add(con, "b-mail", "email", "dealer.b@brand.example", owner="dealer_b")
+    rep = scheduled.add(con, "B店日报", "overview", JUNE, "daily@09:00", ["b-mail"], owner="dealer_b",
+                        now=T(2025, 6, 10))
+    prep = scheduled.prepare(con, rep, T(2025, 6, 11, 9))
+    assert prep.wants_picture and prep.cookie is not None
+    con.close()
+    with render.temporary_server(tiny_db) as url:
+        png, why_not = scheduled.take_picture(prep, url)
+        assert why_not is None and png[:8] == b"\x89PNG\r\n\x1a\n"
+        seen = prep.picture_text
+        # a session that is not valid draws the sign-in prompt: never sent as the picture
+        forged = scheduled.Prepared(prep.report, prep.messages, prep.picture_url_params, "zh",
+                                    (prep.cookie[0], prep.cookie[1][:-4] + "abcd"))
+        assert scheduled.take_picture(forged, url) == (None, "push.no_picture_failed")
+    assert "云裳经销B店" in seen and "当前用户：dealer_b" in seen
+    assert "山野茶官方旗舰店" not in seen and "山野茶经销A店" not in seen
+    con = store.connect(tiny_db)
+    scheduled.finish(con, prep, png, None, T(2025, 6, 11, 9))
+    con.close()
+    p = parts(mailbox.mails[0])
+    assert [ct for _, ct, _ in p["inline"]] == ["image/png"]
+    assert "成交金额 ¥270 · 环比 +170.0% · 同比 —" in p["html"]
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "push-report-scoped.png").write_bytes(png)

@@ -47,9 +47,10 @@ def page_url(base: str, page: str, params: dict) -> str:
     return base.rstrip("/") + "/" + URL_PATHS[page] + (f"?{q}" if q else "")
 
 
-def picture(url: str, kind: str = "png", lang: str = "zh", cookie: tuple[str, str] | None = None) -> bytes:
-    """A full-page PNG (or a one-page PDF) of ``url``.  Runs in a thread of its own:
-    Playwright's sync API refuses a thread that has an asyncio loop (Streamlit's)."""
+def picture(url: str, kind: str = "png", lang: str = "zh", cookie: tuple[str, str] | None = None) -> tuple[bytes, str]:
+    """A full-page PNG (or a one-page PDF) of ``url``, and the page's text (to check it
+    is the page, not a sign-in form).  Runs in a thread of its own: Playwright's sync API
+    refuses a thread that has an asyncio loop (Streamlit's)."""
     box: dict = {}
 
     def run():
@@ -68,7 +69,7 @@ def picture(url: str, kind: str = "png", lang: str = "zh", cookie: tuple[str, st
     return box["data"]
 
 
-def _shoot(url: str, kind: str, lang: str, cookie) -> bytes:
+def _shoot(url: str, kind: str, lang: str, cookie) -> tuple[bytes, str]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -80,6 +81,8 @@ def _shoot(url: str, kind: str, lang: str, cookie) -> bytes:
                 ctx.add_cookies([{"name": cookie[0], "value": cookie[1], "url": url}])
             page = ctx.new_page()
             page.goto(url, timeout=TIMEOUT_MS)
+            if urllib.parse.urlsplit(page.url).path.startswith("/signin"):
+                raise RenderError("the server asked for a sign-in (the report's session was not accepted)")
             _settle(page)
             # Streamlit scrolls inside its main block: grow the window to the content
             height = page.evaluate(
@@ -87,17 +90,19 @@ def _shoot(url: str, kind: str, lang: str, cookie) -> bytes:
                 " return Math.ceil((m ? m.scrollHeight : document.body.scrollHeight) + 80); }")
             page.set_viewport_size({"width": WIDTH, "height": max(600, min(int(height), 12000))})
             page.wait_for_timeout(1200)  # charts redraw at the new size
+            text = page.inner_text("body")
             if kind == "pdf":
                 page.emulate_media(media="screen")
                 return page.pdf(width=f"{WIDTH}px", height=f"{max(600, min(int(height), 12000))}px",
-                                print_background=True)
-            return page.screenshot(full_page=True, type="png")
+                                print_background=True), text
+            return page.screenshot(full_page=True, type="png"), text
         finally:
             browser.close()
 
 
 def _settle(page) -> None:
-    page.wait_for_selector('[data-testid="stSidebar"]', timeout=TIMEOUT_MS)
+    # every page (and the sign-in prompt) starts with a title: the script has run that far
+    page.wait_for_selector('[data-testid="stHeading"]', timeout=TIMEOUT_MS)
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=TIMEOUT_MS)
     with contextlib.suppress(Exception):  # pages without charts (live) draw cards only
         page.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg', timeout=8_000)

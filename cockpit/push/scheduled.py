@@ -171,6 +171,7 @@ class Prepared:
     picture_lang: str = "zh"
     cookie: tuple[str, str] | None = None
     no_picture_reason: str | None = None  # i18n key
+    picture_text: str | None = None  # what the drawn page said (checked: the page, not a sign-in form)
 
     @property
     def wants_picture(self) -> bool:
@@ -297,10 +298,16 @@ def take_picture(prep: Prepared, base_url: str | None) -> tuple[bytes | None, st
         return None, "push.no_picture_server"
     url = render.page_url(base_url, prep.report.page, prep.picture_url_params)
     try:
-        return render.picture(url, prep.report.format, prep.picture_lang, prep.cookie), None
+        data, prep.picture_text = render.picture(url, prep.report.format, prep.picture_lang, prep.cookie)
     except render.RenderError as e:
         log.warning("push: report %s picture failed: %s", prep.report.name, e)
         return None, "push.no_picture_failed"
+    bad = [k for k in ("auth.need_signin", "auth.expired") if i18n.t(k, prep.picture_lang) in prep.picture_text]
+    if bad or i18n.t("common.error", prep.picture_lang, msg="") in prep.picture_text:
+        log.warning("push: report %s: the page drew %s, not sent as its picture", prep.report.name,
+                    "a sign-in prompt" if bad else "an error")
+        return None, "push.no_picture_failed"
+    return data, None
 
 
 def finish(con, prep: Prepared, picture: bytes | None, why_not: str | None, now: dt.datetime, *,
