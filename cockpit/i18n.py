@@ -405,6 +405,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "push.period_line": ("统计周期：{period}", "Period: {period}"),
     "push.test_holds": ("当前未触发预警，以下是当前数值。", "The rule holds now; these are the current figures."),
     "push.test_nothing": ("没有可评估的数据。", "Nothing to evaluate."),
+    "push.more": ("……另有 {n} 项", "… and {n} more"),
     "push.open_cockpit": ("打开驾驶舱", "Open the cockpit"),
     "push.open_page": ("打开页面", "Open the page"),
     "push.score_line": ("{who}：{score} {value}，低于 {below}（{day}）", "{who}: {score} {value}, below {below} ({day})"),

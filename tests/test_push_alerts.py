@@ -305,3 +305,15 @@ def test_describe_in_both_languages(tiny_con, receiver):
     assert rules.parse_duration("90") == 90 and rules.parse_duration("2h") == 120 and rules.parse_duration("1d") == 1440
     with pytest.raises(rules.RuleError, match="duration"):
         rules.parse_duration("soon")
+
+
+def test_a_long_list_of_breaches_is_cut_and_counted(tiny_con, receiver, monkeypatch):
+    _hook(tiny_con, receiver)
+    monkeypatch.setattr(rules, "MAX_LINES", 2)
+    now = T(2025, 6, 11, 10, 0)
+    rules.add_metric_rule(tiny_con, "各账号", "gmv", ">", 0, period="last_30", by="account", to=["hook"], now=now)
+    push.tick(tiny_con, now)
+    [m] = receiver.of("webhook")
+    # 05-13..06-11 by account: A1 300, A2 300, D1 330, A3 150, shelf (no account) 270: five subjects
+    named = [x for x in m.body["lines"] if "：成交金额" in x]
+    assert len(named) == 2 and m.body["lines"][-1] == "……另有 3 项"

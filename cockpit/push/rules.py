@@ -37,6 +37,7 @@ START_GRACE_MINUTES = 30
 SCORE_ENTITY = {"creator_reputation": "account", "store_experience": "store", "product": "product"}
 GROUP_DIMS = ("brand", "store_type", "store", "account_type", "account", "agency")
 PAUSE_UNITS = {"m": 1, "min": 1, "h": 60, "d": 1440}
+MAX_LINES = 30  # breaches named in one message; the rest are counted (chat bots cap message size)
 
 
 class RuleError(ValueError):
@@ -398,6 +399,8 @@ def message(rule: Rule, found: list[Finding], lang: str, *, test: bool = False) 
         body = [live_rules.line(rule, f, lang) for f in found]
     if test and not any(f.breached for f in found):
         lines.append(L("push.test_holds"))
+    if len(body) > MAX_LINES:
+        body = body[:MAX_LINES] + [L("push.more", n=len(body) - MAX_LINES)]
     lines += body or [L("push.test_nothing")]
     return _with_link(Message(title, lines, lang=lang), lang)
 
