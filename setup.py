@@ -6,5 +6,5 @@ from setuptools import find_packages, setup
 setup(
     packages=find_packages(include=["cockpit", "cockpit.*"]) + ["cockpit_app", "cockpit_app.views"],
     package_dir={"cockpit_app": "app"},
-    package_data={"cockpit_app": ["*.py", "views/*.py"]},
+    package_data={"cockpit_app": ["*.py", "*.png", "views/*.py"]},
 )

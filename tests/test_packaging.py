@@ -5,13 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 from cockpit import store
 from tests.conftest import load_tiny
-from tests.test_service import _free_port
+from tests.serving import serving
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,24 +38,10 @@ def test_a_built_wheel_serves_the_app_from_anywhere(tmp_path):
     con = store.connect(db)
     load_tiny(con)
     con.close()
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "cockpit.cli", "serve", "--db", str(db), "--port", str(port)],
-                            cwd=work, env=dict(env, COCKPIT_WARMUP="0"), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 60
-        status = None
-        while time.monotonic() < deadline and status != 200:
-            try:
-                with urllib.request.urlopen(f"http://localhost:{port}/api/v1/query?metrics=orders", timeout=5) as resp:
-                    status, body = resp.status, resp.read()
-            except OSError:
-                time.sleep(0.5)
-        assert status == 200 and b'"orders": 11' in body  # all 11 orders of the tiny group
-        with urllib.request.urlopen(f"http://localhost:{port}/", timeout=10) as resp:
+    with serving(db, env={**env, "COCKPIT_WARMUP": "0"}, cwd=work) as (url, proc):
+        with urllib.request.urlopen(f"{url}/api/v1/query?metrics=orders", timeout=10) as resp:
+            assert resp.status == 200 and b'"orders": 11' in resp.read()  # all 11 orders of the tiny group
+        with urllib.request.urlopen(f"{url}/", timeout=10) as resp:
             assert resp.status == 200 and b"<html" in resp.read().lower()
         cmdline = Path(f"/proc/{proc.pid}/cmdline").read_bytes().decode().split("\0")
         assert str(site / "cockpit_app" / "asgi.py") in cmdline  # served from the wheel, not the checkout
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)

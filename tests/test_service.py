@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ import pytest
 from cockpit import store
 from cockpit.service import runtime
 from tests.conftest import load_tiny
+from tests.serving import free_port, serving, wait_for
 
 PW = "correct horse 1"
 WAIT = 30.0
@@ -28,12 +28,6 @@ JUNE = ["--from", "2025-06-01", "--to", "2025-06-30"]
 def cockpit(*args, stdin=None, timeout=120):
     return subprocess.run([sys.executable, "-m", "cockpit.cli", *map(str, args)], input=stdin,
                           capture_output=True, text=True, timeout=timeout)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -55,16 +49,6 @@ def http(url, method="GET", data=None, headers=None):
         return e.code, e.headers, e.read()
 
 
-def wait_for(pred, what, timeout=WAIT):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        got = pred()
-        if got:
-            return got
-        time.sleep(0.2)
-    pytest.fail(f"gave up after {timeout:g} s waiting for {what}")
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     """The tiny group served by `cockpit serve`, with the CLI's answers from before it started."""
@@ -79,30 +63,9 @@ def served(tmp_path_factory):
         "export": (cockpit("export", "--db", db, "--page", "overview", "--period", "custom", *JUNE,
                            "--table", "top_stores", "--out", folder / "before.csv"), folder / "before.csv"),
     }
-    port = _free_port()
-    log = open(folder / "serve.log", "w")
-    env = dict(os.environ, COCKPIT_WARMUP="0")
-    proc = subprocess.Popen([sys.executable, "-m", "cockpit.cli", "serve", "--db", str(db), "--port", str(port)],
-                            stdout=log, stderr=subprocess.STDOUT, env=env, cwd=folder)
-    url = f"http://localhost:{port}"
-    try:
+    with serving(db, env={"COCKPIT_WARMUP": "0"}, cwd=folder) as (url, proc):
         wait_for(lambda: runtime.running_server(db), "the server file", 60)
-        wait_for(lambda: _healthy(url), "the server to answer", 60)
         yield {"db": db, "url": url, "folder": folder, "before": before, "proc": proc}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-
-
-def _healthy(url):
-    try:
-        return http(url + "/_stcore/health")[0] == 200
-    except OSError:
-        return False
 
 
 # The tests below run in file order against one server: reads first, then an import through
@@ -155,7 +118,7 @@ def test_every_response_carries_security_headers(served):
 
 
 def test_a_second_serve_and_a_demo_do_not_disturb_the_running_app(served):
-    r = cockpit("serve", "--db", served["db"], "--port", _free_port())
+    r = cockpit("serve", "--db", served["db"], "--port", free_port())
     assert r.returncode == 0 and "already serves" in r.stdout
     r = cockpit("demo", "--db", served["db"], "--orders", "1000")
     assert r.returncode == 2 and "running" in r.stderr
@@ -198,6 +161,46 @@ def test_adding_the_first_admin_while_running_switches_sign_in_on(served):
     assert status == 200 and json.loads(body) == [{"gmv": 1350.0}]  # conftest 1250 + O900
     status, _, _ = http(f"{url}/api/v1/query?metrics=gmv", headers={"Authorization": f"Bearer {token}x"})
     assert status == 401
+
+
+def test_a_password_typed_at_the_terminal_is_handed_over(served):
+    """`cockpit user add` without --password-stdin asks on this terminal, then hands over."""
+    import fcntl
+    import pty
+    import select
+    import termios
+
+    master, slave = pty.openpty()
+
+    def own_terminal():
+        os.setsid()
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    proc = subprocess.Popen([sys.executable, "-m", "cockpit.cli", "user", "add", "小赵", "--role", "store_operator",
+                             "--store", "S1", "--db", str(served["db"])], stdin=slave, stdout=slave, stderr=slave,
+                            preexec_fn=own_terminal, close_fds=True)
+    os.close(slave)
+    seen = b""
+
+    def read_until(token):
+        nonlocal seen
+        end = time.monotonic() + WAIT
+        while token not in seen and time.monotonic() < end:
+            if select.select([master], [], [], 0.5)[0]:
+                try:
+                    seen += os.read(master, 4096)
+                except OSError:
+                    break
+
+    read_until(b"password: ")
+    os.write(master, (PW + "\n").encode())
+    read_until(b"again: ")
+    os.write(master, (PW + "\n").encode())
+    assert proc.wait(timeout=60) == 0
+    read_until(b"seeing S1")
+    os.close(master)
+    assert "user 小赵 created as store_operator seeing S1" in seen.decode()
+    assert PW not in seen.decode()  # never echoed
 
 
 def test_a_scoped_token_sees_only_its_stores(served):

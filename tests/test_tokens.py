@@ -3,16 +3,7 @@
 import pytest
 
 from cockpit import auth, store, tokens
-
-PW = "correct horse 1"
-
-
-@pytest.fixture
-def users(tiny_con):
-    auth.create_user(tiny_con, "boss", PW, "admin")
-    auth.create_user(tiny_con, "dealer_b", PW, "store_operator", ["S3"])
-    return tiny_con
-
+from tests.test_websession import users  # noqa: F401  (fixture: boss, dealer_b on S3)
 
 def test_a_token_acts_as_its_user_and_is_kept_hashed(users):
     token_id, token = tokens.add(users, "dealer_b", label="weekly Excel")

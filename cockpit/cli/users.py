@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 
 from cockpit import store
@@ -17,9 +18,12 @@ def _read_password(args, prompt="password: ") -> str:
         return sys.stdin.readline().rstrip("\n")
     import getpass
 
-    first = getpass.getpass(prompt)
-    if getpass.getpass("again: ") != first:
-        raise UsageError("the two passwords differ")
+    try:
+        first = getpass.getpass(prompt)
+        if getpass.getpass("again: ") != first:
+            raise UsageError("the two passwords differ")
+    except EOFError:
+        raise UsageError("no password given (for scripts: --password-stdin)") from None
     return first
 
 
@@ -43,6 +47,20 @@ def _grants(args) -> list[str]:
     return csv_list(getattr(args, flag)) if flag else []
 
 
+@contextlib.contextmanager
+def _users_db(args):
+    """The database for a user or token command; AuthError becomes a one-line UsageError."""
+    from cockpit import auth
+
+    con = store.connect(args.db)
+    try:
+        yield con
+    except auth.AuthError as e:
+        raise UsageError(str(e)) from None
+    finally:
+        con.close()
+
+
 def cmd_user(args) -> int:
     from cockpit import auth, clock
 
@@ -51,8 +69,7 @@ def cmd_user(args) -> int:
                          "or agency_operator (--agency)")
     if args.action == "add":
         grants = _grants(args)
-    con = store.connect(args.db)
-    try:
+    with _users_db(args) as con:
         if args.action == "list":
             rows = auth.list_users(con)
             if not rows:
@@ -80,18 +97,13 @@ def cmd_user(args) -> int:
         elif args.action == "remove":
             auth.delete_user(con, args.name, by="cli")
             print(f"user {args.name} removed")
-    except auth.AuthError as e:
-        raise UsageError(str(e)) from None
-    finally:
-        con.close()
     return 0
 
 
 def cmd_token(args) -> int:
-    from cockpit import auth, tokens
+    from cockpit import tokens
 
-    con = store.connect(args.db)
-    try:
+    with _users_db(args) as con:
         if args.action == "add":
             if not args.arg:
                 raise UsageError("`cockpit token add USER` needs the user the token acts for")
@@ -111,10 +123,6 @@ def cmd_token(args) -> int:
                 raise UsageError("`cockpit token revoke ID` needs a token id (see `cockpit token list`)")
             tokens.revoke(con, args.arg, by="cli")
             print(f"token {args.arg} revoked")
-    except auth.AuthError as e:
-        raise UsageError(str(e)) from None
-    finally:
-        con.close()
     return 0
 
 
