@@ -2,24 +2,11 @@
 scheduler (an alert arrives with no command run), and `cockpit report send` handed to the
 running app draws the page through the app itself."""
 
-import os
-import subprocess
-import sys
-import time
-
 from tests.push_receivers import HOOK_SECRET, receiver  # noqa: F401
 from tests.test_push_cli import _orders_today
 from tests.test_push_reports import need_chromium
-from tests.test_service import _free_port, cockpit
-
-
-def _wait(pred, seconds=60.0):
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if pred():
-            return True
-        time.sleep(0.3)
-    return False
+from tests.serving import serving, wait_for
+from tests.test_service import cockpit
 
 
 def test_the_running_app_sends_alerts_and_reports(tiny_db, receiver, tmp_path):
@@ -33,14 +20,9 @@ def test_the_running_app_sends_alerts_and_reports(tiny_db, receiver, tmp_path):
                   "--to", "企微群"]):
         r = cockpit(*args, "--db", tiny_db)
         assert r.returncode == 0, r.stderr
-    port = _free_port()
-    log = open(tmp_path / "serve.log", "w")
-    env = dict(os.environ, COCKPIT_WARMUP="0")
-    proc = subprocess.Popen([sys.executable, "-m", "cockpit.cli", "serve", "--db", str(tiny_db), "--port", str(port)],
-                            stdout=log, stderr=subprocess.STDOUT, env=env)
-    try:
+    with serving(tiny_db, env={"COCKPIT_WARMUP": "0"}, log=tmp_path / "serve.log"):
         # nobody runs a command: the server's scheduler evaluates the rule and sends it
-        assert _wait(lambda: receiver.of("webhook")), (tmp_path / "serve.log").read_text()
+        wait_for(lambda: receiver.of("webhook"), "the alert sent by the server's scheduler", 60)
         [alert] = receiver.of("webhook")
         assert alert.body["title"] == "【预警】今日店铺成交"
         assert "山野茶官方旗舰店：成交金额 ¥100" in alert.body["text"] and "云裳" not in alert.body["text"]
@@ -55,10 +37,3 @@ def test_the_running_app_sends_alerts_and_reports(tiny_db, receiver, tmp_path):
         assert kinds == ["markdown", "image"], kinds
         assert "成交金额 ¥150" in receiver.of("wecom")[0].body["markdown"]["content"]
         assert receiver.rejected == []
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
