@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "cockpit.cli.users",     # user, token
     "cockpit.cli.serve",     # serve
     "cockpit.cli.push",      # channel, alert, report
+    "cockpit.cli.copy",      # copy
 )
 
 
