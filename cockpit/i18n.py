@@ -430,6 +430,7 @@ STRINGS: dict[str, tuple[str, str]] = {
                               "(No picture: in local mode the page shows all data, more than the owner's scope)"),
     "push.no_picture_server": ("（未附页面截图：驾驶舱服务未运行）", "(No picture: the cockpit server is not running)"),
     "push.no_picture_failed": ("（页面截图失败，详见服务日志）", "(The picture failed; see the server log)"),
+    "push.no_tables": ("（页面表格生成失败，详见服务日志）", "(The page's tables failed; see the server log)"),
     "push.test_title": ("【测试】品牌驾驶舱推送", "[Test] Brand Cockpit push"),
     "push.test_body": ("渠道「{name}」可以收到驾驶舱的预警和报告。", "Channel {name} receives the cockpit's alerts and reports."),
     "alerts.tab_channels": ("推送渠道", "Channels"),

@@ -91,6 +91,7 @@ def _init_clickhouse(con: Database) -> None:
     for stmt in BOOKKEEPING_DDL:
         con.execute(chs.translate_ddl(stmt))
     auth.init(con)  # its DuckDB DDL spelled for ClickHouse at the door
+    __import__("cockpit.push").push.init(con)  # push's tables, spelled the same way
     for t in schema.TABLES.values():
         con.execute(chs.rows_ddl(t))
         con.execute(chs.superseded_ddl(t))

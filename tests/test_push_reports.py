@@ -241,3 +241,19 @@ def test_with_sign_in_on_the_picture_is_the_owners_page_and_holds_only_their_row
     assert "成交金额 ¥270 · 环比 +170.0% · 同比 —" in p["html"]
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "push-report-scoped.png").write_bytes(png)
+
+
+def test_the_figures_still_go_out_when_the_pages_tables_fail(tiny_con, receiver, monkeypatch, caplog):
+    add_all_channels(tiny_con, receiver)
+    from cockpit import reports as page_reports
+
+    def broken(page, view):
+        raise RuntimeError("engine says no")
+
+    monkeypatch.setattr(page_reports, "page_tables", broken)
+    rep = scheduled.add(tiny_con, "r", "overview", JUNE, "daily@09:00", ["ops-hook"], format="csv", now=T(2025, 6, 1))
+    scheduled.send(tiny_con, rep, T(2025, 6, 11, 9, 0))
+    [m] = receiver.of("webhook")
+    assert "成交金额 ¥1,250 · 环比 +150.0% · 同比 +100.0%" in m.body["lines"]
+    assert m.body["lines"][-1] == "（页面表格生成失败，详见服务日志）" and m.body["attachments"] == []
+    assert "engine says no" in caplog.text

@@ -1,7 +1,10 @@
 """Push's own tables: channels, alert rules and their state, scheduled reports, deliveries.
 
 Created by :func:`init` from ``store.init_schema`` (idempotent).  Nothing here holds
-figures: rules and reports are evaluated through the query layer each time.
+figures: rules and reports are evaluated through the query layer each time.  The SQL
+stays in what both engines take (the ClickHouse door spells this DDL for ClickHouse):
+no sequences, no upserts, no table-level keys; a rule's state row is replaced by a
+delete and an insert.
 """
 
 from __future__ import annotations
@@ -37,8 +40,7 @@ DDL = [
         breached BOOLEAN NOT NULL,
         since TIMESTAMP,
         last_sent_at TIMESTAMP,
-        last_value DOUBLE,
-        PRIMARY KEY (rule, subject)
+        last_value DOUBLE
     )""",
     """CREATE TABLE IF NOT EXISTS push_reports (
         name VARCHAR PRIMARY KEY,
@@ -52,7 +54,6 @@ DDL = [
         created_at TIMESTAMP NOT NULL,
         last_slot TIMESTAMP
     )""",
-    "CREATE SEQUENCE IF NOT EXISTS push_delivery_seq START 1",
     """CREATE TABLE IF NOT EXISTS push_deliveries (
         id BIGINT PRIMARY KEY,
         created_at TIMESTAMP NOT NULL,

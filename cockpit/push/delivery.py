@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 
 from cockpit import store
 from cockpit.push import channels, db
@@ -22,6 +23,7 @@ BACKOFF_MINUTES = (1, 5, 15, 60)
 MAX_ATTEMPTS = len(BACKOFF_MINUTES) + 1
 
 SENT, RETRYING, FAILED = "sent", "retrying", "failed"
+_IDS = threading.Lock()  # the app is the one writer; ids are taken one at a time within it
 
 
 def _settled(msg: Message) -> str:
@@ -45,12 +47,14 @@ def deliver(con, channel_names, msg: Message, *, source: str, source_name: str, 
         else:
             log.warning("push: %s %s -> channel %s failed (attempt 1): %s", source, source_name, name, err)
         retry = status != SENT and ch is not None
-        con.execute(
-            "INSERT INTO push_deliveries VALUES (nextval('push_delivery_seq'), ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)",
-            [now, source, source_name, owner, name, m.title, RETRYING if retry else status, now,
-             now + dt.timedelta(minutes=BACKOFF_MINUTES[0]) if retry else None, err,
-             db.dumps(m.to_json()) if retry else _settled(m)],
-        )
+        with _IDS:  # no sequences on ClickHouse: the next id is the largest plus one
+            did = int(store.scalar(con, "SELECT coalesce(max(id), 0) + 1 FROM push_deliveries"))
+            con.execute(
+                "INSERT INTO push_deliveries VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)",
+                [did, now, source, source_name, owner, name, m.title, RETRYING if retry else status, now,
+                 now + dt.timedelta(minutes=BACKOFF_MINUTES[0]) if retry else None, err,
+                 db.dumps(m.to_json()) if retry else _settled(m)],
+            )
         out.append((name, RETRYING if retry else status, err))
     return out
 
@@ -94,8 +98,8 @@ def retry_due(con, now: dt.datetime) -> int:
 
 
 def any_due(con, now: dt.datetime) -> bool:
-    return bool(store.scalar(con, "SELECT EXISTS (SELECT 1 FROM push_deliveries WHERE status = ? AND "
-                             "next_attempt_at <= ?)", [RETRYING, now]))
+    return bool(store.scalar(con, "SELECT count(*) FROM push_deliveries WHERE status = ? AND next_attempt_at <= ?",
+                             [RETRYING, now]))
 
 
 def recent(con, owner: str | None = None, limit: int = 200) -> list[dict]:

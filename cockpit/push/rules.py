@@ -316,7 +316,8 @@ def notify_due(con, rule: Rule, findings: list[Finding], now: dt.datetime) -> li
         old = state.get(f.subject)
         if old is None or not old[0]:
             due.append(f)
-            con.execute("INSERT OR REPLACE INTO push_rule_state VALUES (?, ?, true, ?, ?, ?)",
+            con.execute("DELETE FROM push_rule_state WHERE rule = ? AND subject = ?", [rule.name, f.subject])
+            con.execute("INSERT INTO push_rule_state VALUES (?, ?, true, ?, ?, ?)",
                         [rule.name, f.subject, now, now, f.value])
         elif rule.repeat_minutes and (old[2] is None or old[2] + dt.timedelta(minutes=rule.repeat_minutes) <= now):
             due.append(f)
@@ -452,12 +453,15 @@ def test_rule(con, rule: Rule, now: dt.datetime) -> list[tuple]:
 def due_rules(con, now: dt.datetime, version: int) -> list[Rule]:
     """Rules to evaluate now: new data since their last look, their interval passed,
     or a reminder of a breach whose repeat interval elapsed."""
-    reminders = {r[0] for r in store.fetchall(
-        con, "SELECT DISTINCT s.rule FROM push_rule_state s JOIN push_rules r ON r.name = s.rule "
-        "WHERE s.breached AND r.repeat_minutes IS NOT NULL "
-        "AND s.last_sent_at + to_minutes(CAST(r.repeat_minutes AS BIGINT)) <= ?", [now])}
+    all_rules = list_all(con)
+    repeat = {r.name: r.repeat_minutes for r in all_rules if r.repeat_minutes}
+    reminders = set()
+    if repeat:
+        for name, last in store.fetchall(con, "SELECT rule, last_sent_at FROM push_rule_state WHERE breached"):
+            if name in repeat and last is not None and last + dt.timedelta(minutes=repeat[name]) <= now:
+                reminders.add(name)
     out = []
-    for r in list_all(con):
+    for r in all_rules:
         if r.paused_until is not None and r.paused_until <= now:
             con.execute("UPDATE push_rules SET paused_until = NULL WHERE name = ?", [r.name])
             r = dataclasses.replace(r, paused_until=None)

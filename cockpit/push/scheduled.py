@@ -253,7 +253,13 @@ def _message(con, rep: Report, lang: str, now: dt.datetime) -> Message:
     if fl := _filters_line(con, view):
         lines.append(fl)
     lines += _kpi_lines(con, view)
-    msg = Message(title, lines, lang=lang, files=_tables(view, rep, lang))
+    try:
+        files = _tables(view, rep, lang)
+    except Exception:  # noqa: BLE001 - the figures still go out; the log says why the tables did not
+        log.exception("push: report %s: the page's tables failed", rep.name)
+        files = []
+        lines.append(L("push.no_tables"))
+    msg = Message(title, lines, lang=lang, files=files)
     base = os.environ.get("COCKPIT_PUBLIC_URL")
     if base:
         msg.link = render.page_url(base, rep.page, {**rep.selection, "lang": lang})
