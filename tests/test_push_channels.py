@@ -161,3 +161,13 @@ def test_smtp_settings_from_secrets_toml_and_environment(tmp_path, monkeypatch):
                                                                          "bot@brand.example")
     monkeypatch.setenv("COCKPIT_SMTP_PORT", "2525")
     assert smtp.settings()["port"] == 2525
+
+
+def test_only_an_admin_removes_someone_elses_channel(con):
+    from cockpit import auth
+
+    channels.add(con, "boss-hook", "webhook", "https://hooks.example/boss", owner="boss")
+    with pytest.raises(channels.ChannelError, match="no channel"):
+        channels.remove(con, "boss-hook", user=auth.User("dealer_b", "store_operator", grants=("S3",)))
+    channels.remove(con, "boss-hook", user=auth.User("boss", "admin"))
+    assert channels.list_all(con) == []

@@ -71,7 +71,7 @@ with tab_ch, ui.guarded():
             show_results(delivery.deliver(con, [picked], msg, source="test", source_name=picked,
                                           owner=user.username, now=clock.now()))
         if c2.button(L("alerts.remove"), key="p_ch_remove", icon=":material/delete:"):
-            channels.remove(con, picked)
+            channels.remove(con, picked, user=user)
             st.success(L("alerts.removed", name=picked))
             st.rerun()
 

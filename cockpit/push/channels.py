@@ -153,8 +153,11 @@ def list_all(con, owner: str | None = None) -> list[Channel]:
     return [Channel(*r) for r in rows]
 
 
-def remove(con, name: str) -> None:
-    require(con, name)
+def remove(con, name: str, user=None) -> None:
+    """Remove a channel; a non-admin ``user`` only one of their own."""
+    ch = require(con, name)
+    if user is not None and not user.is_admin and ch.owner != user.username:
+        raise ChannelError(f"there is no channel {name!r} (see `cockpit channel list`)")
     con.execute("DELETE FROM push_channels WHERE name = ?", [name])
 
 
