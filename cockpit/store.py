@@ -80,6 +80,7 @@ def init_schema(con: Database) -> None:
     from cockpit import auth  # users and scopes live in the same file
 
     auth.init(con)
+    __import__("cockpit.push").push.init(con)  # channels, alert rules, reports, deliveries
     for derived in _derived():
         derived.ensure(con)
 
@@ -92,6 +93,7 @@ def _init_clickhouse(con: Database) -> None:
     for stmt in BOOKKEEPING_DDL:
         con.execute(chs.translate_ddl(stmt))
     auth.init(con)  # its DuckDB DDL spelled for ClickHouse at the door
+    __import__("cockpit.push").push.init(con)  # push's tables, spelled the same way
     for t in schema.TABLES.values():
         con.execute(chs.rows_ddl(t))
         con.execute(chs.superseded_ddl(t))
