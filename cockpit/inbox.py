@@ -338,10 +338,10 @@ class Watcher:
 
     # -- catalog and heartbeat ------------------------------------------------------
     def publish_catalog(self) -> None:
-        from cockpit import feed
+        from cockpit import catalog
 
         try:
-            cat = feed.catalog_from_db(self.cur)
+            cat = catalog.catalog_from_db(self.cur)
             write_atomic(self.inbox / CATALOG, json.dumps(cat, ensure_ascii=False).encode("utf-8"))
         except Exception:  # noqa: BLE001 - the feed's convenience, never the app's problem
             log.exception("inbox: cannot publish the catalog")

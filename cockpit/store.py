@@ -110,7 +110,8 @@ class Part:
 _PARTS: dict[str, Part] = {}
 # The modules that own tables, imported before a database is opened so each has
 # registered its part (the composition root: the one place that names them).
-OWNERS = ("cockpit.auth", "cockpit.batches", "cockpit.buyer_keys", "cockpit.rollups", "cockpit.buyer_sets")
+OWNERS = ("cockpit.auth", "cockpit.push.db", "cockpit.batches", "cockpit.buyer_keys", "cockpit.rollups",
+          "cockpit.buyer_sets")
 
 
 def register(part: Part) -> None:
@@ -136,6 +137,8 @@ def init_schema(con: Database) -> None:
             f'CREATE TABLE IF NOT EXISTS "{replaced_table(t.name)}" AS '
             f'SELECT *, CAST(NULL AS BIGINT) AS _replaced_by FROM "{t.name}" WHERE false'
         )
+    for table_name, c in _missing_columns(con):  # a file from before a column was declared
+        con.execute(f'ALTER TABLE "{table_name}" ADD COLUMN IF NOT EXISTS "{c.name}" {c.sql_type}')
     con.execute(
         "INSERT INTO cockpit_meta VALUES ('data_version', '0') ON CONFLICT DO NOTHING"
     )
@@ -197,11 +200,31 @@ def _init_clickhouse(con: Database) -> None:
         con.execute(chs.superseded_ddl(t))
         con.execute(chs.replaced_ddl(t, replaced_table(t.name)))
         view = chs.view_ddl(t)
-        con.execute(view.replace("CREATE VIEW IF NOT EXISTS", "CREATE OR REPLACE VIEW", 1) if t.name in have else view)
+        if t.name not in have:
+            con.execute(view)
+        else:  # an older layout, or a database from before a column was declared: the view follows
+            _add_clickhouse_columns(con, t)
+            con.execute(view.replace("CREATE VIEW IF NOT EXISTS", "CREATE OR REPLACE VIEW", 1))
     if meta(con, "data_version") is None:
         set_meta(con, "data_version", "0")
     _run_parts(con)  # their DuckDB DDL spelled for ClickHouse at the door
     set_meta(con, _FINGERPRINT_KEY, fingerprint)
+
+
+def _add_clickhouse_columns(con: Database, t: schema.Table) -> bool:
+    """Add a canonical table's newly declared columns (empty) to its ClickHouse rows table
+    and replaced-rows archive; True when the rows table changed (its view must follow)."""
+    from cockpit.engine import clickhouse_schema as chs
+
+    changed = False
+    for name in (chs.ROWS.format(t.name), replaced_table(t.name)):
+        have = set(con.columns(name))
+        for c in t.columns:
+            if c.name not in have:
+                # DuckDB's spelling: the ClickHouse door makes the column Nullable of its type
+                con.execute(f'ALTER TABLE "{name}" ADD COLUMN IF NOT EXISTS "{c.name}" {c.sql_type}')
+                changed = changed or name == chs.ROWS.format(t.name)
+    return changed
 
 
 def meta(con: Database, key: str) -> str | None:
@@ -276,10 +299,28 @@ def _open(url: engine.DatabaseURL, read_only: bool, upgrading: bool = False) -> 
     return con
 
 
+def _missing_columns(con: Database) -> list[tuple[str, schema.Column]]:
+    """Declared columns an existing DuckDB table (or its replaced-rows archive) lacks;
+    they are added as nullable columns, so older rows read as "no value".  Writes name
+    every column, so the order a column was added in does not matter."""
+    have: dict[str, set[str]] = {}
+    for tn, cn in con.fetchall("SELECT table_name, column_name FROM duckdb_columns() "
+                               "WHERE database_name = current_database()", record=False):
+        have.setdefault(tn, set()).add(cn)
+    out = []
+    for t in schema.TABLES.values():
+        for name in (t.name, replaced_table(t.name)):
+            if name in have:
+                out += [(name, c) for c in t.columns if c.name not in have[name]]
+    return out
+
+
 def _needs_upgrade(con: Database) -> bool:
     if "cockpit_meta" not in con.tables():
         return False  # not a cockpit database: nothing to upgrade
-    return any(meta(con, p.meta_key) != p.version for p in parts() if p.meta_key)
+    tables = con.tables()
+    return (any(meta(con, p.meta_key) != p.version for p in parts() if p.meta_key)
+            or any(t not in tables for t in schema.TABLES) or bool(_missing_columns(con)))
 
 
 def transaction(con: Database):

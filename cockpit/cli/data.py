@@ -27,10 +27,8 @@ def cmd_import(args) -> int:
     db = store.resolve_db_path(args.db)
     try:
         con = store.connect(db)
-    except store.StoreError as e:
-        if "lock" not in str(e.__cause__ or "").lower():
-            raise
-        return _hand_to_inbox(args, db)  # the running app is the one writer
+    except store.DatabaseInUse:  # a DuckDB file or chDB folder held: the running app is the one writer
+        return _hand_to_inbox(args, db)
     try:
         results = importer.import_files(
             con, args.table, args.files, imported_by=args.user or "local", progress=True
@@ -53,14 +51,12 @@ def _rebuild_buyer_sets(con) -> str | None:
     `cockpit query` reads them).  The import is committed either way."""
     import time
 
-    import duckdb
-
-    from cockpit import buyer_sets
+    from cockpit import buyer_sets, engine
 
     t0 = time.perf_counter()
     try:
         months = buyer_sets.build(con)
-    except duckdb.Error as e:
+    except engine.errors() as e:
         return f"buyer sets not rebuilt ({e}); figures stay exact, counted from orders until the app rebuilds them"
     return f"buyer sets of {months} month(s) rebuilt in {time.perf_counter() - t0:.1f} s" if months else None
 
