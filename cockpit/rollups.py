@@ -29,9 +29,9 @@ On ClickHouse ClickHouse keeps the daily rollups itself: each is a SummingMergeT
 per-batch deltas fed by materialized views as rows arrive and as rows are replaced,
 read through a view of the committed batches' deltas (cockpit.engine.clickhouse_schema
 .rollup_ddl), so nothing is refreshed by the writer and a batch's rollup rows become
-visible with the statement that commits its rows.  ``orders_live`` is DuckDB's: on
-ClickHouse a session's distinct live buyers are counted from orders.  The query builder
-reads the same names on either engine.
+visible with the statement that commits its rows.  ``orders_live`` there keeps live
+orders per (session, buyer) the same way, a session's live buyers being those with
+orders left.  The query builder reads the same names on either engine.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ VERSION = "4"
 META_KEY = "orders_daily_version"
 # ClickHouse's rollups have a layout of their own (materialized views), versioned apart.
 CLICKHOUSE_META_KEY = "rollups_clickhouse_version"
-CLICKHOUSE_VERSION = "1"
+CLICKHOUSE_VERSION = "2"  # 2: orders_live as per-(session, buyer) deltas
 
 # The daily rollups: each sums orders per day and these keys (in this column order).
 _KEY_TYPES = {"store_id": "VARCHAR", "account_id": "VARCHAR", "channel": "VARCHAR", "is_fan": "BOOLEAN",
@@ -116,9 +116,15 @@ _CH_SUMS = [("gmv", "COALESCE(SUM(o.paid_amount), 0)", "DECIMAL(38, 2)"),
              "BIGINT")]
 
 
-# orders_live on ClickHouse: a view (a filter on live_id reaches the orders' scan).
-_CH_LIVE = ("SELECT o.live_id AS live_id, uniqExactIf(o.buyer_key, o.channel = 'live') AS live_buyers "
-            "FROM orders o WHERE o.live_id IS NOT NULL GROUP BY o.live_id")
+# orders_live on ClickHouse: live orders per (session, buyer) as deltas, like the daily
+# rollups (a count adds up, a distinct count does not); a session's live buyers are the
+# buyers with orders left.  A filter on live_id reaches the table's sort key.
+_CH_LIVE_KEYS = [("live_id", "o.live_id", "VARCHAR"), ("buyer_key", "o.buyer_key", "BIGINT")]
+_CH_LIVE_SUMS = [("orders", "COUNT(*)", "BIGINT")]
+_CH_LIVE_WHERE = "o.channel = 'live' AND o.live_id IS NOT NULL"
+_CH_LIVE_VIEW = ("SELECT live_id, toInt64(countIf(n != 0)) AS live_buyers FROM (SELECT d.live_id AS live_id, "
+                 "d.buyer_key AS buyer_key, sum(d.orders) AS n FROM {deltas} d GROUP BY d.live_id, d.buyer_key) "
+                 "GROUP BY live_id")
 
 
 def clickhouse_parts(t: str) -> tuple[list, list]:
@@ -143,7 +149,10 @@ def _ensure_clickhouse(con: Database, meta, set_meta) -> None:
             con.execute(stmt)
         # what is there already (a copied or upgraded database), tagged with each row's batch
         con.execute(f'INSERT INTO "{t}__rows" ' + chs.rollup_select(keys, sums, "orders"))
-    con.execute(f"CREATE VIEW IF NOT EXISTS {LIVE_TABLE} AS " + _CH_LIVE)
+    for stmt in chs.rollup_ddl(LIVE_TABLE, _CH_LIVE_KEYS, _CH_LIVE_SUMS, _CH_LIVE_WHERE, _CH_LIVE_VIEW):
+        con.execute(stmt)
+    con.execute(f'INSERT INTO "{LIVE_TABLE}__rows" '
+                + chs.rollup_select(_CH_LIVE_KEYS, _CH_LIVE_SUMS, "orders", where=_CH_LIVE_WHERE))
     set_meta(con, CLICKHOUSE_META_KEY, CLICKHOUSE_VERSION)
 
 

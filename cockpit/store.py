@@ -160,7 +160,7 @@ def _run_parts(con: Database) -> None:
 
 # Bump when the ClickHouse layout of the canonical tables changes (views are replaced,
 # physical columns added): 2: rows an undo writes back keep their original batch.
-CLICKHOUSE_LAYOUT = "2"
+CLICKHOUSE_LAYOUT = "3"  # 3: skip indexes (clickhouse_schema.INDEXES)
 _FINGERPRINT_KEY = "clickhouse_schema"
 
 
@@ -197,6 +197,9 @@ def _init_clickhouse(con: Database) -> None:
         con.execute(chs.rows_ddl(t))
         if rows in have:  # an older layout
             con.execute(f'ALTER TABLE "{rows}" ADD COLUMN IF NOT EXISTS "{chs.ORIGIN}" BIGINT')  # layout 2
+            for index in chs.INDEXES.get(t.name, ()):  # layout 3; built for the old parts in the background
+                con.execute(f'ALTER TABLE "{rows}" ADD {index.replace("INDEX", "INDEX IF NOT EXISTS", 1)}')
+                con.execute(f'ALTER TABLE "{rows}" MATERIALIZE INDEX {index.split()[1]}')
         con.execute(chs.superseded_ddl(t))
         con.execute(chs.replaced_ddl(t, replaced_table(t.name)))
         view = chs.view_ddl(t)

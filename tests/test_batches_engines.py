@@ -186,6 +186,9 @@ def _plain_rows(con, table: str) -> list[tuple]:
 def _rollups_agree(con) -> None:
     for table in _PLAIN:
         assert _rollup_rows(con, table) == _plain_rows(con, table), table
+    live = con.fetchall("SELECT live_id, live_buyers FROM orders_live WHERE live_buyers > 0 ORDER BY live_id")
+    assert live == con.fetchall("SELECT live_id, COUNT(DISTINCT buyer_id) FROM orders WHERE channel = 'live' "
+                                "AND live_id IS NOT NULL GROUP BY live_id ORDER BY live_id")
 
 
 def test_rollups_follow_every_write(tiny_any):
@@ -193,7 +196,7 @@ def test_rollups_follow_every_write(tiny_any):
     _rollups_agree(con)
     # O1 changes amount and day, O2 moves to another store, O99 is new
     fix = [dict(TINY["orders"][0], paid_amount="180.00", paid_at=dt.datetime(2025, 6, 4, 9, 0)),
-           dict(TINY["orders"][1], store_id="S2", product_id="P2"),
+           dict(TINY["orders"][1], store_id="S2", product_id="P2", buyer_id="B1"),  # L1's live buyers: B1 only
            dict(TINY["orders"][2], order_id="O99", shipped_at=None)]
     bid = batches.write_batch(con, "orders", schema.frame("orders", fix), file_name="fix.csv")
     _rollups_agree(con)
