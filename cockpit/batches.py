@@ -5,6 +5,9 @@ generator and (later) the inbox.  Inside one transaction it archives the rows th
 replaces, deletes them, inserts the new rows tagged with the batch id, records the batch
 in ``import_batches`` and bumps the data version.  A crash anywhere before COMMIT leaves
 the database exactly as it was; :func:`undo_batch` reverses a committed batch.
+
+``import_batches`` holds true counts: rows_read = rows_accepted + rows_rejected +
+rows_duplicate (rows of a key that a later row of the same file replaced).
 """
 
 from __future__ import annotations
@@ -15,6 +18,25 @@ import duckdb
 import polars as pl
 
 from cockpit import auth, buyer_keys, clock, rollups, schema, store
+
+# store.init_schema runs ensure() (and read-only opens upgrade) when this differs.
+META_KEY = "import_batches_version"
+VERSION = "2"  # 2: rows_duplicate
+
+
+def ensure(con: duckdb.DuckDBPyConnection) -> None:
+    """Add rows_duplicate to an older file's import history, filled with what its
+    batches did not say: an older import counted its accepted rows after dropping the
+    file's repeated keys, so read - accepted - rejected is exactly their number."""
+    if store.meta(con, META_KEY) == VERSION:
+        return
+    with store.transaction(con):
+        con.execute("ALTER TABLE import_batches ADD COLUMN IF NOT EXISTS rows_duplicate BIGINT")
+        con.execute(
+            "UPDATE import_batches SET rows_duplicate = GREATEST(COALESCE(rows_read, 0) - COALESCE(rows_accepted, 0) "
+            "- COALESCE(rows_rejected, 0), 0) WHERE rows_duplicate IS NULL"
+        )
+        store.set_meta(con, META_KEY, VERSION)
 
 
 class UndoError(Exception):
@@ -46,6 +68,7 @@ def write_batch(
     sha256: str | None = None,
     rows_read: int | None = None,
     rows_rejected: int = 0,
+    rows_duplicate: int = 0,
     rejects_path: str | None = None,
     imported_by: str = "local",
     source: str = "cli",
@@ -54,10 +77,14 @@ def write_batch(
 ) -> int:
     """Upsert ``df`` (canonical columns, canonical types) as one batch; return its id.
 
+    ``rows_duplicate``: rows the caller already dropped as repeated keys; any the frame
+    still repeats are dropped here (last wins) and counted with them.
     ``before_commit`` is a hook tests use to die mid-transaction.
     """
     t = schema.table(table_name)
+    given = df.height
     df = dedupe_last(df.select(t.column_names), t)
+    rows_duplicate += given - df.height
     started_at = started_at or clock.now()
     with store.transaction(con):
         batch_id = store.scalar(con, "SELECT nextval('import_batch_seq')")
@@ -90,12 +117,12 @@ def write_batch(
         con.unregister("_staged")
         con.execute(
             "INSERT INTO import_batches (batch_id, file_name, sha256, table_name, rows_read, "
-            "rows_accepted, rows_rejected, rejects_path, started_at, finished_at, imported_by, "
-            "source, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'committed')",
+            "rows_accepted, rows_rejected, rows_duplicate, rejects_path, started_at, finished_at, imported_by, "
+            "source, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'committed')",
             [
                 batch_id, file_name, sha256, t.name,
-                rows_read if rows_read is not None else df.height + rows_rejected,
-                df.height, rows_rejected, rejects_path, started_at, clock.now(),
+                rows_read if rows_read is not None else df.height + rows_rejected + rows_duplicate,
+                df.height, rows_rejected, rows_duplicate, rejects_path, started_at, clock.now(),
                 imported_by, source,
             ],
         )

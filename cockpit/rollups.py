@@ -112,9 +112,10 @@ def _refresh_days(con: duckdb.DuckDBPyConnection, days: list[dt.date]) -> None:
     if not days:
         return
     con.execute("CREATE OR REPLACE TEMP TABLE _rollup_days AS SELECT unnest(CAST($d AS DATE[])) AS day", {"d": days})
+    # Both ends inclusive, so the calendar's last day (9999-12-31) needs no "next day".
     lo = dt.datetime.combine(days[0], dt.time())
-    hi = dt.datetime.combine(days[-1] + dt.timedelta(days=1), dt.time())
-    where = "o.paid_at >= $lo AND o.paid_at < $hi"
+    hi = dt.datetime.combine(days[-1], dt.time.max)
+    where = "o.paid_at >= $lo AND o.paid_at <= $hi"
     if len(days) < (days[-1] - days[0]).days + 1:  # gaps: only the touched days (a whole range needs no lookup)
         where += " AND CAST(o.paid_at AS DATE) IN (SELECT day FROM _rollup_days)"
     for t in DAILY_KEYS:  # recomputed by the days a write touches

@@ -75,9 +75,9 @@ def init_schema(con: duckdb.DuckDBPyConnection) -> None:
 def _derived():
     """Structures derived from the imported tables (in build order): each has META_KEY,
     VERSION and ensure(), which builds or upgrades it when the stored version differs."""
-    from cockpit import buyer_keys, buyer_sets, rollups  # they import this module
+    from cockpit import batches, buyer_keys, buyer_sets, rollups  # they import this module
 
-    return (buyer_keys, rollups, buyer_sets)
+    return (batches, buyer_keys, rollups, buyer_sets)
 
 
 def meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:

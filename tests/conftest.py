@@ -159,8 +159,10 @@ def tiny_con(tiny_db):
 
 @pytest.fixture(autouse=True)
 def _no_cockpit_db_env(monkeypatch):
-    """Tests name their database explicitly; a developer's $COCKPIT_DB must not leak in."""
+    """Tests name their database explicitly; a developer's $COCKPIT_DB must not leak in.
+    Messages outside the browser follow $COCKPIT_LANG or the locale: tests read English."""
     monkeypatch.delenv("COCKPIT_DB", raising=False)
+    monkeypatch.setenv("COCKPIT_LANG", "en")
 
 
 def pytest_configure(config):

@@ -36,11 +36,12 @@ def test_money_styles_are_exact_cents():
 
 def test_money_rounds_half_away_from_zero():
     p = values.parse_money(S("1234.565", "2.675", "-5.005", "0.30000000000000004", "1.025", "1.015",
-                             "1.0049999", "-0.004"))
+                             "1.0049999", "-0.005", "0.005"))
     assert p.values.to_list() == [
         Decimal("1234.57"), Decimal("2.68"), Decimal("-5.01"), Decimal("0.30"), Decimal("1.03"),
-        Decimal("1.02"), Decimal("1.00"), Decimal("0.00"),
+        Decimal("1.02"), Decimal("1.00"), Decimal("-0.01"), Decimal("0.01"),
     ]
+    assert p.bad_count == 0
 
 
 def test_money_slow_path_keeps_every_cent():
@@ -191,3 +192,127 @@ def test_slow_path_only_touches_failed_rows():
     assert out[-1] is None
     assert p.reasons.to_list()[-1] == "m: bad amount of money 'bad'"
     assert p.bad_count == 1
+
+
+# --- one rule for numbers: no value, not a finite number, too small to hold ---------------
+
+
+def test_no_value_words_are_null_in_every_numeric_column_and_nan_inf_are_refused():
+    texts = S("", "  ", "-", "--", "null", "None", "N/A", "#N/A", "无", None, "NaN", "nan", "inf", "-Infinity", "1e999")
+    quiet = [(None, None)] * 10
+    assert pairs(values.parse_money(texts, "paid_amount")) == quiet + [
+        (None, "paid_amount: bad amount of money 'NaN'"), (None, "paid_amount: bad amount of money 'nan'"),
+        (None, "paid_amount: bad amount of money 'inf'"), (None, "paid_amount: bad amount of money '-Infinity'"),
+        (None, "paid_amount: bad amount of money '1e999'"),
+    ]
+    assert pairs(values.parse_int(texts, "quantity")) == quiet + [
+        (None, "quantity: bad number 'NaN'"), (None, "quantity: bad number 'nan'"),
+        (None, "quantity: bad number 'inf'"), (None, "quantity: bad number '-Infinity'"),
+        (None, "quantity: bad number '1e999'"),
+    ]
+    assert pairs(values.parse_float(texts, "score")) == quiet + [
+        (None, "score: bad number 'NaN'"), (None, "score: bad number 'nan'"),
+        (None, "score: bad number 'inf'"), (None, "score: bad number '-Infinity'"),
+        (None, "score: bad number '1e999'"),
+    ]
+
+
+def test_values_too_small_to_hold_are_refused_not_stored_as_zero():
+    m = values.parse_money(S("1e-320", "0.004", "-0.0049", "0.005", "0", "0.00", "0e5", "1.5e3"), "paid_amount")
+    assert pairs(m) == [
+        (None, "paid_amount: amount below one cent (it would be stored as 0.00) '1e-320'"),
+        (None, "paid_amount: amount below one cent (it would be stored as 0.00) '0.004'"),
+        (None, "paid_amount: amount below one cent (it would be stored as 0.00) '-0.0049'"),
+        (Decimal("0.01"), None), (Decimal("0.00"), None), (Decimal("0.00"), None), (Decimal("0.00"), None),
+        (Decimal("1500.00"), None),
+    ]
+    i = values.parse_int(S("1e-320", "1e5", "0"), "views")
+    assert pairs(i) == [(None, "views: not a whole number '1e-320'"), (100000, None), (0, None)]
+    f = values.parse_float(S("1e-320", "-1e-400", "1e-300", "0e-5", "0.0", "2.5e-3"), "score")
+    assert pairs(f) == [
+        (None, "score: number too small to store (not 0, but below 1e-300) '1e-320'"),
+        (None, "score: number too small to store (not 0, but below 1e-300) '-1e-400'"),
+        (1e-300, None), (0.0, None), (0.0, None), (0.0025, None),
+    ]
+
+
+# --- plausible dates ---------------------------------------------------------------------
+
+WINDOW = (dt.date(2000, 1, 1), dt.date(2026, 6, 1))
+
+
+def test_dates_outside_the_window_are_rejected_with_the_range():
+    col = schema.table("orders").column("paid_at")
+    p = values.parse_column(S("9999-12-30 10:00", "9999-12-31", "0001-01-01", "1999-12-31 23:59:59",
+                              "2000-01-01 00:00", "2026-06-01 23:59:59", "2026-06-02 00:00", "36526", None),
+                            col, window=WINDOW)
+    why = ("paid_at: date outside the accepted range 2000-01-01 to 2026-06-01 '{}' "
+           "(the range is set by COCKPIT_DATE_MIN / COCKPIT_DATE_MAX)")
+    assert pairs(p) == [
+        (None, why.format("9999-12-30 10:00")), (None, why.format("9999-12-31")),
+        (None, why.format("0001-01-01")), (None, why.format("1999-12-31 23:59:59")),
+        (D(2000, 1, 1), None), (D(2026, 6, 1, 23, 59, 59), None),
+        (None, why.format("2026-06-02 00:00")),
+        (D(2000, 1, 1), None),  # Excel serial day 36526
+        (None, None),
+    ]
+    d = values.parse_column(S("1999-12-31", "2000-01-01", "2026-06-01", "2026-06-02", "99991231"),
+                            schema.table("ad_spend").column("date"), window=WINDOW)
+    assert d.values.to_list() == [None, dt.date(2000, 1, 1), dt.date(2026, 6, 1), None, None]
+    assert d.bad_count == 3
+    # a window reaching the calendar's end is safe too
+    far = values.parse_column(S("9999-12-31 23:59:59"), col, window=(dt.date(1, 1, 1), dt.date(9999, 12, 31)))
+    assert pairs(far) == [(D(9999, 12, 31, 23, 59, 59), None)]
+
+
+def test_date_window_default_and_settings(monkeypatch):
+    monkeypatch.delenv("COCKPIT_DATE_MIN", raising=False)
+    monkeypatch.delenv("COCKPIT_DATE_MAX", raising=False)
+    assert values.date_window(dt.date(2025, 6, 1)) == (dt.date(2000, 1, 1), dt.date(2026, 6, 1))
+    assert values.date_window(dt.date(2024, 2, 29)) == (dt.date(2000, 1, 1), dt.date(2025, 2, 28))
+    monkeypatch.setenv("COCKPIT_DATE_MIN", "2018-01-01")
+    monkeypatch.setenv("COCKPIT_DATE_MAX", " 2030-12-31 ")
+    assert values.date_window(dt.date(2025, 6, 1)) == (dt.date(2018, 1, 1), dt.date(2030, 12, 31))
+    monkeypatch.setenv("COCKPIT_DATE_MAX", "next year")
+    with pytest.raises(values.BadSetting) as e:
+        values.date_window()
+    assert e.value.message("en") == "setting COCKPIT_DATE_MAX='next year' is not a date (write YYYY-MM-DD)"
+    assert e.value.message("zh") == "设置 COCKPIT_DATE_MAX=“next year” 不是日期（应写成 YYYY-MM-DD）"
+    monkeypatch.setenv("COCKPIT_DATE_MAX", "2017-01-01")
+    with pytest.raises(values.BadSetting, match="COCKPIT_DATE_MIN 2018-01-01 is after COCKPIT_DATE_MAX 2017-01-01"):
+        values.date_window()
+
+
+# --- ids Excel mangled -------------------------------------------------------------------
+
+
+def test_scientific_notation_ids_are_rejected_with_the_excel_hint():
+    col = schema.table("orders").column("order_id")
+    p = values.parse_column(S("2.02611E+18", "2.02611e+18", "7E+17", "12E34", "2026110000000000000", "A1.5E+3"), col)
+    hint = ("order_id: looks like a number Excel turned into scientific notation: the full id is lost '{}' "
+            "(format the column as text in Excel and save again, or use the platform's original export)")
+    assert pairs(p) == [
+        (None, hint.format("2.02611E+18")), (None, hint.format("2.02611e+18")), (None, hint.format("7E+17")),
+        ("12E34", None), ("2026110000000000000", None), ("A1.5E+3", None),
+    ]
+    title = values.parse_column(S("2.5E+3"), schema.table("live_sessions").column("title"))
+    assert pairs(title) == [("2.5E+3", None)]  # only ids are checked
+
+
+# --- the user's language -----------------------------------------------------------------
+
+
+def test_reasons_in_chinese():
+    assert values.parse_money(S("abc"), "实付金额", lang="zh").reasons.to_list() == ["实付金额：金额无法识别“abc”"]
+    assert values.parse_int(S("12.5"), "数量", lang="zh").reasons.to_list() == ["数量：不是整数“12.5”"]
+    assert values.parse_bool(S("也许"), "是否粉丝", lang="zh").reasons.to_list() == [
+        "是否粉丝：不是“是/否”值“也许”（请写 是/否、true/false、1/0 或 Y/N）"]
+    p = values.parse_column(S("9999-12-30"), schema.table("orders").column("paid_at"), "支付时间", lang="zh",
+                            window=WINDOW)
+    assert p.reasons.to_list() == [
+        "支付时间：日期不在可接受范围 2000-01-01 至 2026-06-01 内“9999-12-30”（范围可用 COCKPIT_DATE_MIN / COCKPIT_DATE_MAX 设置）"]
+
+
+def test_a_brace_or_quote_in_a_header_or_value_is_plain_text():
+    p = values.parse_money(S("{}{0}'\""), "amount {x}")
+    assert p.reasons.to_list() == ["amount {x}: bad amount of money '{}{0}'\"'"]
