@@ -221,7 +221,10 @@ def bind_list(params: dict, prefix: str, values) -> str:
 
 
 def _where(src: reg.Source, q: Query, params: dict) -> list[str]:
-    return conditions(src.dims, q.filters, q.scope, params, q.period, src.time_col)
+    conds = conditions(src.dims, q.filters, q.scope, params, q.period, src.time_col)
+    if src.prune and q.period is not None:  # after the period: its parameters are bound
+        conds.append(src.prune)
+    return conds
 
 
 def _scope_condition(dims: dict[str, str], scope, params: dict) -> str:

@@ -20,7 +20,9 @@ of one account, agency or account type (about 1M rows at 10M orders, so the smal
 is read whenever no account filter asks for this).
 
 ``orders_live`` holds what a session's list row needs and no daily rollup can hold: its
-distinct live buyers (one row per live session).  A year of sessions listed at once
+distinct live buyers (one row per live session), and when its orders were paid, first
+and last: a period's live figures count a session's orders wherever they were paid,
+and these bounds let that scan skip the rest of the year (metrics.py, live_orders).  A year of sessions listed at once
 otherwise counts distinct buyers over millions of orders.  It answers only queries
 split by session over all time, without a data scope (query.py checks).  Sums of DECIMAL money are exact, so both paths give
 identical figures (tests/test_rollup.py).
@@ -40,7 +42,7 @@ ACCOUNT_PRODUCT_TABLE = "orders_product_account_daily"
 LIVE_TABLE = "orders_live"
 TABLES = (TABLE, PRODUCT_TABLE, ACCOUNT_PRODUCT_TABLE, LIVE_TABLE)
 # Bump when a table's shape or contents change: init_schema rebuilds them.
-VERSION = "4"
+VERSION = "5"  # 5: orders_live.first_paid / last_paid
 META_KEY = "orders_daily_version"
 
 # The daily rollups: each sums orders per day and these keys (in this column order).
@@ -62,7 +64,8 @@ DDL = {
     **{t: f"CREATE TABLE IF NOT EXISTS {t} (\n    "
           + ",\n    ".join(["day DATE NOT NULL", *(f"{k} {_KEY_TYPES[k]}" for k in keys), *_SUM_COLS]) + "\n)"
        for t, keys in DAILY_KEYS.items()},
-    LIVE_TABLE: f"CREATE TABLE IF NOT EXISTS {LIVE_TABLE} (live_id VARCHAR NOT NULL, live_buyers BIGINT NOT NULL)",
+    LIVE_TABLE: f"CREATE TABLE IF NOT EXISTS {LIVE_TABLE} (live_id VARCHAR NOT NULL, live_buyers BIGINT NOT NULL, "
+                "first_paid TIMESTAMP, last_paid TIMESTAMP)",
 }
 
 # Each rollup's rows for the orders matching `where` (SQL over orders o).
@@ -71,8 +74,8 @@ _SELECT = {
           + _SUMS + "FROM orders o WHERE {where} GROUP BY ALL ORDER BY day"
        for t, keys in DAILY_KEYS.items()},
     LIVE_TABLE: (
-        "SELECT o.live_id, COUNT(DISTINCT o.buyer_key) FILTER (WHERE o.channel = 'live') "
-        "FROM orders o WHERE o.live_id IS NOT NULL AND {where} GROUP BY o.live_id"
+        "SELECT o.live_id, COUNT(DISTINCT o.buyer_key) FILTER (WHERE o.channel = 'live'), MIN(o.paid_at), "
+        "MAX(o.paid_at) FROM orders o WHERE o.live_id IS NOT NULL AND {where} GROUP BY o.live_id"
     ),
 }
 
