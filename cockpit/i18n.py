@@ -295,6 +295,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "imp.header_not_utf8": ("不是可读的文本：表头行不是有效的 UTF-8", "is not readable text: the header line is not valid UTF-8"),
     "imp.no_header": ("没有表头行（第一行是空的）", "has no header line (the first line is blank)"),
     "imp.no_sheets": ("工作簿里没有工作表", "the workbook has no sheets"),
+    "imp.csv_quote": ("列“{column}”里有一个以引号开头的值没有正确结束（在“{near}”附近）；文件可能被截断，或引号没有成对",
+                      "a value in column '{column}' opens a quote that is not closed properly (near '{near}'); "
+                      "the file may be cut short, or a quote is unpaired"),
     "imp.unknown_table": ("没有名为 {table} 的数据表；可选：{tables}", "unknown table '{table}'; known tables: {tables}"),
     "imp.missing_columns": ("缺少必填列 {columns}", "missing required columns {columns}"),
     "imp.missing_column": ("{name}（可用的表头：{accepted}；{hint}）", "{name} (accepted headers: {accepted}; {hint})"),

@@ -109,6 +109,10 @@ def read_table(path: str | Path, data: bytes | None = None, header_score=None, l
     except Exception as e:  # a corrupt file may surface as any library error
         from cockpit import i18n
 
+        quoted = re.match(r"could not parse `(.*?)` as dtype .*? at column '(.*?)'", str(e), re.S)
+        if fmt == "csv" and quoted:  # the one CSV error people make: a quote never closed
+            near = quoted.group(1).replace("\r", "").replace("\n", "⏎")[:40]
+            raise ReadError("imp.csv_quote", name, column=quoted.group(2), near=near) from None
         what = {"xlsx": "imp.fmt_excel", "xls": "imp.fmt_excel", "parquet": "imp.fmt_parquet"}.get(fmt, "imp.fmt_csv")
         first = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
         raise _CannotRead(name, what, first, i18n) from None
@@ -192,6 +196,8 @@ def _first_lines(body: bytes, k: int) -> list[bytes]:
 
 def _read_csv(data: bytes, name: str, header_score=None, lang: str = "en") -> RawTable:
     body, encoding = _utf8_body(data)
+    if b"\r" in body and b"\n" not in body:  # Excel for Mac's "CSV (Macintosh)": CR line ends
+        body = body.replace(b"\r", b"\n")
     first = _first_lines(body, TITLE_ROWS_MAX)
     try:
         texts = [line.decode("utf-8") for line in first]

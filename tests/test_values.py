@@ -316,3 +316,120 @@ def test_reasons_in_chinese():
 def test_a_brace_or_quote_in_a_header_or_value_is_plain_text():
     p = values.parse_money(S("{}{0}'\""), "amount {x}")
     assert p.reasons.to_list() == ["amount {x}: bad amount of money '{}{0}'\"'"]
+
+
+# --- properties (Hypothesis): every text gets a value, a reason or "no value"; every style
+# of a value parses back to it.  Expected values are computed here by Python's decimal,
+# datetime and int, never by the parsers.
+
+import os  # noqa: E402
+import unicodedata  # noqa: E402
+from decimal import ROUND_HALF_UP  # noqa: E402
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+PROPS = settings(max_examples=int(os.environ.get("COCKPIT_PROPERTY_EXAMPLES", 150)), deadline=None,
+                 derandomize=bool(os.environ.get("CI")), database=None,
+                 suppress_health_check=[HealthCheck.too_slow])
+COLUMNS = {kind: col for kind, col in (
+    ("money", schema.table("orders").column("paid_amount")), ("int", schema.table("orders").column("quantity")),
+    ("float", schema.table("live_sessions").column("avg_watch_seconds")),
+    ("timestamp", schema.table("orders").column("paid_at")), ("date", schema.table("ad_spend").column("date")),
+    ("bool", schema.table("orders").column("is_fan")), ("enum", schema.table("orders").column("channel")),
+    ("text", schema.table("orders").column("order_id")), ("name", schema.table("stores").column("store_name")),
+)}
+WIDE = str.maketrans({chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F)})
+
+
+def _no_value(text, kind) -> bool:
+    if text is None:
+        return True
+    t = unicodedata.normalize("NFKC", text).strip()
+    words = values._DASHES if kind in ("text", "name") else values._NULL_WORDS
+    return t.lower() in words or (kind in ("text", "name") and text.strip() in words)
+
+
+@PROPS
+@given(texts=st.lists(st.none() | st.text(max_size=25) | st.sampled_from(values._NULL_WORDS + ["NaN", "inf", "1e-320"]),
+                      max_size=25),
+       kind=st.sampled_from(list(COLUMNS)))
+def test_every_text_gets_a_value_or_a_reason_or_is_no_value(texts, kind):
+    s = pl.Series("x", texts, dtype=pl.Utf8)
+    p = values.parse_column(s, COLUMNS[kind], window=WINDOW)
+    assert p.values.len() == p.reasons.len() == len(texts)
+    for text, v, why in zip(texts, p.values.to_list(), p.reasons.to_list()):
+        assert v is None or why is None, (text, v, why)
+        if v is None and why is None:
+            assert _no_value(text, kind), (kind, text)
+        if why is not None:
+            assert why.startswith(COLUMNS[kind].name + ": ") and len(why) < 600, why
+        if kind in ("timestamp", "date") and v is not None:
+            day = v if kind == "date" else v.date()
+            assert WINDOW[0] <= day <= WINDOW[1]
+
+
+@PROPS
+@given(cents=st.integers(-10**15, 10**15))
+def test_money_in_every_style_parses_back_exactly(cents):
+    d = Decimal(cents) / 100
+    styles = [str(d), f"¥{d:,}", f"￥{d:,}元", f"{d}元", str(d).translate(WIDE), f" RMB {d} ",
+              f"{(d / 10000).normalize():f}万", f"{(d / 100000000).normalize():f}亿", f"{d:,}".replace(",", "，")]
+    p = values.parse_money(S(*styles), "m")
+    assert p.values.to_list() == [d] * len(styles), (styles, p.reasons.to_list())
+
+
+@PROPS
+@given(x=st.decimals(min_value=-10**9, max_value=10**9, places=6, allow_nan=False, allow_infinity=False))
+def test_money_rounds_half_away_from_zero_to_cents_or_refuses_less_than_a_cent(x):
+    expected = x.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    p = values.parse_money(S(str(x)), "m")
+    if expected == 0 and x != 0:
+        assert p.values.to_list() == [None] and "below one cent" in p.reasons[0]
+    else:
+        assert p.values.to_list() == [expected] and p.reasons.to_list() == [None]
+
+
+@PROPS
+@given(n=st.integers(-10**15, 10**15))
+def test_counts_in_every_style(n):
+    styles = [str(n), f"{n:,}", str(n).translate(WIDE), f"{n}.0", f"{(Decimal(n) / 10000).normalize():f}万"]
+    p = values.parse_int(S(*styles, f"{n}%"), "views")
+    assert p.values.to_list() == [n] * len(styles) + [None]
+    assert p.reasons.to_list()[-1] == f"views: a percentage is not a count '{n}%'"
+
+
+@PROPS
+@given(x=st.floats(min_value=-1e9, max_value=1e9, allow_nan=False).filter(lambda v: v == 0 or abs(v) > 1e-250))
+def test_decimals_and_percentages(x):
+    p = values.parse_float(S(repr(x), f"{repr(x)}%"), "score")
+    assert p.values[0] == x
+    assert p.values[1] == pytest.approx(x / 100, rel=1e-12, abs=1e-300)
+
+
+@PROPS
+@given(when=st.datetimes(min_value=D(2000, 1, 1), max_value=D(2026, 5, 31, 23, 59)).map(lambda d: d.replace(second=0, microsecond=0)))
+def test_timestamps_in_every_style_and_dates_outside_the_window(when):
+    styles = [f"{when:%Y-%m-%d %H:%M:%S}", f"{when.year}/{when.month}/{when.day} {when:%H:%M}",
+              f"{when.year}年{when.month}月{when.day}日 {when:%H:%M}", f"{when:%Y-%m-%dT%H:%M:%S}",
+              f"{when:%Y/%m/%d %H:%M}".translate(WIDE), f"{when:%Y-%m-%d %H:%M:%S}+08:00"]
+    col = COLUMNS["timestamp"]
+    p = values.parse_column(S(*styles), col, window=WINDOW)
+    assert p.values.to_list() == [when] * len(styles), p.reasons.to_list()
+    utc = values.parse_column(S(f"{when:%Y-%m-%dT%H:%M:%S}Z"), col, window=(WINDOW[0], D(2027, 1, 1).date()))
+    assert utc.values.to_list() == [when + dt.timedelta(hours=8)]
+    day = when.date()
+    d = values.parse_column(S(f"{day:%Y-%m-%d}", f"{day:%Y%m%d}", f"{day.year}年{day.month}月{day.day}日",
+                              str((day - dt.date(1899, 12, 30)).days)), COLUMNS["date"], window=WINDOW)
+    assert d.values.to_list() == [day] * 4
+    for far in (when.replace(year=when.year - 100, day=min(when.day, 28)), when.replace(year=9999, day=min(when.day, 28))):
+        p = values.parse_column(S(f"{far:%Y-%m-%d %H:%M}"), col, window=WINDOW)
+        assert p.values.to_list() == [None] and "outside the accepted range" in p.reasons[0]
+
+
+@PROPS
+@given(word=st.sampled_from(values._TRUE + values._FALSE), case=st.sampled_from([str, str.upper, str.title]),
+       wide=st.booleans())
+def test_yes_and_no_in_any_case_and_width(word, case, wide):
+    text = case(word).translate(WIDE) if wide else case(word)
+    assert values.parse_bool(S(text), "is_fan").values.to_list() == [word in values._TRUE]
