@@ -40,7 +40,20 @@ def ensure(con: duckdb.DuckDBPyConnection) -> None:
 
 
 class UndoError(Exception):
-    """An undo that would lose or resurrect someone else's rows."""
+    """An undo that would lose or resurrect someone else's rows; ``message(lang)`` says
+    why in the user's language (``str()`` is English)."""
+
+    def __init__(self, key: str, later: list[tuple[int, int]] = (), **params):
+        self.key, self.later, self.params = key, list(later), params
+        super().__init__(self.message("en"))
+
+    def message(self, lang: str = "en") -> str:
+        from cockpit import i18n
+
+        extra = {}
+        if self.later:
+            extra["later"] = ", ".join(i18n.t("imp.undo_later_batch", lang, batch=b, rows=n) for b, n in self.later)
+        return i18n.t(self.key, lang, **self.params, **extra)
 
 
 def _key_match(t: schema.Table, left: str, right: str) -> str:
@@ -145,10 +158,10 @@ def undo_batch(con: duckdb.DuckDBPyConnection, batch_id: int, by: str = "local")
         con, "SELECT table_name, status FROM import_batches WHERE batch_id = ?", [batch_id]
     )
     if not rows:
-        raise UndoError(f"there is no import batch {batch_id}")
+        raise UndoError("imp.undo_no_batch", batch=batch_id)
     table_name, status = rows[0]
     if status != "committed":
-        raise UndoError(f"batch {batch_id} is already {status}")
+        raise UndoError("imp.undo_already", batch=batch_id, status=status)
     t = schema.table(table_name)
     rep = store.replaced_table(t.name)
     later = store.fetchall(
@@ -159,11 +172,7 @@ def undo_batch(con: duckdb.DuckDBPyConnection, batch_id: int, by: str = "local")
         [batch_id],
     )
     if later:
-        names = ", ".join(f"batch {b} ({n} rows)" for b, n in later)
-        raise UndoError(
-            f"cannot undo batch {batch_id}: later imports replaced some of its rows ({names}); "
-            "undo those first"
-        )
+        raise UndoError("imp.undo_later", later=later, batch=batch_id)
     cols = ", ".join(f'"{c}"' for c in t.stored_names)
     with store.transaction(con):
         removed = store.scalar(

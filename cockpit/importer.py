@@ -363,7 +363,7 @@ def import_file(
             window = values.date_window()
         except values.BadSetting as e:
             return _fail(path, t.name, e.message, lang)
-        bar.stage("reading…")
+        bar.stage(i18n.t("imp.stage_reading", lang))
         try:
             data = path.read_bytes()
         except FileNotFoundError:
@@ -389,7 +389,7 @@ def import_file(
             return _fail(path, t.name, lambda lg: missing_columns_message(t, headers, found, missing, lg), lang)
 
         n = raw.frame.height
-        bar.stage(f"checking {n:,} rows…")
+        bar.stage(i18n.t("imp.stage_checking", lang, n=f"{n:,}"))
         typed, reasons = check_rows(t, raw, found, lang, window)
         bad = reasons.is_not_null() if reasons is not None else pl.repeat(False, n, dtype=pl.Boolean, eager=True)
         rejected = int(bad.sum())
@@ -411,7 +411,7 @@ def import_file(
             csvout.write_csv(_rejects_frame(raw, reasons, listed), target)
             rejects_path = str(target)
         del raw
-        bar.stage(f"writing {good.height:,} rows…")
+        bar.stage(i18n.t("imp.stage_writing", lang, n=f"{good.height:,}"))
         try:
             batch_id = batches.write_batch(
                 con,

@@ -57,7 +57,7 @@ with data_tab, ui.guarded():
                 removed = wb.undo(con, user, batch_id)
                 st.success(ui.t("wb.undone", batch=batch_id, rows=removed))
             except UndoError as e:
-                st.error(str(e))
+                st.error(e.message(lang))
 
 with users_tab, ui.guarded():
     ui.table(wb.users_table(con, user, lang))
