@@ -38,6 +38,10 @@ class StoreError(Exception):
     """A database problem worth a one-line message rather than a traceback."""
 
 
+class DatabaseInUse(StoreError):
+    """Another process (normally the running app) holds the database file."""
+
+
 def resolve_db_path(cli_value: str | os.PathLike | None = None) -> Path:
     """--db, else $COCKPIT_DB, else data/cockpit.duckdb (SPEC section 5)."""
     if cli_value:
@@ -95,6 +99,9 @@ def connect(path: str | os.PathLike | None = None, read_only: bool = False) -> d
     A file held by another process raises StoreError with a plain explanation.
     """
     p = resolve_db_path(path)
+    shared = _SHARED.get(str(p.resolve()))
+    if shared is not None:  # inside the server process: a cursor of its one connection
+        return shared.cursor()
     if read_only and not p.exists():
         raise StoreError(f"database {p} does not exist; run `cockpit demo` or `cockpit import` first")
     if not read_only:
@@ -111,6 +118,19 @@ def connect(path: str | os.PathLike | None = None, read_only: bool = False) -> d
     return con
 
 
+_SHARED: dict[str, duckdb.DuckDBPyConnection] = {}
+
+
+def share(path: Path, con: duckdb.DuckDBPyConnection) -> None:
+    """The server's connection to ``path``: connect() in this process returns its cursors
+    (a second open of the same file in one process would clash with it)."""
+    _SHARED[str(Path(path).resolve())] = con
+
+
+def unshare(path: Path) -> None:
+    _SHARED.pop(str(Path(path).resolve()), None)
+
+
 def _open(p: Path, read_only: bool, upgrading: bool = False) -> duckdb.DuckDBPyConnection:
     try:
         con = duckdb.connect(str(p), read_only=read_only)
@@ -118,7 +138,7 @@ def _open(p: Path, read_only: bool, upgrading: bool = False) -> duckdb.DuckDBPyC
         if "lock" in str(e).lower():
             why = ("; it was written by an older cockpit and needs a one-time upgrade: "
                    "stop the other process and run this again") if upgrading else ""
-            raise StoreError(
+            raise DatabaseInUse(
                 f"database {p} is in use by another process (is `cockpit serve` running?){why}"
             ) from e
         raise StoreError(f"cannot open database {p}: {e}") from e
