@@ -87,16 +87,18 @@ def write_batch(
     source: str = "cli",
     started_at: dt.datetime | None = None,
     before_commit=None,
+    deduped: bool = False,
 ) -> int:
     """Upsert ``df`` (canonical columns, canonical types) as one batch; return its id.
 
     ``rows_duplicate``: rows the caller already dropped as repeated keys; any the frame
-    still repeats are dropped here (last wins) and counted with them.
+    still repeats are dropped here (last wins) and counted with them, unless the caller
+    says it holds one row per key already (``deduped``).
     ``before_commit`` is a hook tests use to die mid-transaction.
     """
     t = schema.table(table_name)
     given = df.height
-    df = dedupe_last(df.select(t.column_names), t)
+    df = df.select(t.column_names) if deduped else dedupe_last(df.select(t.column_names), t)
     rows_duplicate += given - df.height
     started_at = started_at or clock.now()
     with store.transaction(con):

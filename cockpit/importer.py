@@ -291,9 +291,11 @@ def duplicates(t: schema.Table, good: pl.DataFrame, lines: pl.Series, lang: str 
     same key won, named by its line).  None when no key repeats."""
     if good.height == 0:
         return None
-    last = good.select(pl.struct(list(t.key)).is_last_distinct()).to_series()
-    if last.all():
+    # the usual file repeats no key: counting distinct keys says so faster than marking them
+    distinct = good[t.key[0]].n_unique() if len(t.key) == 1 else good.select(pl.struct(list(t.key)).n_unique()).item()
+    if distinct == good.height:
         return None
+    last = good.select(pl.struct(list(t.key)).is_last_distinct()).to_series()
     keyed = good.select(list(t.key)).with_columns(lines.alias(LINE))
     winner = keyed.select(pl.col(LINE).last().over(list(t.key))).to_series()
     key_text = pl.concat_str(
@@ -427,6 +429,7 @@ def import_file(
                 source=source,
                 started_at=started,
                 before_commit=before_commit,
+                deduped=True,  # duplicates() kept the last row of each key
             )
         except duckdb.Error as e:
             first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
