@@ -29,12 +29,12 @@ import os
 import uuid
 from dataclasses import dataclass
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 from pyroaring import BitMap
 
 from cockpit import buyer_keys
+from cockpit.engine import Database
 from cockpit.lru import LRU
 from cockpit.periods import add_months
 
@@ -92,10 +92,12 @@ DDL = {**{lay.table: _ddl(lay) for lay in LAYOUTS},
        BUILT: f"CREATE TABLE IF NOT EXISTS {BUILT} (month DATE NOT NULL, token VARCHAR NOT NULL)"}
 
 
-def ensure(con: duckdb.DuckDBPyConnection) -> None:
+def ensure(con: Database) -> None:
     """Create the tables; a new layout version starts empty (``build`` fills it)."""
     from cockpit.store import meta, set_meta, transaction  # store imports this module
 
+    if con.kind != "duckdb":
+        return  # DuckDB's fast path; ClickHouse counts distinct buyers itself (issue 14, phase 2: bitmaps)
     if meta(con, META_KEY) == VERSION:
         for t in TABLES:
             con.execute(DDL[t])
@@ -112,17 +114,19 @@ def ensure(con: duckdb.DuckDBPyConnection) -> None:
 _RETIRED = ("buyer_sets_store", "buyer_sets_account")  # layouts of versions 2 and 3
 
 
-def invalidate(con: duckdb.DuckDBPyConnection, days: list[dt.date]) -> None:
+def invalidate(con: Database, days: list[dt.date]) -> None:
     """Drop the sets of the months these days fall in.  Call inside the write's transaction."""
     months = sorted({d.replace(day=1) for d in days})
-    if not months:
+    if not months or con.kind != "duckdb":
         return
     for t in TABLES:
         con.execute(f"DELETE FROM {t} WHERE month IN (SELECT unnest(CAST($m AS DATE[])))", {"m": months})
 
 
-def missing_months(con: duckdb.DuckDBPyConnection, lo: dt.date | None = None, hi: dt.date | None = None) -> list[dt.date]:
+def missing_months(con: Database, lo: dt.date | None = None, hi: dt.date | None = None) -> list[dt.date]:
     """Months with orders (in [lo, hi) when given) whose sets are not built."""
+    if con.kind != "duckdb":
+        return []  # no sets on this engine: nothing to build
     where, params = "", {}
     if lo is not None:
         where = " WHERE day >= $lo AND day < $hi"
@@ -151,7 +155,7 @@ def month_span(m: dt.date) -> tuple[dt.datetime, dt.datetime]:
 _FAILED: dict[tuple[str, dt.date], int] = {}
 
 
-def build(con: duckdb.DuckDBPyConnection, months: list[dt.date] | None = None) -> int:
+def build(con: Database, months: list[dt.date] | None = None) -> int:
     """Build the sets of every month with orders that has none (or of ``months``), one
     month per transaction so a reader or an import never waits long.  Returns the
     number of months built.
@@ -162,8 +166,7 @@ def build(con: duckdb.DuckDBPyConnection, months: list[dt.date] | None = None) -
     from cockpit.store import data_version
 
     todo = missing_months(con) if months is None else months
-    db = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchall()
-    db = str(db[0][0]) if db and db[0][0] else ":memory:"
+    db = str(getattr(con, "url", "")) or ":memory:"
     version = data_version(con)
     built = 0
     for m in todo:
@@ -173,15 +176,15 @@ def build(con: duckdb.DuckDBPyConnection, months: list[dt.date] | None = None) -
             _build_month(con, m)
             built += 1
             _FAILED.pop((db, m), None)
-        except duckdb.ConnectionException:
-            raise  # the connection is gone: nothing more can be built
-        except Exception:  # noqa: BLE001 - logged; the month is counted from orders
+        except Exception as e:  # noqa: BLE001 - logged; the month is counted from orders
+            if "connection" in str(e).lower() and "closed" in str(e).lower():
+                raise  # the connection is gone: nothing more can be built
             log.exception("buyer sets of %s not built; that month is counted from orders", m.strftime("%Y-%m"))
             _FAILED[(db, m)] = version
     return built
 
 
-def _build_month(con: duckdb.DuckDBPyConnection, m: dt.date) -> None:
+def _build_month(con: Database, m: dt.date) -> None:
     from cockpit.store import transaction
 
     keys = sorted({k for lay in LAYOUTS for k in lay.keys})
@@ -189,8 +192,9 @@ def _build_month(con: duckdb.DuckDBPyConnection, m: dt.date) -> None:
     with transaction(con):
         if con.execute(f"SELECT count(*) FROM {BUILT} WHERE month = ?", [m]).fetchall()[0][0]:
             return  # built meanwhile by another thread
-        tbl = con.sql(f"SELECT {', '.join('o.' + k for k in keys)}, {buyer_keys.CODE_SQL} AS code FROM orders o "
-                      "WHERE o.paid_at >= $lo AND o.paid_at <= $hi", params={"lo": lo, "hi": hi}).to_arrow_table()
+        tbl = con.fetch_arrow(f"SELECT {', '.join('o.' + k for k in keys)}, {buyer_keys.CODE_SQL} AS code "
+                              "FROM orders o WHERE o.paid_at >= $lo AND o.paid_at <= $hi", {"lo": lo, "hi": hi},
+                              record=False)
         for lay in LAYOUTS:
             rows = parts([tbl.column(k) for k in lay.keys], tbl.column("code"), lay.kinds)
             if not rows:
@@ -199,9 +203,7 @@ def _build_month(con: duckdb.DuckDBPyConnection, m: dt.date) -> None:
             cols.update({k: pa.array([g[i] for g, _ in rows], pa.string()) for i, k in enumerate(lay.keys)})
             cols.update({k: pa.array([sets[i].serialize() for _, sets in rows], pa.binary())
                          for i, k in enumerate(lay.kinds)})
-            con.register("_sets", pa.table(cols))
-            con.execute(f"INSERT INTO {lay.table} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM _sets")
-            con.unregister("_sets")
+            con.insert(lay.table, pa.table(cols))
         con.execute(f"INSERT INTO {BUILT} VALUES (?, ?)", [m, uuid.uuid4().hex])
 
 
@@ -255,7 +257,7 @@ def parts(groups: list, codes, kinds: tuple[str, ...]) -> list[tuple[tuple, list
 
 def built_tokens(con, lo: dt.date, hi: dt.date) -> dict[dt.date, str]:
     """{month: token} of the built months in [lo, hi)."""
-    return dict(con.execute(f"SELECT month, token FROM {BUILT} WHERE month >= ? AND month < ?", [lo, hi]).fetchall())
+    return dict(con.fetchall(f"SELECT month, token FROM {BUILT} WHERE month >= ? AND month < ?", [lo, hi], record=False))
 
 
 # Decoded sets, keyed (layout table, month token, part key values, kind), weighed by
@@ -301,10 +303,10 @@ def covered_months(con, start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]
     # The calendar's last month (9999-12) has no next month to bound it: it is never
     # covered (its buyers are counted from orders).
     first, last = start.replace(day=1), _next_month(end) or end.replace(day=1)
-    before, after = con.execute(
+    before, after = con.fetchall(
         "SELECT count(*) FILTER (WHERE day < $s), count(*) FILTER (WHERE day > $e) FROM orders_daily "
         "WHERE day >= $m0 AND day < $m1 AND (day < $s OR day > $e)",
-        {"s": start, "e": end, "m0": first, "m1": last}).fetchall()[0]
+        {"s": start, "e": end, "m0": first, "m1": last}, record=False)[0]
     if before:
         first = _next_month(first) or last  # orders of the first month before the period starts
     if after:

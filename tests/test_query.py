@@ -362,3 +362,22 @@ def test_a_sessions_late_and_early_payments_still_count_with_it(midnight_con):
         for df in _paths(midnight_con, Query.make(["live_gmv", "live_buyers"], period=period)):
             assert df.row(0) == (gmv, buyers), period
     test_live_figures_match_plain_sql_written_here(midnight_con)
+
+
+def test_a_session_across_midnight_on_each_engine(db_url):
+    """The same hand-worked figures on DuckDB and on ClickHouse (chDB)."""
+    from cockpit import batches, schema, store
+    from tests.conftest import MIDNIGHT
+
+    con = store.connect(db_url)
+    try:
+        for name, rows in MIDNIGHT.items():
+            batches.write_batch(con, name, schema.frame(name, rows), file_name=f"midnight-{name}", source="test")
+        for period, expected in ((OCT, EXPECTED_OCT), (NOV, EXPECTED_NOV)):
+            row = query.run(con, Query.make(LIVE, period=period)).row(0, named=True)
+            assert {m: pytest.approx(v, rel=1e-12) for m, v in expected.items()} == row, period
+        by_day = query.run(con, Query.make(["live_gmv"], ["day"], Period(dt.date(2025, 10, 1), dt.date(2025, 11, 30))))
+        assert by_day.rows() == [(dt.date(2025, 10, 15), 20.0), (dt.date(2025, 10, 20), 10.0),
+                                 (dt.date(2025, 10, 31), 160.0), (dt.date(2025, 11, 1), 30.0)]
+    finally:
+        con.close()

@@ -30,9 +30,7 @@ def cmd_import(args) -> int:
     db = store.resolve_db_path(args.db)
     try:
         con = store.connect(db)
-    except store.StoreError as e:
-        if "lock" not in str(e.__cause__ or "").lower():
-            raise
+    except store.DatabaseInUse:
         return _hand_to_inbox(args, db, lang)  # the running app is the one writer
     try:
         results = importer.import_files(
