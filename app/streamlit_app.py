@@ -13,6 +13,7 @@ pages = [
     st.Page("views/overview.py", title=ui.t("nav.overview"), icon=":material/dashboard:", url_path="overview", default=True),
     st.Page("views/live.py", title=ui.t("nav.live"), icon=":material/live_tv:", url_path="live"),
     st.Page("views/sessions.py", title=ui.t("nav.sessions"), icon=":material/analytics:", url_path="sessions"),
+    st.Page("views/review.py", title=ui.t("nav.review"), icon=":material/troubleshoot:", url_path="review"),
     st.Page("views/entities.py", title=ui.t("nav.entities"), icon=":material/storefront:", url_path="entities"),
     st.Page("views/growth.py", title=ui.t("nav.growth"), icon=":material/trending_up:", url_path="growth"),
     st.Page("views/alerts.py", title=ui.t("nav.alerts"), icon=":material/notifications:", url_path="alerts"),

@@ -318,7 +318,8 @@ def table(tbl: DisplayTable, select: bool = False, height: int | str = "auto"):
     if tbl.empty:
         st.info(t("common.empty"))
         return None
-    kw = dict(hide_index=True, height=height, key=f"tbl_{tbl.name}")
+    # placeholder: a missing number shows "—", not "None" (the styler's na_rep does not reach empty cells)
+    kw = dict(hide_index=True, height=height, key=f"tbl_{tbl.name}", placeholder=fmt.DASH)
     styled = tbl.frame.height <= STYLED_MAX_ROWS
     data = _styled(tbl) if styled else _text_dashes(tbl.frame)
     if not styled:  # big tables: number formats only; a missing number shows as "None"

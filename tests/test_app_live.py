@@ -118,3 +118,11 @@ def test_empty_database_shows_the_empty_state(app_test, tmp_path):  # noqa: F811
     at = _open(app_test, path)
     assert any("cockpit demo" in i.value for i in at.info)
     assert not at.metric
+
+
+def test_each_room_opens_its_review(app_test, live_db):  # noqa: F811
+    at = _open(app_test, live_db)
+    at.button(key="review_LA").click().run()
+    assert not at.exception
+    assert at.query_params.get("live") in ("LA", ["LA"])
+    assert "直播复盘：此刻品茶" in [s.value for s in at.subheader]

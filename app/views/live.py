@@ -15,11 +15,11 @@ view = ui.current_view()
 lang = view.lang
 
 
-def open_session(live_id: str) -> None:
-    """Keep the session in the Selection (and so in the URL) and open the detail page."""
+def open_session(live_id: str, page: str = "views/sessions.py") -> None:
+    """Keep the session in the Selection (and so in the URL) and open its detail (or review) page."""
     new = view.sel.replace(live=live_id)
     ui.set_selection(view, new)
-    st.switch_page("views/sessions.py", query_params=new.to_params())
+    st.switch_page(page, query_params=new.to_params())
 
 
 def _cards(b: live.Board) -> None:
@@ -57,6 +57,8 @@ def _session_card(r: dict) -> None:
         ))
         if st.button(ui.t("common.open"), key=f"open_{r['live_id']}", icon=":material/open_in_new:"):
             open_session(r["live_id"])
+        if st.button(ui.t("review.open"), key=f"review_{r['live_id']}", icon=":material/troubleshoot:"):
+            open_session(r["live_id"], "views/review.py")
 
 
 def _pick(tbl) -> None:
