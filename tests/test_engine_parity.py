@@ -64,7 +64,7 @@ KNOWN: dict[str, str] = {
     "ebd736afcb": CORRELATED,
     "67ecbd6678": CORRELATED,
     "72020d2cbe": CORRELATED,
-    "4b18af8b95": BITMAP,  # 直播复盘's session list (live_buyers per session, one brand)
+    "06b8b20b49": BITMAP,  # 直播复盘's session list (live_buyers per session, one brand; live_orders source)
 }
 
 
