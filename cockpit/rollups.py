@@ -20,8 +20,10 @@ of one account, agency or account type (about 1M rows at 10M orders, so the smal
 is read whenever no account filter asks for this).
 
 ``orders_live`` holds what a session's list row needs and no daily rollup can hold: its
-distinct live buyers (one row per live session).  A year of sessions listed at once
-otherwise counts distinct buyers over millions of orders.  It answers only queries
+distinct live buyers (one row per live session), and when its orders were paid, first
+and last: a period's live figures count a session's orders wherever they were paid,
+and these bounds let that scan skip the rest of the year (metrics.py, live_orders).  A
+year of sessions listed at once otherwise counts distinct buyers over millions of orders.  It answers only queries
 split by session over all time, without a data scope (query.py checks).  Sums of DECIMAL money are exact, so both paths give
 identical figures (tests/test_rollup.py).
 
@@ -47,11 +49,11 @@ ACCOUNT_PRODUCT_TABLE = "orders_product_account_daily"
 LIVE_TABLE = "orders_live"
 TABLES = (TABLE, PRODUCT_TABLE, ACCOUNT_PRODUCT_TABLE, LIVE_TABLE)
 # Bump when a table's shape or contents change: init_schema rebuilds them.
-VERSION = "4"
+VERSION = "5"  # 5: orders_live.first_paid / last_paid
 META_KEY = "orders_daily_version"
 # ClickHouse's rollups have a layout of their own (materialized views), versioned apart.
 CLICKHOUSE_META_KEY = "rollups_clickhouse_version"
-CLICKHOUSE_VERSION = "1"
+CLICKHOUSE_VERSION = "2"  # 2: orders_live.first_paid / last_paid
 
 # The daily rollups: each sums orders per day and these keys (in this column order).
 _KEY_TYPES = {"store_id": "VARCHAR", "account_id": "VARCHAR", "channel": "VARCHAR", "is_fan": "BOOLEAN",
@@ -72,7 +74,8 @@ DDL = {
     **{t: f"CREATE TABLE IF NOT EXISTS {t} (\n    "
           + ",\n    ".join(["day DATE NOT NULL", *(f"{k} {_KEY_TYPES[k]}" for k in keys), *_SUM_COLS]) + "\n)"
        for t, keys in DAILY_KEYS.items()},
-    LIVE_TABLE: f"CREATE TABLE IF NOT EXISTS {LIVE_TABLE} (live_id VARCHAR NOT NULL, live_buyers BIGINT NOT NULL)",
+    LIVE_TABLE: f"CREATE TABLE IF NOT EXISTS {LIVE_TABLE} (live_id VARCHAR NOT NULL, live_buyers BIGINT NOT NULL, "
+                "first_paid TIMESTAMP, last_paid TIMESTAMP)",
 }
 
 # Each rollup's rows for the orders matching `where` (SQL over orders o).
@@ -81,8 +84,8 @@ _SELECT = {
           + _SUMS + "FROM orders o WHERE {where} GROUP BY ALL ORDER BY day"
        for t, keys in DAILY_KEYS.items()},
     LIVE_TABLE: (
-        "SELECT o.live_id, COUNT(DISTINCT o.buyer_key) FILTER (WHERE o.channel = 'live') "
-        "FROM orders o WHERE o.live_id IS NOT NULL AND {where} GROUP BY o.live_id"
+        "SELECT o.live_id, COUNT(DISTINCT o.buyer_key) FILTER (WHERE o.channel = 'live'), MIN(o.paid_at), "
+        "MAX(o.paid_at) FROM orders o WHERE o.live_id IS NOT NULL AND {where} GROUP BY o.live_id"
     ),
 }
 
@@ -117,7 +120,10 @@ _CH_SUMS = [("gmv", "COALESCE(SUM(o.paid_amount), 0)", "DECIMAL(38, 2)"),
 
 
 # orders_live on ClickHouse: a view (a filter on live_id reaches the orders' scan).
-_CH_LIVE = ("SELECT o.live_id AS live_id, uniqExactIf(o.buyer_key, o.channel = 'live') AS live_buyers "
+# first_paid / last_paid bound a session's payments, so a scan of its orders still
+# skips by paid_at (metrics._session_paid_bounds).
+_CH_LIVE = ("SELECT o.live_id AS live_id, uniqExactIf(o.buyer_key, o.channel = 'live') AS live_buyers, "
+            "MIN(o.paid_at) AS first_paid, MAX(o.paid_at) AS last_paid "
             "FROM orders o WHERE o.live_id IS NOT NULL GROUP BY o.live_id")
 
 
@@ -167,9 +173,10 @@ def _refresh_days(con: Database, days: list[dt.date]) -> None:
     if not days:
         return
     con.execute("CREATE OR REPLACE TEMP TABLE _rollup_days AS SELECT unnest(CAST($d AS DATE[])) AS day", {"d": days})
+    # Both ends inclusive, so the calendar's last day (9999-12-31) needs no "next day".
     lo = dt.datetime.combine(days[0], dt.time())
-    hi = dt.datetime.combine(days[-1] + dt.timedelta(days=1), dt.time())
-    where = "o.paid_at >= $lo AND o.paid_at < $hi"
+    hi = dt.datetime.combine(days[-1], dt.time.max)
+    where = "o.paid_at >= $lo AND o.paid_at <= $hi"
     if len(days) < (days[-1] - days[0]).days + 1:  # gaps: only the touched days (a whole range needs no lookup)
         where += " AND CAST(o.paid_at AS DATE) IN (SELECT day FROM _rollup_days)"
     for t in DAILY_KEYS:  # recomputed by the days a write touches
