@@ -222,7 +222,10 @@ def bind_list(params: dict, prefix: str, values, dialect: Dialect = engine.DUCKD
 
 
 def _where(src: reg.Source, q: Query, params: dict, dialect: Dialect = engine.DUCKDB) -> list[str]:
-    return conditions(src.dims, q.filters, q.scope, params, q.period, src.time_col, dialect)
+    conds = conditions(src.dims, q.filters, q.scope, params, q.period, src.time_col, dialect)
+    if src.prune and q.period is not None:  # after the period: its parameters are bound
+        conds.append(src.prune)
+    return conds
 
 
 def _scope_condition(dims: dict[str, str], scope, params: dict, dialect: Dialect = engine.DUCKDB) -> str:

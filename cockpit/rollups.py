@@ -20,8 +20,10 @@ of one account, agency or account type (about 1M rows at 10M orders, so the smal
 is read whenever no account filter asks for this).
 
 ``orders_live`` holds what a session's list row needs and no daily rollup can hold: its
-distinct live buyers (one row per live session).  A year of sessions listed at once
-otherwise counts distinct buyers over millions of orders.  It answers only queries
+distinct live buyers (one row per live session), and when its orders were paid, first
+and last: a period's live figures count a session's orders wherever they were paid,
+and these bounds let that scan skip the rest of the year (metrics.py, live_orders).  A
+year of sessions listed at once otherwise counts distinct buyers over millions of orders.  It answers only queries
 split by session over all time, without a data scope (query.py checks).  Sums of DECIMAL money are exact, so both paths give
 identical figures (tests/test_rollup.py).
 
@@ -47,11 +49,11 @@ ACCOUNT_PRODUCT_TABLE = "orders_product_account_daily"
 LIVE_TABLE = "orders_live"
 TABLES = (TABLE, PRODUCT_TABLE, ACCOUNT_PRODUCT_TABLE, LIVE_TABLE)
 # Bump when a table's shape or contents change: init_schema rebuilds them.
-VERSION = "4"
+VERSION = "5"  # 5: orders_live.first_paid / last_paid
 META_KEY = "orders_daily_version"
 # ClickHouse's rollups have a layout of their own (materialized views), versioned apart.
 CLICKHOUSE_META_KEY = "rollups_clickhouse_version"
-CLICKHOUSE_VERSION = "2"  # 2: orders_live as per-(session, buyer) deltas
+CLICKHOUSE_VERSION = "3"  # 2: orders_live as per-(session, buyer) deltas; 3: orders_live_paid
 
 # The daily rollups: each sums orders per day and these keys (in this column order).
 _KEY_TYPES = {"store_id": "VARCHAR", "account_id": "VARCHAR", "channel": "VARCHAR", "is_fan": "BOOLEAN",
@@ -72,7 +74,8 @@ DDL = {
     **{t: f"CREATE TABLE IF NOT EXISTS {t} (\n    "
           + ",\n    ".join(["day DATE NOT NULL", *(f"{k} {_KEY_TYPES[k]}" for k in keys), *_SUM_COLS]) + "\n)"
        for t, keys in DAILY_KEYS.items()},
-    LIVE_TABLE: f"CREATE TABLE IF NOT EXISTS {LIVE_TABLE} (live_id VARCHAR NOT NULL, live_buyers BIGINT NOT NULL)",
+    LIVE_TABLE: f"CREATE TABLE IF NOT EXISTS {LIVE_TABLE} (live_id VARCHAR NOT NULL, live_buyers BIGINT NOT NULL, "
+                "first_paid TIMESTAMP, last_paid TIMESTAMP)",
 }
 
 # Each rollup's rows for the orders matching `where` (SQL over orders o).
@@ -81,8 +84,8 @@ _SELECT = {
           + _SUMS + "FROM orders o WHERE {where} GROUP BY ALL ORDER BY day"
        for t, keys in DAILY_KEYS.items()},
     LIVE_TABLE: (
-        "SELECT o.live_id, COUNT(DISTINCT o.buyer_key) FILTER (WHERE o.channel = 'live') "
-        "FROM orders o WHERE o.live_id IS NOT NULL AND {where} GROUP BY o.live_id"
+        "SELECT o.live_id, COUNT(DISTINCT o.buyer_key) FILTER (WHERE o.channel = 'live'), MIN(o.paid_at), "
+        "MAX(o.paid_at) FROM orders o WHERE o.live_id IS NOT NULL AND {where} GROUP BY o.live_id"
     ),
 }
 
@@ -96,6 +99,7 @@ def ensure(con: Database) -> None:
     if meta(con, META_KEY) == VERSION:
         for t in TABLES:
             con.execute(DDL[t])  # a no-op unless someone dropped it
+        con.execute(_LIVE_PAID_DUCKDB)
         return
 
     with transaction(con):
@@ -103,7 +107,12 @@ def ensure(con: Database) -> None:
             con.execute(f"DROP TABLE IF EXISTS {t}")
             con.execute(DDL[t])
             con.execute(f"INSERT INTO {t} " + _SELECT[t].format(where="TRUE"))
+        con.execute(_LIVE_PAID_DUCKDB)
         set_meta(con, META_KEY, VERSION)
+
+
+# each session's first and last payment, the relation metrics._session_paid_bounds reads
+_LIVE_PAID_DUCKDB = f"CREATE VIEW IF NOT EXISTS orders_live_paid AS SELECT live_id, first_paid, last_paid FROM {LIVE_TABLE}"
 
 
 # On ClickHouse: the daily rollups are tables ClickHouse keeps current itself as rows
@@ -125,6 +134,22 @@ _CH_LIVE_WHERE = "o.channel = 'live' AND o.live_id IS NOT NULL"
 _CH_LIVE_VIEW = ("SELECT live_id, toInt64(countIf(n != 0)) AS live_buyers FROM (SELECT d.live_id AS live_id, "
                  "d.buyer_key AS buyer_key, sum(d.orders) AS n FROM {deltas} d GROUP BY d.live_id, d.buyer_key) "
                  "GROUP BY live_id")
+# When each session's orders were paid, first and last (metrics._session_paid_bounds
+# reads them, on both engines, from orders_live_paid): on ClickHouse kept by ClickHouse
+# as every row arrives (min and max over every row ever written: bounds that contain the
+# visible rows' payments, which is all a scan's bound needs).
+_CH_LIVE_PAID = [
+    'CREATE TABLE IF NOT EXISTS "orders_live_paid__rows" (live_id String, '
+    "first_paid SimpleAggregateFunction(min, DateTime64(6, 'UTC')), "
+    "last_paid SimpleAggregateFunction(max, DateTime64(6, 'UTC'))) ENGINE = AggregatingMergeTree ORDER BY live_id",
+    'CREATE MATERIALIZED VIEW IF NOT EXISTS "orders_live_paid__add" TO "orders_live_paid__rows" AS '
+    "SELECT assumeNotNull(o.live_id) AS live_id, min(o.paid_at) AS first_paid, max(o.paid_at) AS last_paid "
+    "FROM orders__rows o WHERE o.live_id IS NOT NULL GROUP BY o.live_id",
+    'CREATE VIEW IF NOT EXISTS "orders_live_paid" AS SELECT live_id, min(first_paid) AS first_paid, '
+    'max(last_paid) AS last_paid FROM "orders_live_paid__rows" GROUP BY live_id',
+]
+LIVE_PAID_VIEW = "orders_live_paid"
+VIEWS = (LIVE_PAID_VIEW,)  # derived relations readers use beside TABLES
 
 
 def clickhouse_parts(t: str) -> tuple[list, list]:
@@ -137,9 +162,9 @@ def _ensure_clickhouse(con: Database, meta, set_meta) -> None:
     from cockpit.engine import clickhouse_schema as chs
 
     have = con.tables()
-    if meta(con, CLICKHOUSE_META_KEY) == CLICKHOUSE_VERSION and all(t in have for t in TABLES):
+    if meta(con, CLICKHOUSE_META_KEY) == CLICKHOUSE_VERSION and all(t in have for t in (*TABLES, LIVE_PAID_VIEW)):
         return
-    for t in TABLES:  # an older layout (plain views over orders) or a half-made one
+    for t in (*TABLES, LIVE_PAID_VIEW):  # an older layout (plain views over orders) or a half-made one
         for kind, obj in chs.rollup_objects(t):
             if obj in have:
                 con.execute(f'DROP {kind} IF EXISTS "{obj}"')
@@ -153,6 +178,10 @@ def _ensure_clickhouse(con: Database, meta, set_meta) -> None:
         con.execute(stmt)
     con.execute(f'INSERT INTO "{LIVE_TABLE}__rows" '
                 + chs.rollup_select(_CH_LIVE_KEYS, _CH_LIVE_SUMS, "orders", where=_CH_LIVE_WHERE))
+    for stmt in _CH_LIVE_PAID:
+        con.execute(stmt)
+    con.execute('INSERT INTO "orders_live_paid__rows" ' + _CH_LIVE_PAID[1].split(" AS ", 1)[1]
+                .replace("FROM orders__rows o", "FROM orders o"))
     set_meta(con, CLICKHOUSE_META_KEY, CLICKHOUSE_VERSION)
 
 
@@ -176,9 +205,10 @@ def _refresh_days(con: Database, days: list[dt.date]) -> None:
     if not days:
         return
     con.execute("CREATE OR REPLACE TEMP TABLE _rollup_days AS SELECT unnest(CAST($d AS DATE[])) AS day", {"d": days})
+    # Both ends inclusive, so the calendar's last day (9999-12-31) needs no "next day".
     lo = dt.datetime.combine(days[0], dt.time())
-    hi = dt.datetime.combine(days[-1] + dt.timedelta(days=1), dt.time())
-    where = "o.paid_at >= $lo AND o.paid_at < $hi"
+    hi = dt.datetime.combine(days[-1], dt.time.max)
+    where = "o.paid_at >= $lo AND o.paid_at <= $hi"
     if len(days) < (days[-1] - days[0]).days + 1:  # gaps: only the touched days (a whole range needs no lookup)
         where += " AND CAST(o.paid_at AS DATE) IN (SELECT day FROM _rollup_days)"
     for t in DAILY_KEYS:  # recomputed by the days a write touches

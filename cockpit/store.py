@@ -26,6 +26,7 @@ BOOKKEEPING_DDL = [
         rows_read BIGINT,
         rows_accepted BIGINT,
         rows_rejected BIGINT,
+        rows_duplicate BIGINT,
         rejects_path VARCHAR,
         started_at TIMESTAMP,
         finished_at TIMESTAMP,

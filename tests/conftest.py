@@ -220,8 +220,10 @@ def tiny_con(tiny_db):
 
 @pytest.fixture(autouse=True)
 def _no_cockpit_db_env(monkeypatch):
-    """Tests name their database explicitly; a developer's $COCKPIT_DB must not leak in."""
+    """Tests name their database explicitly; a developer's $COCKPIT_DB must not leak in.
+    Messages outside the browser follow $COCKPIT_LANG or the locale: tests read English."""
     monkeypatch.delenv("COCKPIT_DB", raising=False)
+    monkeypatch.setenv("COCKPIT_LANG", "en")
 
 
 def pytest_configure(config):
@@ -235,6 +237,42 @@ def pytest_configure(config):
     # agree so tests that compare with time.localtime-based values see one zone.
     os.environ.setdefault("TZ", "Asia/Shanghai")
     __import__("time").tzset()
+
+
+# A session across a period boundary (issue 12), every figure worked by hand in
+# tests/test_query.py.  S1 / A1 (own) sells live; October and November 2025.
+#   sessions L1 A1 10-31 19:40 - 11-01 00:19  views 1000 viewers 400 clicks 50
+#            L2 A1 11-01 10:00 - 12:00        views  500 viewers 250 clicks 20
+#   orders   M1 10-31 20:00 L1 live B1 100.00 | M2 11-01 00:10 L1 live B2 60.00 (after midnight)
+#            M3 11-01 10:30 L2 live B1  30.00 | M4 10-15 12:00 -  live B3 20.00 (no session named)
+#            M5 11-01 00:05 -  mall B2  40.00 | M6 10-20 09:00 LX live B4 10.00 (a session never imported)
+MIDNIGHT = {
+    "stores": [dict(store_id="S1", store_name="山野茶官方旗舰店", brand="山野茶", store_type="direct", category="茶叶")],
+    "accounts": [dict(account_id="A1", account_name="山野茶官方直播间", account_type="own", store_id="S1")],
+    "live_sessions": [
+        dict(live_id="L1", account_id="A1", title="万圣夜", started_at=D(2025, 10, 31, 19, 40),
+             ended_at=D(2025, 11, 1, 0, 19), views=1000, viewers=400, product_clicks=50),
+        dict(live_id="L2", account_id="A1", title="双十一预热", started_at=D(2025, 11, 1, 10, 0),
+             ended_at=D(2025, 11, 1, 12, 0), views=500, viewers=250, product_clicks=20),
+    ],
+    "orders": [
+        _order("M1", D(2025, 10, 31, 20, 0), "S1", "A1", "L1", "live", "B1", True, "100.00"),
+        _order("M2", D(2025, 11, 1, 0, 10), "S1", "A1", "L1", "live", "B2", False, "60.00"),
+        _order("M3", D(2025, 11, 1, 10, 30), "S1", "A1", "L2", "live", "B1", True, "30.00"),
+        _order("M4", D(2025, 10, 15, 12, 0), "S1", None, None, "live", "B3", False, "20.00"),
+        _order("M5", D(2025, 11, 1, 0, 5), "S1", None, None, "mall", "B2", False, "40.00"),
+        _order("M6", D(2025, 10, 20, 9, 0), "S1", None, "LX", "live", "B4", False, "10.00"),
+    ],
+}
+
+
+@pytest.fixture
+def midnight_con(tmp_path):
+    con = store.connect(tmp_path / "midnight.duckdb")
+    for name, rows in MIDNIGHT.items():
+        batches.write_batch(con, name, schema.frame(name, rows), file_name=f"midnight-{name}", source="test")
+    yield con
+    con.close()
 
 
 # --- engines (issue 14): the same test on DuckDB and on ClickHouse (chDB in-process) ---
