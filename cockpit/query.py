@@ -24,8 +24,6 @@ from cockpit.engine import Database, Dialect
 from cockpit.lru import LRU, MISSING
 from cockpit.periods import Period
 
-# Measures whose "no rows" value is unknown rather than zero.
-_NULL_WHEN_EMPTY = {"peak_online", "active_sellers", "active_products", "followers"}
 
 
 @dataclass(frozen=True)
@@ -125,7 +123,8 @@ def _bitmaps_fit(q: Query, buyer_max: int | None) -> bool:
     return groups is not None and groups * max(buyer_max, 1) <= BITMAP_BUDGET_BITS
 
 
-def _needed(q: Query, buyer_max: int | None = None) -> dict[str, list[tuple[str, str]]]:
+def _needed(q: Query, buyer_max: int | None = None,
+            dialect: Dialect = engine.DUCKDB) -> dict[str, list[tuple[str, str]]]:
     """source id -> (measure id, aggregate SQL), in registry order.
 
     A measure with a rollup form is read from its source's rollup when the query fits
@@ -155,7 +154,7 @@ def _needed(q: Query, buyer_max: int | None = None) -> dict[str, list[tuple[str,
         elif m.bitmap is not None and bitmaps:
             out.setdefault(src.id, []).append((ms, m.bitmap))
         else:
-            out.setdefault(src.id, []).append((ms, m.sql))
+            out.setdefault(src.id, []).append((ms, m.sql_for(dialect)))
     return out
 
 
@@ -306,7 +305,7 @@ def build_sql(q: Query, buyer_max: int | None = None, computed: dict | None = No
     params: dict = {}
     final_q = q
     q = _by_entity(q)
-    needed = _needed(q, buyer_max)
+    needed = _needed(q, buyer_max, dialect)
     ctes = []
     names = {}
     cte_of = {}
@@ -322,7 +321,7 @@ def build_sql(q: Query, buyer_max: int | None = None, computed: dict | None = No
 
     def measure_col(m: str) -> str:
         ref = f'{cte_of[m]}."{m}"'
-        return ref if m in _NULL_WHEN_EMPTY else f"COALESCE({ref}, 0)"
+        return ref if reg.MEASURES[m].null_when_empty else f"COALESCE({ref}, 0)"  # "no rows": — or 0
 
     all_measures = [m for ms in needed.values() for m, _ in ms]
     dcols = [f'"{d}"' for d in q.dims]

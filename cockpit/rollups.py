@@ -41,7 +41,8 @@ from __future__ import annotations
 import datetime as dt
 
 from cockpit import buyer_sets
-from cockpit.engine import Database
+from cockpit import metrics as reg
+from cockpit.engine import CLICKHOUSE, Database
 
 TABLE = "orders_daily"
 PRODUCT_TABLE = "orders_product_daily"
@@ -55,20 +56,24 @@ META_KEY = "orders_daily_version"
 CLICKHOUSE_META_KEY = "rollups_clickhouse_version"
 CLICKHOUSE_VERSION = "3"  # 2: orders_live as per-(session, buyer) deltas; 3: orders_live_paid
 
-# The daily rollups: each sums orders per day and these keys (in this column order).
+# The daily rollups: each sums orders per day and the keys the registry declares for it
+# (metrics.SOURCES[t].keys), one column per measure it holds (metrics.DAILY_SUMS),
+# computed by that measure's own SQL: a rule such as the 48-hour shipping test is
+# written once, in metrics.py.
 _KEY_TYPES = {"store_id": "VARCHAR", "account_id": "VARCHAR", "channel": "VARCHAR", "is_fan": "BOOLEAN",
               "live_id": "VARCHAR", "product_id": "VARCHAR"}
-DAILY_KEYS = {
-    TABLE: ("store_id", "account_id", "channel", "is_fan", "live_id"),
-    PRODUCT_TABLE: ("store_id", "product_id"),
-    ACCOUNT_PRODUCT_TABLE: ("store_id", "account_id", "product_id"),
-}
-_SUM_COLS = ("gmv DECIMAL(38, 2) NOT NULL", "refund_amount DECIMAL(38, 2) NOT NULL", "orders BIGINT NOT NULL",
-             "shipped_48h BIGINT NOT NULL")
-_SUMS = (
-    "COALESCE(SUM(o.paid_amount), 0), COALESCE(SUM(o.refund_amount), 0), COUNT(*), "
-    "COUNT(*) FILTER (WHERE o.shipped_at IS NOT NULL AND o.shipped_at <= o.paid_at + INTERVAL 48 HOUR) "
-)
+DAILY_KEYS = {t: reg.SOURCES[t].keys for t in (TABLE, PRODUCT_TABLE, ACCOUNT_PRODUCT_TABLE)}
+
+
+def _sums(dialect=None) -> list[tuple[str, str, str]]:
+    """(column, aggregate over orders o, type) of every measure a daily rollup holds."""
+    return [(col, reg.MEASURES[mid].sql_for(dialect), "BIGINT" if reg.MEASURES[mid].kind == "count" else "DECIMAL(38, 2)")
+            for col, mid in reg.DAILY_SUMS.items()]
+
+
+_SUM_COLS = tuple(f"{col} {t} NOT NULL" for col, _, t in _sums())
+_SUMS = ", ".join(sql for _, sql, _ in _sums()) + " "
+_LIVE_BUYERS = reg.MEASURES["live_buyers"]  # what orders_live holds per session
 
 DDL = {
     **{t: f"CREATE TABLE IF NOT EXISTS {t} (\n    "
@@ -84,7 +89,7 @@ _SELECT = {
           + _SUMS + "FROM orders o WHERE {where} GROUP BY ALL ORDER BY day"
        for t, keys in DAILY_KEYS.items()},
     LIVE_TABLE: (
-        "SELECT o.live_id, COUNT(DISTINCT o.buyer_key) FILTER (WHERE o.channel = 'live'), MIN(o.paid_at), "
+        f"SELECT o.live_id, {_LIVE_BUYERS.sql}, MIN(o.paid_at), "
         "MAX(o.paid_at) FROM orders o WHERE o.live_id IS NOT NULL AND {where} GROUP BY o.live_id"
     ),
 }
@@ -118,11 +123,7 @@ _LIVE_PAID_DUCKDB = f"CREATE VIEW IF NOT EXISTS orders_live_paid AS SELECT live_
 # On ClickHouse: the daily rollups are tables ClickHouse keeps current itself as rows
 # arrive (cockpit.engine.clickhouse_schema.rollup_ddl); a session's distinct live
 # buyers are counted from orders (no per-session table to keep exact under undo).
-_CH_SUMS = [("gmv", "COALESCE(SUM(o.paid_amount), 0)", "DECIMAL(38, 2)"),
-            ("refund_amount", "COALESCE(SUM(o.refund_amount), 0)", "DECIMAL(38, 2)"),
-            ("orders", "COUNT(*)", "BIGINT"),
-            ("shipped_48h", "countIf(o.shipped_at IS NOT NULL AND o.shipped_at <= o.paid_at + INTERVAL 48 HOUR)",
-             "BIGINT")]
+_CH_SUMS = _sums(CLICKHOUSE)
 
 
 # orders_live on ClickHouse: live orders per (session, buyer) as deltas, like the daily
@@ -130,7 +131,7 @@ _CH_SUMS = [("gmv", "COALESCE(SUM(o.paid_amount), 0)", "DECIMAL(38, 2)"),
 # buyers with orders left.  A filter on live_id reaches the table's sort key.
 _CH_LIVE_KEYS = [("live_id", "o.live_id", "VARCHAR"), ("buyer_key", "o.buyer_key", "BIGINT")]
 _CH_LIVE_SUMS = [("orders", "COUNT(*)", "BIGINT")]
-_CH_LIVE_WHERE = "o.channel = 'live' AND o.live_id IS NOT NULL"
+_CH_LIVE_WHERE = f"{_LIVE_BUYERS.where} AND o.live_id IS NOT NULL"
 _CH_LIVE_VIEW = ("SELECT live_id, toInt64(countIf(n != 0)) AS live_buyers FROM (SELECT d.live_id AS live_id, "
                  "d.buyer_key AS buyer_key, sum(d.orders) AS n FROM {deltas} d GROUP BY d.live_id, d.buyer_key) "
                  "GROUP BY live_id")
