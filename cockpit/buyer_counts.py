@@ -9,12 +9,13 @@ import datetime as dt
 import time
 from typing import TYPE_CHECKING
 
-from cockpit import buyer_keys, buyer_sets, engine, metrics as reg, store
-from cockpit import query as qb  # imports this module: its names are read at call time
+from cockpit import buyer_keys, buyer_sets, engine, metrics as reg, qcache, store
+from cockpit import statements as qb
 from cockpit.periods import Period, add_months
 
 if TYPE_CHECKING:
-    from cockpit.query import Query, QueryCache
+    from cockpit.qcache import QueryCache
+    from cockpit.statements import Query
 
 # Off only in tests that compare the paths.
 use_buyer_sets = True
@@ -63,14 +64,14 @@ def vectors(con, q: Query, buyer_max: int | None, cache: QueryCache | None, skip
                 engine.recorder().append((sql, dict(params), time.perf_counter() - t0, (floor_sql, floor_params)))
             return values
 
-        out[sid] = qb._cached(con, cache, sql, params, compute, "vector", ids, buyer_max)
+        out[sid] = qcache.cached(con, cache, sql, params, compute, "vector", ids, buyer_max)
     return out or None
 
 
 
 
 def from_sets(con, q: Query, buyer_max: int | None, cache: QueryCache | None) -> dict | None:
-    """{source id: figures (see query._bound)} for the sources whose every measure the buyer
+    """{source id: figures (see statements._bound)} for the sources whose every measure the buyer
     sets answer (cockpit.buyer_sets): distinct buyers, repurchase and fan buyers over a
     period that holds every order of at least one month, split and filtered by dims a
     layout of sets keeps, and with the sets of those months built.  The period's other
@@ -107,7 +108,7 @@ def from_sets(con, q: Query, buyer_max: int | None, cache: QueryCache | None) ->
                                   (floor_sql, floor_params)))
             return figures
 
-        out[sid] = qb._cached(con, cache, key_sql, params, compute, "sets")
+        out[sid] = qcache.cached(con, cache, key_sql, params, compute, "sets")
     return out or None
 
 
