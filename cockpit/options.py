@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import duckdb
 
 from cockpit import i18n, metrics, query, schema, store
+from cockpit.engine import Database
 
 _ACCOUNT_DIMS = {"store": "a.store_id", "account": "a.account_id", "agency": "a.agency",
                  "account_type": "a.account_type", "brand": "s.brand", "store_type": "s.store_type"}
@@ -46,7 +46,7 @@ def _account_where(scope, params: dict) -> str:
     return f"(({own}) OR a.account_id IN ({_sold('account_id', scope, params)}))"
 
 
-def filter_options(con: duckdb.DuckDBPyConnection, scope, lang: str) -> dict[str, dict[str, str]]:
+def filter_options(con: Database, scope, lang: str) -> dict[str, dict[str, str]]:
     """dim -> {value: label}, in display order, limited to the viewer's data scope."""
     p1: dict = {}
     sw = _store_where(scope, p1)
