@@ -1,4 +1,4 @@
-"""Brand Cockpit web app: shared sidebar, then the page the user chose."""
+"""Brand Cockpit web app: the link and sign-in, the page the user chose, its sidebar."""
 
 import streamlit as st
 
@@ -17,4 +17,6 @@ pages = [
 if ui.current_user().is_admin:  # not even routable for anyone else
     pages.append(st.Page("views/workbench.py", title=ui.t("nav.workbench"), icon=":material/admin_panel_settings:",
                          url_path="workbench"))
-st.navigation(pages).run()
+page = st.navigation(pages)
+ui.sidebar(view, page.url_path or "overview")
+page.run()

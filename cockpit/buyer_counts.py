@@ -75,7 +75,7 @@ def from_sets(con, q: Query, buyer_max: int | None, cache: QueryCache | None) ->
     period that holds every order of at least one month, split and filtered by dims a
     layout of sets keeps, and with the sets of those months built.  The period's other
     days are read from orders; the result is the number the SQL path counts."""
-    if not use_buyer_sets or q.period is None:
+    if not use_buyer_sets or q.period is None or q.period.partial:  # sets and edges hold whole days
         return None
     # A first look, to choose the path (the figures look again inside their snapshot).
     # No covered month: every day is read from orders, still cheaper than a hash count.

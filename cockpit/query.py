@@ -83,7 +83,7 @@ use_rollups = True
 def _rollup_fits(roll: reg.Source, src: reg.Source, q: Query) -> bool:
     """Every dim, filter and scope dim the query applies to ``src`` is in the rollup,
     and a rollup whose rows are whole per some dims is split by them over all time."""
-    if not use_rollups:
+    if not use_rollups or (q.period is not None and q.period.partial):  # daily rows: no part of a day
         return False
     used = set(q.dims) | {d for d, _ in q.filters} | {d for d, _ in (q.scope or ())}
     if not all(d in roll.dims for d in used if d in src.dims):

@@ -44,7 +44,8 @@ def test_english_switch_and_url_filters(page, server, artifacts):
     body = page.inner_text("body")
     assert "Business overview" in body
     # the caption names the period and the comparison the link asked for
-    m = re.search(r"(\d{4}-\d\d-\d\d) ~ (\d{4}-\d\d-\d\d), compared with Same period last year", body)
+    m = re.search(r"(\d{4}-\d\d-\d\d) ~ (\d{4}-\d\d-\d\d) \(complete days to yesterday, T-1\), "
+                  r"compared with Same period last year", body)
     assert m, body[:500]
     start, end = (dt.date.fromisoformat(x) for x in m.groups())
     assert (end - start).days == 6
