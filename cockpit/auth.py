@@ -133,7 +133,7 @@ def create_user(con, username: str, password: str, role: str, grants=(), display
             [username, display_name, role, _hasher.hash(password), clock.now()],
         )
         _write_grants(con, username, role, grants)
-        audit(con, by, "user.create", f"{username} as {role} {list(grants)}")
+        audit(con, by, "user.create", f"{username}: {role}" + (f" ({', '.join(grants)})" if grants else ""))
     return get_user(con, username)
 
 
@@ -157,7 +157,8 @@ def update_user(con, username: str, role: str, grants=(), display_name=None, dis
         con.execute("UPDATE users SET role = ?, display_name = ?, disabled = ? WHERE username = ?",
                     [role, display_name, disabled, username])
         _write_grants(con, username, role, grants)
-        audit(con, by, "scope.change", f"{username}: {role} {list(grants)}{' disabled' if disabled else ''}")
+        audit(con, by, "scope.change", f"{username}: {role}" + (f" ({', '.join(grants)})" if grants else "")
+              + (" disabled" if disabled else ""))
     return get_user(con, username)
 
 

@@ -87,7 +87,8 @@ def write_csv(df: pl.DataFrame, path: str | os.PathLike) -> Path:
 
 # Excel number formats per display unit (cockpit.tables: percent numbers are x100)
 _XLSX_FORMATS = {"cny": "#,##0.00", "count": "#,##0", "pct": "0.00", "change": "+0.0;-0.0;0.0",
-                 "hours": "#,##0.00", "seconds": "#,##0", "ratio": "#,##0.00"}
+                 "hours": "#,##0.00", "seconds": "#,##0", "ratio": "#,##0.00",
+                 "delta": "+0.00;-0.00;0.00"}
 
 
 def _sheet_name(title: str) -> str:

@@ -21,7 +21,7 @@ _ZH_STEPS = ((1e8, 1e8, "亿"), (1e4, 1e4, "万"))
 _EN_STEPS = ((1e9, 1e9, "B"), (1e6, 1e6, "M"), (1e4, 1e3, "K"))  # 4,374 reads better than 4K
 
 DASH = "—"
-UNITS = ("cny", "count", "pct", "hours", "seconds", "ratio", "change")
+UNITS = ("cny", "count", "pct", "hours", "seconds", "ratio", "change", "delta")  # delta: a signed score change
 
 
 def is_missing(v) -> bool:
@@ -92,7 +92,7 @@ def direction(pct, delta, unit: str) -> int:
 # printf formats for table cells (st.column_config.NumberColumn); tables hold percent
 # numbers already multiplied by 100 (header "(%)"), and changes too.
 _PRINTF = {"cny": "¥%,.2f", "pct": "%.1f%%", "hours": "%,.2f", "seconds": "%,.0f", "ratio": "%,.2f",
-           "count": "%,d", "change": "%+.1f%%"}
+           "count": "%,d", "change": "%+.1f%%", "delta": "%+.2f"}
 
 
 def printf(unit: str | None) -> str | None:

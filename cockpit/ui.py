@@ -372,7 +372,9 @@ def period_text(view: View) -> str:
 
 
 def caption(view: View) -> None:
-    cmp = view.comparison_period
+    """The period in words and dates (T-1 or "today until hh:mm"), and the comparison
+    period when the page compares."""
+    cmp = view.comparison_period if "compare" in PAGE_CONTROLS.get(current_page(), _ALL_CONTROLS) else None
     text = period_text(view)
     if cmp is not None:
         label = i18n.t(f"compare.{view.sel.compare}", view.lang)
@@ -473,14 +475,18 @@ def _column_config(tbl: DisplayTable, lang: str) -> dict:
 
 def _styled(tbl: DisplayTable, lang: str):
     """Change columns coloured up / down (the language's convention); None if none."""
-    changes = [c for c, u in tbl.units.items() if u == "change" and c in tbl.frame.columns]
+    changes = [c for c, u in tbl.units.items() if u in ("change", "delta") and c in tbl.frame.columns]
     if not changes or tbl.frame.height > STYLED_MAX_ROWS:
         return None
 
     def color(col):
         better = charts.better(tbl.metrics.get(col.name))
-        return [f"color: {charts.change_color((v > 0) - (v < 0) if v == v and v is not None else 0, lang, better)}"
-                if v is not None and v == v and round(float(v), 1) != 0 else "" for v in col]
+        digits = 1 if tbl.units[col.name] == "change" else 2  # as the cell shows it
+        out = []
+        for v in col:
+            shown = 0.0 if v is None or v != v else round(float(v), digits)
+            out.append(f"color: {charts.change_color((shown > 0) - (shown < 0), lang, better)}" if shown else "")
+        return out
 
     return tbl.frame.to_pandas().style.apply(color, subset=changes)
 

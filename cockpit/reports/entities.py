@@ -169,7 +169,7 @@ def _metric_cols(view: View, df: pl.DataFrame, metric_ids: list[str]) -> tuple[l
 def _score_cols(view: View, score_type: str) -> tuple[list[pl.Expr], dict[str, str]]:
     name, change = _score_labels(view, score_type)
     return [pl.col("score").round(2).alias(name), pl.col("score_change").round(2).alias(change)], \
-        {name: "ratio", change: "ratio"}
+        {name: "ratio", change: "delta"}
 
 
 def store_table(view: View, df: pl.DataFrame) -> DisplayTable:
