@@ -8,7 +8,9 @@ st.set_page_config(page_title="品牌驾驶舱 · Brand Cockpit", page_icon=":ma
 
 view = ui.bootstrap()
 pages = [
-    st.Page("views/overview.py", title=ui.t("nav.overview"), icon=":material/dashboard:", url_path="overview", default=True),
+    st.Page("views/overview.py", title=ui.t("nav.overview"), icon=":material/dashboard:", url_path="home", default=True),
+    # the default page lives at "/"; a link to /overview opens it too
+    st.Page("views/overview.py", title=ui.t("nav.overview"), url_path="overview", visibility="hidden"),
     st.Page("views/live.py", title=ui.t("nav.live"), icon=":material/live_tv:", url_path="live"),
     st.Page("views/sessions.py", title=ui.t("nav.sessions"), icon=":material/analytics:", url_path="sessions"),
     st.Page("views/entities.py", title=ui.t("nav.entities"), icon=":material/storefront:", url_path="entities"),
@@ -18,5 +20,5 @@ if ui.current_user().is_admin:  # not even routable for anyone else
     pages.append(st.Page("views/workbench.py", title=ui.t("nav.workbench"), icon=":material/admin_panel_settings:",
                          url_path="workbench"))
 page = st.navigation(pages)
-ui.sidebar(view, page.url_path or "overview")
+ui.sidebar(view, page.url_path)
 page.run()

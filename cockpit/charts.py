@@ -187,15 +187,21 @@ def trend(df: pl.DataFrame, x: str, metric: str, unit: str, lang: str, name: str
         )
         values = values + df[cmp_col].to_list()
     format_axis(fig, values, unit, lang)
-    date_axis(fig, x)
+    date_axis(fig, x, xs)
     return base_layout(fig, height)
 
 
-def date_axis(fig: go.Figure, grain: str) -> None:
-    """Numeric date ticks: Plotly's month names would be English on a Chinese page."""
+def date_axis(fig: go.Figure, grain: str, xs=None) -> None:
+    """Numeric date ticks: Plotly's month names would be English on a Chinese page.
+
+    With few buckets (``xs``), one tick per bucket: Plotly would otherwise repeat a
+    day's label at every sub-day tick ("06-01 06-01 06-01")."""
     fmt_ = {"day": "%m-%d", "week": "%m-%d", "month": "%Y-%m", "minute": "%H:%M"}.get(grain)
     if fmt_:
         fig.update_xaxes(tickformat=fmt_, hoverformat="%Y-%m-%d %H:%M" if grain == "minute" else "%Y-%m-%d")
+        buckets = sorted({x for x in (xs or []) if x is not None})
+        if grain in ("day", "week", "month") and 0 < len(buckets) <= 12:
+            fig.update_xaxes(tickvals=buckets)
 
 
 def bars(labels: list[str], values: list, unit: str, lang: str, colors: list[str] | None = None,
@@ -250,7 +256,7 @@ def stacked_share(df: pl.DataFrame, x: str, series: dict[str, tuple[str, str]], 
                     customdata=_hover(df[col].to_list(), "pct", lang), hovertemplate="%{customdata}")
     fig.update_layout(barmode="stack")
     fig.update_yaxes(tickformat=".0%", range=[0, 1])
-    date_axis(fig, x)
+    date_axis(fig, x, df[x].to_list())
     return base_layout(fig, height)
 
 
@@ -276,7 +282,7 @@ def lines(df: pl.DataFrame, x: str, series: dict[str, tuple[str, str, str]], lan
             left_vals += vals
             left_unit = unit
     format_axis(fig, left_vals, left_unit, lang)
-    date_axis(fig, x)
+    date_axis(fig, x, df[x].to_list())
     if secondary:
         ticks = nice_ticks(right_vals)
         fig.update_layout(yaxis2=dict(overlaying="y", side="right", showgrid=False, tickvals=ticks,
@@ -321,7 +327,7 @@ def score_line(df: pl.DataFrame, x: str, y: str, name: str, lang: str, color: st
         pad = max((hi - lo) * 0.15, abs(hi) * 0.01, 0.01)
         fig.update_yaxes(range=[lo - pad, hi + pad], tickformat=".2f")
     fig.update_xaxes(tickformat="%m-%d" if lang == "zh" else "%b %d")
-    date_axis(fig, x)
+    date_axis(fig, x, df[x].to_list())
     return base_layout(fig, height, legend=False)
 
 
@@ -356,7 +362,7 @@ def series_lines(df: pl.DataFrame, x: str, series_col: str, value_col: str, unit
                         line=dict(color=SERIES[i % len(SERIES)], width=2), marker=dict(size=4),
                         customdata=_hover(vals, unit, lang), hovertemplate="%{customdata}")
     format_axis(fig, df[value_col].to_list(), unit, lang)
-    date_axis(fig, x)
+    date_axis(fig, x, df[x].to_list())
     return base_layout(fig, height)
 
 

@@ -117,6 +117,7 @@ def _decimals(step: float | None) -> int:
     return next((d for d in range(4) if abs(round(step, d) - step) < 1e-9 * max(1.0, abs(step))), 3)
 
 
+_ZWSP = "\u200b"
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=\"'/%@^])")
 
 
@@ -127,4 +128,7 @@ def md(text) -> str:
     if text is None:
         return ""
     s = re.sub(r"[\r\n\t\x0b\x0c]+", " ", str(text))
+    # GFM turns bare URLs, www. names and e-mail addresses into links even when escaped:
+    # an invisible zero-width space breaks the pattern and the text reads the same
+    s = re.sub(r"(?i)(://|\bwww\.|@)", lambda m: m.group(1)[0] + _ZWSP + m.group(1)[1:], s)
     return _MD_SPECIAL.sub(r"\\\1", s)

@@ -252,6 +252,7 @@ def notice_text(n: Notice, lang: str) -> str:
 
 def sidebar(view: View, page: str) -> View:
     """The shared sidebar for ``page``: language, then the controls that apply to it."""
+    page = {"": "overview", "home": "overview"}.get(page, page)  # the default page's own paths
     st.session_state["_page"] = page
     sel = view.sel
     lang = view.lang

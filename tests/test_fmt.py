@@ -74,6 +74,9 @@ def test_text_from_data_is_never_markup():
     assert "\n" not in out
     for ch in "*[]()!<>#:":
         assert all(out[i - 1] == "\\" for i, c in enumerate(out) if c == ch), ch
+    # bare URLs, www. names and addresses would still be linked by GFM: broken up invisibly
+    assert "://" not in out.replace("\\", "") and "\u200b" in out
+    assert fmt.md("mail a@b.com or www.x.cn").replace("\u200b", "").replace("\\", "") == "mail a@b.com or www.x.cn"
 
 
 def test_up_and_down_colours_follow_the_language():
