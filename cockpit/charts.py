@@ -10,6 +10,7 @@ included) in labels, so every label passes through :func:`text`.
 
 from __future__ import annotations
 
+import datetime
 import html
 import math
 
@@ -191,6 +192,10 @@ def trend(df: pl.DataFrame, x: str, metric: str, unit: str, lang: str, name: str
     return base_layout(fig, height)
 
 
+def _as_dt(d) -> datetime.datetime:
+    return d if isinstance(d, datetime.datetime) else datetime.datetime.combine(d, datetime.time())
+
+
 def date_axis(fig: go.Figure, grain: str, xs=None) -> None:
     """Numeric date ticks: Plotly's month names would be English on a Chinese page.
 
@@ -202,6 +207,10 @@ def date_axis(fig: go.Figure, grain: str, xs=None) -> None:
         buckets = sorted({x for x in (xs or []) if x is not None})
         if grain in ("day", "week", "month") and 0 < len(buckets) <= 12:
             fig.update_xaxes(tickvals=buckets)
+        half = {"day": 0.5, "week": 3.5, "month": 15}.get(grain)
+        if half and len(buckets) > 1:  # the axis ends with the data (no tick for a day not shown)
+            pad = datetime.timedelta(days=half)
+            fig.update_xaxes(range=[_as_dt(buckets[0]) - pad, _as_dt(buckets[-1]) + pad])
 
 
 def bars(labels: list[str], values: list, unit: str, lang: str, colors: list[str] | None = None,

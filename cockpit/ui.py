@@ -21,6 +21,7 @@ The house of the pages, so every page reads the same:
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import os
 import re
@@ -271,8 +272,20 @@ def sidebar(view: View, page: str) -> View:
         new, lang = _draw_sidebar(view, sel, ch, controls)
     view = set_selection(view, new)
     view.applies = frozenset(d for d in FILTER_DIMS if d in controls)
+    st.html(PHONE_CSS)
     _show_notices(view)
     return view
+
+
+# On a phone Streamlit stacks every column: KPI cards go two to a row instead of one.
+PHONE_CSS = """<style>
+@media (max-width: 640px) {
+  [class*="st-key-kpis_"] [data-testid="stHorizontalBlock"] {flex-wrap: wrap !important; gap: 0.5rem !important;}
+  [class*="st-key-kpis_"] [data-testid="stColumn"] {min-width: calc(50% - 0.25rem) !important;
+    width: calc(50% - 0.25rem) !important; flex: 1 1 calc(50% - 0.25rem) !important;}
+  [class*="st-key-kpis_"] [data-testid="stMetricValue"] {font-size: 1.5rem !important;}
+}
+</style>"""
 
 
 def _draw_sidebar(view: View, sel: Selection, ch: options.Choices, controls) -> tuple[Selection, str]:
@@ -314,11 +327,13 @@ def _draw_sidebar(view: View, sel: Selection, ch: options.Choices, controls) -> 
     if "grain" in controls:
         changes["grain"] = sb.radio(L("filter.grain"), GRAINS, index=GRAINS.index(sel.grain),
                                     format_func=lambda g: L(f"grain.{g}"), horizontal=True, key="w_grain")
-    picks: dict = {}
+    # every filter's pick as it stands in this run (a widget changed just now included),
+    # so a filter drawn higher up is narrowed by one drawn below it too (account by agency)
+    picks = {d: tuple(st.session_state.get(f"w_{d}", getattr(sel, d))) for d in FILTER_DIMS if d in controls}
     for dim in FILTER_DIMS:
         if dim not in controls:
             continue
-        fitting = ch.narrowed(dim, picks)
+        fitting = ch.narrowed(dim, {d: v for d, v in picks.items() if d != dim})
         current = [v for v in getattr(sel, dim) if v in fitting]
         picked = tuple(sb.multiselect(
             i18n.label(dim, lang), list(fitting), default=current,
@@ -407,10 +422,11 @@ def kpi_cards(view: View, row: dict, metric_ids: list[str], per_row: int = 4, do
     ``download`` names a CSV / XLSX of the cards."""
     lang = view.lang
     cmp = view.comparison_period
+    box = st.container(key="kpis_" + hashlib.md5(",".join(metric_ids).encode()).hexdigest()[:10])
     against = compared_with or (f"{i18n.t('common.comparison', lang)} {cmp}" if cmp is not None
                                 else i18n.t("common.comparison", lang))
     for i in range(0, len(metric_ids), per_row):
-        cols = st.columns(per_row)
+        cols = box.columns(per_row)
         for col, mid in zip(cols, metric_ids[i: i + per_row]):
             m = reg.metric(mid)
             pct, delta = row.get(f"{mid}__pct"), row.get(f"{mid}__delta")
@@ -455,13 +471,15 @@ def cards_table(view: View, row: dict, metric_ids: list[str], name: str) -> Disp
 STYLED_MAX_ROWS = 3000  # change colours need a pandas Styler; above this it costs more than it is worth
 
 
-def _column_config(tbl: DisplayTable, lang: str) -> dict:
+def _column_config(tbl: DisplayTable, lang: str, styled: bool) -> dict:
     cfg = {}
     for name, dtype in tbl.frame.schema.items():
         unit = tbl.units.get(name)
         mid = tbl.metrics.get(name)
         help_text = reg.definition(mid, lang) if mid else None
-        if unit and fmt.printf(unit):
+        if styled and unit in _SIGNED:  # the Styler writes these: no sign on a zero change
+            cfg[name] = st.column_config.NumberColumn(name, help=help_text)
+        elif unit and fmt.printf(unit):
             cfg[name] = st.column_config.NumberColumn(name, format=fmt.printf(unit), help=help_text)
         elif dtype == pl.Datetime or isinstance(dtype, pl.Datetime):
             cfg[name] = st.column_config.DatetimeColumn(name, format="YYYY-MM-DD HH:mm")
@@ -474,22 +492,35 @@ def _column_config(tbl: DisplayTable, lang: str) -> dict:
     return cfg
 
 
+_SIGNED = {"change": 1, "delta": 2}  # signed units and the decimals they show
+
+
+def _signed_text(v, digits: int, suffix: str) -> str:
+    if v is None or v != v:
+        return fmt.DASH
+    text = f"{float(v):+.{digits}f}"
+    return (text.lstrip("+-") if float(text) == 0 else text) + suffix
+
+
 def _styled(tbl: DisplayTable, lang: str):
-    """Change columns coloured up / down (the language's convention); None if none."""
-    changes = [c for c, u in tbl.units.items() if u in ("change", "delta") and c in tbl.frame.columns]
+    """Change columns signed ("+39.1%", "0.0%", never "+0.0" or "-0.0") and coloured up /
+    down in the language's convention; None when the table has none (or is too big)."""
+    changes = [c for c, u in tbl.units.items() if u in _SIGNED and c in tbl.frame.columns]
     if not changes or tbl.frame.height > STYLED_MAX_ROWS:
         return None
 
     def color(col):
         better = charts.better(tbl.metrics.get(col.name))
-        digits = 1 if tbl.units[col.name] == "change" else 2  # as the cell shows it
+        digits = _SIGNED[tbl.units[col.name]]  # as the cell shows it
         out = []
         for v in col:
             shown = 0.0 if v is None or v != v else round(float(v), digits)
             out.append(f"color: {charts.change_color((shown > 0) - (shown < 0), lang, better)}" if shown else "")
         return out
 
-    return tbl.frame.to_pandas().style.apply(color, subset=changes)
+    formats = {c: (lambda v, d=_SIGNED[tbl.units[c]], s="%" if tbl.units[c] == "change" else "": _signed_text(v, d, s))
+               for c in changes}
+    return tbl.frame.to_pandas().style.apply(color, subset=changes).format(formats)
 
 
 def table(tbl: DisplayTable, select: bool = False, height: int | str = "auto"):
@@ -500,8 +531,8 @@ def table(tbl: DisplayTable, select: bool = False, height: int | str = "auto"):
         st.info(t("common.empty"))
         return None
     styled = _styled(tbl, lang)
-    kw = dict(hide_index=True, height=height, key=f"tbl_{tbl.name}", column_config=_column_config(tbl, lang),
-              placeholder=fmt.DASH)
+    kw = dict(hide_index=True, height=height, key=f"tbl_{tbl.name}", placeholder=fmt.DASH,
+              column_config=_column_config(tbl, lang, styled is not None))
     data = styled if styled is not None else tbl.frame
     if select and tbl.key_column:
         event = st.dataframe(data, on_select="rerun", selection_mode="single-row", **kw)

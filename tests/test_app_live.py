@@ -159,3 +159,20 @@ def test_empty_database_shows_the_empty_state(app_test, tmp_path):  # noqa: F811
     at = _open(app_test, path)
     assert any("cockpit demo" in i.value for i in at.info)
     assert not _metrics(at)
+
+
+def test_a_new_drop_raises_a_toast_once(app_test, live_db):  # noqa: F811
+    at = _open(app_test, live_db)
+    assert not at.toast
+    # LA's online collapses at its latest minute: 80 -> 10 (below half the window's peak)
+    con = store.connect(live_db)
+    now = dt.datetime.now().replace(second=0, microsecond=0)
+    batches.write_batch(con, "live_minutes", schema.frame("live_minutes", [
+        dict(live_id="LA", minute=now, online=10)]), file_name="t")
+    con.close()
+    at.run()
+    assert not at.exception
+    assert [t.value for t in at.toast] == ["掉量预警：经销A直播间（在线骤降）"]
+    assert _metrics(at)["掉量预警场次"] == "1" and 'class="ck-kpi ck-alert"' in _html(at)
+    at.run()
+    assert not at.toast  # the same drop does not raise it again

@@ -211,7 +211,8 @@ def board(view: View) -> Board:
     df = df.with_columns(
         pl.max_horizontal("peak_online", "series_peak").alias("peak_online"),
         *[pl.col(m).fill_null(0) for m in ("live_gmv", "orders", "new_followers", "views") if m in df.columns],
-    ).sort(["is_live", "dropping", "live_gmv", "live_id"], descending=[True, True, True, False])  # alerts first
+    ).sort(["is_live", "dropping", "stale", "live_gmv", "live_id"],
+           descending=[True, True, False, True, False])  # alerts first, stalled feeds last
     return Board(df, group_cards(view, df))
 
 

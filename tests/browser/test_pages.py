@@ -35,6 +35,8 @@ def settle(page, timeout=60_000):
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout
     )
     page.wait_for_timeout(1500)  # data grids and charts draw after the run ends
+    if page.locator('[data-testid="stDataFrame"]').count():  # the first grid has drawn its cells
+        page.wait_for_function("() => document.querySelector('[data-testid=stDataFrame] td')", timeout=timeout)
 
 
 def no_error(page, what: str) -> str:
