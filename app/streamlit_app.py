@@ -1,10 +1,12 @@
 """Brand Cockpit web app: the link and sign-in, the page the user chose, its sidebar."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from cockpit import ui
 
-st.set_page_config(page_title="品牌驾驶舱 · Brand Cockpit", page_icon=":material/monitoring:", layout="wide")
+st.set_page_config(page_title="品牌驾驶舱 · Brand Cockpit", page_icon=str(Path(__file__).with_name("icon.png")), layout="wide")
 
 view = ui.bootstrap()
 pages = [

@@ -4,21 +4,26 @@ A group's sales are business secrets: a store operator sees only their stores, o
 dealer never sees another's.  Scopes become the ``scope`` of every Query (see
 cockpit.query), so pages, drill-downs, exports and the CLI are all limited below the UI.
 
-Passwords are hashed with argon2id (argon2-cffi).  Repeated failures lock the account
-for a while, doubling each time.  A fresh install has no users and runs in single-user
-local mode; creating the first admin switches sign-in on for every page.
+Passwords are hashed with argon2id (argon2-cffi).  Repeated failed sign-ins are throttled
+per client address, not per account: a lock on a named account would tell a stranger
+which names exist and let anyone lock out the only admin.  User names are unique
+regardless of case and width (``Admin``, ``admin`` and ``ａｄｍｉｎ`` are one user).  A
+fresh install has no users and runs in single-user local mode; creating the first admin
+switches sign-in on for every page.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
+import unicodedata
 from dataclasses import dataclass
 
 import duckdb
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from cockpit import clock, store
+from cockpit import clock, i18n, store
 
 ROLES = {
     # role -> the scope dimension it is granted on (None: everything)
@@ -33,8 +38,9 @@ ROLE_LABELS = {
     "store_operator": ("店铺运营", "Store operator"),
     "agency_operator": ("机构运营", "Agency operator"),
 }
-MAX_FAILURES = 5  # failures before the account locks
-LOCK_MINUTES = 15  # first lock; each further failure while counting doubles it
+MAX_FAILURES = 5  # failed sign-ins from one client address before it must wait
+LOCK_MINUTES = 15  # first wait; each further failure while counting doubles it
+FAILURE_MEMORY_HOURS = 24  # a client's failures are forgotten after this long without one
 SESSION_TIMEOUT_MINUTES = 60
 MIN_PASSWORD_LENGTH = 8
 
@@ -55,6 +61,32 @@ AUTH_DDL = [
         dim VARCHAR NOT NULL CHECK (dim IN ('brand', 'store', 'agency')),
         value VARCHAR NOT NULL
     )""",
+    # failed sign-ins per client address (the throttle), never per account
+    """CREATE TABLE IF NOT EXISTS signin_throttle (
+        client VARCHAR PRIMARY KEY,
+        failures INTEGER NOT NULL,
+        last_failure TIMESTAMP NOT NULL,
+        blocked_until TIMESTAMP
+    )""",
+    # browser sessions behind the HttpOnly cookie (cockpit.websession); the token is kept hashed
+    """CREATE TABLE IF NOT EXISTS web_sessions (
+        token_hash VARCHAR PRIMARY KEY,
+        username VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL,
+        last_seen TIMESTAMP NOT NULL,
+        expires_at TIMESTAMP,
+        client VARCHAR
+    )""",
+    # HTTP API tokens (cockpit.tokens); the secret is kept hashed and shown once
+    """CREATE TABLE IF NOT EXISTS api_tokens (
+        token_id VARCHAR PRIMARY KEY,
+        username VARCHAR NOT NULL,
+        secret_hash VARCHAR NOT NULL,
+        label VARCHAR,
+        created_at TIMESTAMP NOT NULL,
+        last_used TIMESTAMP,
+        revoked_at TIMESTAMP
+    )""",
     """CREATE TABLE IF NOT EXISTS audit_log (
         "at" TIMESTAMP NOT NULL,
         username VARCHAR,
@@ -67,7 +99,23 @@ _hasher = PasswordHasher()
 
 
 class AuthError(Exception):
-    """Sign-in or user-management failure; the message is safe to show."""
+    """Sign-in or user-management failure; the message is safe to show.
+
+    Raised with a catalogue key (``auth.err.*`` in cockpit.i18n) so each face says it in
+    its user's language: ``message(lang)``; ``str()`` is the English text (CLI, logs).
+    """
+
+    def __init__(self, key: str, **kw):
+        self.key, self.kw = key, kw
+        super().__init__(self.message("en"))
+
+    def message(self, lang: str = "zh") -> str:
+        return i18n.t(self.key, lang, **self.kw)
+
+
+def name_key(username: str) -> str:
+    """The identity of a user name: width and case folded (NFKC, casefold), spaces trimmed."""
+    return unicodedata.normalize("NFKC", username or "").strip().casefold()
 
 
 @dataclass(frozen=True)
@@ -96,6 +144,11 @@ LOCAL_USER = User("local", "admin", "本机 / local")
 def init(con: duckdb.DuckDBPyConnection) -> None:
     for stmt in AUTH_DDL:
         con.execute(stmt)
+    # user names became unique regardless of case and width: a key column, filled for
+    # files written before it (names that collide after folding keep working by exact name)
+    con.execute("ALTER TABLE users ADD COLUMN IF NOT EXISTS username_key VARCHAR")
+    for (name,) in store.fetchall(con, "SELECT username FROM users WHERE username_key IS NULL"):
+        con.execute("UPDATE users SET username_key = ? WHERE username = ?", [name_key(name), name])
 
 
 def audit(con, username: str | None, action: str, detail: str = "") -> None:
@@ -109,32 +162,38 @@ def sign_in_required(con) -> bool:
 
 def _check_password(password: str) -> None:
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise AuthError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+        raise AuthError("auth.err.short_password", n=MIN_PASSWORD_LENGTH)
 
 
 def _check_role(role: str, grants) -> None:
     if role not in ROLES:
-        raise AuthError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
+        raise AuthError("auth.err.unknown_role", role=role, roles=", ".join(ROLES))
     if ROLES[role] is not None and not grants:
-        raise AuthError(f"a {role} needs at least one {ROLES[role]} to see")
+        raise AuthError(f"auth.err.needs_{ROLES[role]}", role=role)
 
 
 def create_user(con, username: str, password: str, role: str, grants=(), display_name=None, by="local") -> User:
-    username = (username or "").strip()
+    username = unicodedata.normalize("NFKC", username or "").strip()
     if not username:
-        raise AuthError("a user needs a name")
+        raise AuthError("auth.err.no_name")
     _check_role(role, grants)
     _check_password(password)
-    if store.scalar(con, "SELECT count(*) FROM users WHERE username = ?", [username]):
-        raise AuthError(f"user {username!r} already exists")
+    taken = store.scalar(con, "SELECT username FROM users WHERE username_key = ?", [name_key(username)])
+    if taken is not None:
+        raise AuthError("auth.err.exists", name=username, other=taken)
     with store.transaction(con):
         con.execute(
-            "INSERT INTO users (username, display_name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
-            [username, display_name, role, _hasher.hash(password), clock.now()],
+            "INSERT INTO users (username, username_key, display_name, role, password_hash, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [username, name_key(username), display_name, role, _hasher.hash(password), clock.now()],
         )
         _write_grants(con, username, role, grants)
-        audit(con, by, "user.create", f"{username}: {role}" + (f" ({', '.join(grants)})" if grants else ""))
+        audit(con, by, "user.create", f"{username} as {role}{_grants_text(grants)}")
     return get_user(con, username)
+
+
+def _grants_text(grants) -> str:
+    return f": {', '.join(dict.fromkeys(grants))}" if grants else ""
 
 
 def _write_grants(con, username: str, role: str, grants) -> None:
@@ -147,19 +206,28 @@ def _write_grants(con, username: str, role: str, grants) -> None:
 
 def update_user(con, username: str, role: str, grants=(), display_name=None, disabled=False, by="local") -> User:
     _check_role(role, grants)
-    if get_user(con, username) is None:
-        raise AuthError(f"there is no user {username!r}")
+    username = _existing_name(con, username)
     if not disabled and role == "admin":
         pass
     elif _is_last_admin(con, username):
-        raise AuthError("this is the last admin: make another admin first")
+        raise AuthError("auth.err.last_admin")
     with store.transaction(con):
         con.execute("UPDATE users SET role = ?, display_name = ?, disabled = ? WHERE username = ?",
                     [role, display_name, disabled, username])
         _write_grants(con, username, role, grants)
-        audit(con, by, "scope.change", f"{username}: {role}" + (f" ({', '.join(grants)})" if grants else "")
-              + (" disabled" if disabled else ""))
+        if disabled:
+            con.execute("DELETE FROM web_sessions WHERE username = ?", [username])
+        audit(con, by, "scope.change", f"{username}: {role}{_grants_text(grants)}{' (disabled)' if disabled else ''}")
     return get_user(con, username)
+
+
+def _existing_name(con, username: str) -> str:
+    """The stored spelling of a user name given in any case or width; AuthError if none."""
+    rows = store.fetchall(con, "SELECT username FROM users WHERE username = ? OR username_key = ? "
+                               "ORDER BY username = ? DESC LIMIT 1", [username, name_key(username), username])
+    if not rows:
+        raise AuthError("auth.err.no_user", name=username)
+    return rows[0][0]
 
 
 def _is_last_admin(con, username: str) -> bool:
@@ -168,30 +236,36 @@ def _is_last_admin(con, username: str) -> bool:
 
 
 def delete_user(con, username: str, by="local") -> None:
+    username = _existing_name(con, username)
     if _is_last_admin(con, username):
-        raise AuthError("this is the last admin: make another admin first")
-    con.execute("DELETE FROM user_scopes WHERE username = ?", [username])
-    con.execute("DELETE FROM users WHERE username = ?", [username])
-    audit(con, by, "user.delete", username)
+        raise AuthError("auth.err.last_admin")
+    with store.transaction(con):
+        for table in ("user_scopes", "web_sessions", "api_tokens", "users"):
+            con.execute(f"DELETE FROM {table} WHERE username = ?", [username])
+        audit(con, by, "user.delete", username)
 
 
 def set_password(con, username: str, password: str, by="local") -> None:
+    """New password; the user's browser sessions end (a reset is what one does after a leak)."""
     _check_password(password)
-    if get_user(con, username) is None:
-        raise AuthError(f"there is no user {username!r}")
-    con.execute("UPDATE users SET password_hash = ?, failed_attempts = 0, locked_until = NULL WHERE username = ?",
-                [_hasher.hash(password), username])
-    audit(con, by, "user.password", username)
+    username = _existing_name(con, username)
+    with store.transaction(con):
+        con.execute("UPDATE users SET password_hash = ? WHERE username = ?", [_hasher.hash(password), username])
+        con.execute("DELETE FROM web_sessions WHERE username = ?", [username])
+        audit(con, by, "user.password", username)
 
 
 def get_user(con, username: str) -> User | None:
-    rows = store.fetchall(con, "SELECT username, role, display_name FROM users WHERE username = ? AND NOT disabled",
-                          [username])
+    """An enabled user by name (any case or width), or None."""
+    rows = store.fetchall(con, "SELECT username, role, display_name FROM users "
+                               "WHERE (username = ? OR username_key = ?) AND NOT disabled "
+                               "ORDER BY username = ? DESC LIMIT 1",
+                          [username, name_key(username), username])
     if not rows:
         return None
-    grants = tuple(r[0] for r in store.fetchall(
-        con, "SELECT value FROM user_scopes WHERE username = ? ORDER BY value", [username]))
     u, role, name = rows[0]
+    grants = tuple(r[0] for r in store.fetchall(
+        con, "SELECT value FROM user_scopes WHERE username = ? ORDER BY value", [u]))
     return User(u, role, name, grants)
 
 
@@ -204,42 +278,72 @@ def list_users(con) -> list[tuple]:
     )
 
 
-def sign_in(con, username: str, password: str, now: dt.datetime | None = None) -> User:
-    """Check a password; count failures and lock after MAX_FAILURES.
+def sign_in(con, username: str, password: str, client: str = "", now: dt.datetime | None = None) -> User:
+    """Check a password; throttle the client address after MAX_FAILURES failures.
 
-    The message never says whether the user exists.
+    Unknown and existing users get the same answer, the same work (an argon2 hash either
+    way) and the same throttle, so the form tells nobody which names exist, and no
+    stranger can lock a named account: only their own address waits.
     """
     now = now or clock.now()
+    client = client or "?"
+    wait = _blocked_minutes(con, client, now)
+    if wait:
+        audit(con, None, "signin.throttled", f"client {client}")
+        raise AuthError("auth.err.throttled", minutes=wait)
     rows = store.fetchall(
-        con, "SELECT password_hash, failed_attempts, locked_until, disabled FROM users WHERE username = ?",
-        [username],
+        con, "SELECT username, password_hash FROM users WHERE (username = ? OR username_key = ?) AND NOT disabled "
+             "ORDER BY username = ? DESC LIMIT 1",
+        [username or "", name_key(username), username or ""],
     )
-    if not rows or rows[0][3]:
+    ok = False
+    if rows:
+        try:
+            ok = _hasher.verify(rows[0][1], password or "")
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            ok = False
+    else:
         _hasher.hash(password or "x")  # same work as a real check: no user-name probing by timing
-        audit(con, username, "signin.fail", "unknown user")
-        raise AuthError("wrong user name or password")
-    pw_hash, failures, locked_until, _ = rows[0]
-    if locked_until is not None and locked_until > now:
-        minutes = max(1, int((locked_until - now).total_seconds() // 60) + 1)
-        audit(con, username, "signin.locked", "")
-        raise AuthError(f"too many failed sign-ins: try again in {minutes} min or ask an admin to reset the password")
-    try:
-        _hasher.verify(pw_hash, password or "")
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        failures = (failures or 0) + 1
-        lock = None
-        if failures >= MAX_FAILURES:
-            lock = now + dt.timedelta(minutes=LOCK_MINUTES * 2 ** (failures - MAX_FAILURES))
-        con.execute("UPDATE users SET failed_attempts = ?, locked_until = ? WHERE username = ?",
-                    [failures, lock, username])
-        audit(con, username, "signin.fail", f"attempt {failures}")
-        if lock is not None:
-            raise AuthError(f"too many failed sign-ins: locked for {int((lock - now).total_seconds() // 60)} min")
-        raise AuthError("wrong user name or password")
-    con.execute("UPDATE users SET failed_attempts = 0, locked_until = NULL, last_login = ? WHERE username = ?",
-                [now, username])
-    audit(con, username, "signin.ok", "")
-    return get_user(con, username)
+    if not ok:
+        wait = _count_failure(con, client, now)
+        audit(con, None, "signin.fail", f"client {client}")  # the typed name is not a user: not logged as one
+        if wait:
+            raise AuthError("auth.err.throttled", minutes=wait)
+        raise AuthError("auth.err.wrong")
+    name = rows[0][0]
+    con.execute("DELETE FROM signin_throttle WHERE client = ?", [client])
+    con.execute("UPDATE users SET last_login = ? WHERE username = ?", [now, name])
+    audit(con, name, "signin.ok", f"client {client}")
+    return get_user(con, name)
+
+
+def _blocked_minutes(con, client: str, now: dt.datetime) -> int:
+    until = store.scalar(con, "SELECT blocked_until FROM signin_throttle WHERE client = ?", [client])
+    if until is None or until <= now:
+        return 0
+    return max(1, math.ceil((until - now).total_seconds() / 60))
+
+
+def _count_failure(con, client: str, now: dt.datetime) -> int:
+    """Record a failure; return the minutes the client must now wait (0: not yet)."""
+    rows = store.fetchall(con, "SELECT failures, last_failure FROM signin_throttle WHERE client = ?", [client])
+    failures = 1
+    if rows and now - rows[0][1] < dt.timedelta(hours=FAILURE_MEMORY_HOURS):
+        failures = rows[0][0] + 1
+    until = None
+    if failures >= MAX_FAILURES:
+        until = now + dt.timedelta(minutes=LOCK_MINUTES * 2 ** (failures - MAX_FAILURES))
+    con.execute("INSERT OR REPLACE INTO signin_throttle VALUES (?, ?, ?, ?)", [client, failures, now, until])
+    return _blocked_minutes(con, client, now) if until else 0
+
+
+def unblock(con, client: str | None = None, by: str = "local") -> int:
+    """Admin: clear the sign-in throttle of one client address (or all); returns how many."""
+    n = store.scalar(con, "SELECT count(*) FROM signin_throttle WHERE blocked_until IS NOT NULL "
+                          "AND (? IS NULL OR client = ?)", [client, client])
+    con.execute("DELETE FROM signin_throttle WHERE ? IS NULL OR client = ?", [client, client])
+    audit(con, by, "signin.unblock", client or "all")
+    return n
 
 
 def session_expired(last_seen: dt.datetime | None, now: dt.datetime | None = None,

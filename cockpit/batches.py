@@ -5,16 +5,33 @@ generator and (later) the inbox.  Inside one transaction it archives the rows th
 replaces, deletes them, inserts the new rows tagged with the batch id, records the batch
 in ``import_batches`` and bumps the data version.  A crash anywhere before COMMIT leaves
 the database exactly as it was; :func:`undo_batch` reverses a committed batch.
+
+ClickHouse has no transaction to do that in, so there a batch is written in steps that
+readers cannot see half of (cockpit.engine.clickhouse_schema: readers see a canonical
+table through a view of committed batches' rows, less the rows committed batches
+replaced):
+
+1. the batch is recorded as ``staging`` and its rows are written (invisible);
+2. the rows it replaces are archived (for an undo) and marked superseded by it;
+3. one statement flips it to ``committed``: its rows and the disappearance of the
+   replaced ones become visible at once;
+4. the replaced rows are deleted for good (still in the archive).
+
+A crash before 3 changes nothing a reader sees; :func:`recover` (run when a writer opens
+the database) removes what a stale ``staging`` batch left.  An undo is the same dance in
+reverse: the archived rows are written back under an undo batch of their own, and one
+statement commits that batch and marks the undone one ``undone``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 
-import duckdb
 import polars as pl
 
 from cockpit import auth, buyer_keys, clock, rollups, schema, store
+from cockpit.engine import Database
 
 
 class UndoError(Exception):
@@ -38,7 +55,7 @@ def dedupe_last(df: pl.DataFrame, t: schema.Table) -> pl.DataFrame:
 
 
 def write_batch(
-    con: duckdb.DuckDBPyConnection,
+    con: Database,
     table_name: str,
     df: pl.DataFrame,
     *,
@@ -59,6 +76,10 @@ def write_batch(
     t = schema.table(table_name)
     df = dedupe_last(df.select(t.column_names), t)
     started_at = started_at or clock.now()
+    if con.kind == "clickhouse":
+        return _write_clickhouse(con, t, df, file_name=file_name, sha256=sha256, rows_read=rows_read,
+                                 rows_rejected=rows_rejected, rejects_path=rejects_path, imported_by=imported_by,
+                                 source=source, started_at=started_at, before_commit=before_commit)
     with store.transaction(con):
         batch_id = store.scalar(con, "SELECT nextval('import_batch_seq')")
         staged = df.with_columns(pl.lit(batch_id, dtype=pl.Int64).alias(schema.BATCH_COLUMN))
@@ -107,7 +128,7 @@ def write_batch(
     return batch_id
 
 
-def undo_batch(con: duckdb.DuckDBPyConnection, batch_id: int, by: str = "local") -> int:
+def undo_batch(con: Database, batch_id: int, by: str = "local") -> int:
     """Remove exactly the rows a batch wrote and restore what it replaced.
 
     Refuses when a later batch has since replaced some of this batch's rows, because
@@ -137,6 +158,8 @@ def undo_batch(con: duckdb.DuckDBPyConnection, batch_id: int, by: str = "local")
             f"cannot undo batch {batch_id}: later imports replaced some of its rows ({names}); "
             "undo those first"
         )
+    if con.kind == "clickhouse":
+        return _undo_clickhouse(con, t, batch_id, by)
     cols = ", ".join(f'"{c}"' for c in t.stored_names)
     with store.transaction(con):
         removed = store.scalar(
@@ -161,4 +184,142 @@ def undo_batch(con: duckdb.DuckDBPyConnection, batch_id: int, by: str = "local")
         )
         auth.audit(con, by, "undo", f"batch {batch_id}: {removed} rows removed from {t.name}")
         store.bump_data_version(con)
+    return removed
+
+
+# ---------------------------------------------------------------------------
+# ClickHouse: the staged protocol of the module docstring
+
+STALE_STAGING = dt.timedelta(minutes=30)  # a staging batch this old was abandoned by a crash
+
+
+def _new_batch_id(con: Database) -> int:
+    """Time-ordered ids (microseconds since 1970) need no counter shared by the writers."""
+    while True:
+        bid = time.time_ns() // 1000
+        if not con.scalar("SELECT count() FROM import_batches WHERE batch_id = ?", [bid], record=False):
+            return bid
+
+
+def _ch_names(t: schema.Table) -> tuple[str, str, str]:
+    from cockpit.engine import clickhouse_schema as chs
+
+    return chs.ROWS.format(t.name), chs.SUPERSEDED.format(t.name), store.replaced_table(t.name)
+
+
+def _visible(t: schema.Table) -> str:
+    """The physical rows readers see (the view's filter), with their _row_id."""
+    from cockpit.engine import clickhouse_schema as chs
+
+    rows, sup, _ = _ch_names(t)
+    return (f'SELECT * FROM "{rows}" PREWHERE "{schema.BATCH_COLUMN}" IN ({chs.committed()}) '
+            f'WHERE _row_id NOT IN (SELECT _row_id FROM "{sup}" WHERE _replaced_by IN ({chs.committed()}))')
+
+
+def _supersede(con: Database, t: schema.Table, batch_id: int) -> int:
+    """Archive the visible rows of other batches that have a key of this batch, and mark
+    them superseded by it (hidden once it commits); returns how many."""
+    rows, sup, rep = _ch_names(t)
+    keys = ", ".join(f'"{k}"' for k in t.key)
+    stored = ", ".join(f'"{c}"' for c in t.stored_names)
+    match = (f'({keys}) IN (SELECT {keys} FROM "{rows}" WHERE "{schema.BATCH_COLUMN}" = {int(batch_id)}) '
+             f'AND "{schema.BATCH_COLUMN}" != {int(batch_id)} '
+             f'AND _row_id NOT IN (SELECT _row_id FROM "{sup}" WHERE _replaced_by = {int(batch_id)})')
+    null_keys = " SETTINGS transform_null_in = 1"  # a NULL key part (ad_spend.live_id) matches NULL
+    n = con.scalar(f"SELECT count() FROM ({_visible(t)}) WHERE {match}{null_keys}", record=False)
+    if not n:
+        return 0
+    con.execute(f'INSERT INTO "{rep}" ({stored}, _row_id, _replaced_by) SELECT {stored}, _row_id, {int(batch_id)} '
+                f"FROM ({_visible(t)}) WHERE {match}{null_keys}")
+    con.execute(f'INSERT INTO "{sup}" (_row_id, _replaced_by) SELECT _row_id, {int(batch_id)} '
+                f"FROM ({_visible(t)}) WHERE {match}{null_keys}")
+    return n
+
+
+def _settle(con: Database, t: schema.Table, batch_id: int) -> None:
+    """After the commit: supersede what a writer committed meanwhile with the same keys
+    (two imports at once), then delete the superseded rows for good."""
+    rows, sup, _ = _ch_names(t)
+    _supersede(con, t, batch_id)
+    if not con.scalar(f'SELECT count() FROM "{sup}" WHERE _replaced_by = ?', [batch_id], record=False):
+        return
+    con.execute(f'DELETE FROM "{rows}" WHERE _row_id IN (SELECT _row_id FROM "{sup}" WHERE _replaced_by = ?)',
+                [batch_id])
+    con.execute(f'DELETE FROM "{sup}" WHERE _replaced_by = ?', [batch_id])
+
+
+def _write_clickhouse(con: Database, t: schema.Table, df: pl.DataFrame, *, file_name, sha256, rows_read,
+                      rows_rejected, rejects_path, imported_by, source, started_at, before_commit) -> int:
+    rows, _, _ = _ch_names(t)
+    batch_id = _new_batch_id(con)
+    con.execute(
+        "INSERT INTO import_batches (batch_id, file_name, sha256, table_name, rows_read, rows_accepted, "
+        "rows_rejected, rejects_path, started_at, finished_at, imported_by, source, status) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, 'staging')",
+        [batch_id, file_name, sha256, t.name, rows_read if rows_read is not None else df.height + rows_rejected,
+         df.height, rows_rejected, rejects_path, started_at, imported_by, source])
+    try:
+        con.insert(rows, df.with_columns(pl.lit(batch_id, dtype=pl.Int64).alias(schema.BATCH_COLUMN)))
+        _supersede(con, t, batch_id)
+        if before_commit is not None:
+            before_commit()
+    except BaseException:
+        _discard(con, t, batch_id)
+        raise
+    # the commit: one statement, one row
+    con.execute("UPDATE import_batches SET status = 'committed', finished_at = ? WHERE batch_id = ?",
+                [clock.now(), batch_id])
+    _settle(con, t, batch_id)
+    auth.audit(con, imported_by, "import", f"batch {batch_id}: {file_name} -> {t.name}, {df.height} rows ({source})")
+    store.bump_data_version(con)
+    return batch_id
+
+
+def _discard(con: Database, t: schema.Table, batch_id: int) -> None:
+    """Remove what an uncommitted batch wrote (nothing of it was ever visible)."""
+    rows, sup, rep = _ch_names(t)
+    try:
+        con.execute("UPDATE import_batches SET status = 'failed' WHERE batch_id = ?", [batch_id])
+        con.execute(f'DELETE FROM "{sup}" WHERE _replaced_by = ?', [batch_id])
+        con.execute(f'DELETE FROM "{rep}" WHERE _replaced_by = ?', [batch_id])
+        con.execute(f'DELETE FROM "{rows}" WHERE "{schema.BATCH_COLUMN}" = ?', [batch_id])
+    except Exception:  # noqa: BLE001 - the database may be gone; recover() finishes the job
+        pass
+
+
+def recover(con: Database, older_than: dt.timedelta = STALE_STAGING) -> int:
+    """Discard the batches a crashed writer left ``staging`` (ClickHouse); returns how many."""
+    if con.kind != "clickhouse":
+        return 0
+    cutoff = clock.now() - older_than
+    stale = con.fetchall("SELECT batch_id, table_name FROM import_batches WHERE status = 'staging' "
+                         "AND started_at < ?", [cutoff], record=False)
+    for bid, table_name in stale:
+        _discard(con, schema.table(table_name), bid)
+    return len(stale)
+
+
+def _undo_clickhouse(con: Database, t: schema.Table, batch_id: int, by: str) -> int:
+    rows, sup, rep = _ch_names(t)
+    removed = con.scalar(f'SELECT count() FROM "{t.name}" WHERE "{schema.BATCH_COLUMN}" = ?', [batch_id])
+    undo_id = _new_batch_id(con)
+    cols = ", ".join(f'"{c}"' for c in t.column_names)
+    con.execute(
+        "INSERT INTO import_batches (batch_id, file_name, table_name, rows_read, rows_accepted, rows_rejected, "
+        "started_at, imported_by, source, status) VALUES (?, ?, ?, 0, 0, 0, ?, ?, 'undo', 'staging')",
+        [undo_id, f"undo of batch {batch_id}", t.name, clock.now(), by])
+    # the rows it replaced, back under the undo's own batch (invisible until the flip);
+    # only those deleted for good (a crash before _settle left the others in place; rows
+    # archived by DuckDB and copied here have no row id and are gone)
+    con.execute(f'INSERT INTO "{rows}" ({cols}, "{schema.BATCH_COLUMN}") SELECT {cols}, ? FROM "{rep}" '
+                f'WHERE _replaced_by = ? AND (_row_id IS NULL OR _row_id NOT IN (SELECT _row_id FROM "{rows}"))',
+                [undo_id, batch_id])
+    # the flip: one statement makes the undo's rows visible and the batch's rows vanish
+    con.execute("UPDATE import_batches SET status = if(batch_id = ?, 'committed', 'undone'), finished_at = ? "
+                "WHERE batch_id IN (?, ?)", [undo_id, clock.now(), undo_id, batch_id])
+    con.execute(f'DELETE FROM "{rows}" WHERE "{schema.BATCH_COLUMN}" = ?', [batch_id])
+    con.execute(f'DELETE FROM "{rep}" WHERE _replaced_by = ?', [batch_id])
+    con.execute(f'DELETE FROM "{sup}" WHERE _replaced_by = ?', [batch_id])
+    auth.audit(con, by, "undo", f"batch {batch_id}: {removed} rows removed from {t.name}")
+    store.bump_data_version(con)
     return removed

@@ -9,7 +9,7 @@ import datetime as dt
 import time
 from typing import TYPE_CHECKING
 
-from cockpit import buyer_keys, buyer_sets, metrics as reg, store
+from cockpit import buyer_keys, buyer_sets, engine, metrics as reg, store
 from cockpit import query as qb  # imports this module: its names are read at call time
 from cockpit.periods import Period, add_months
 
@@ -53,14 +53,14 @@ def vectors(con, q: Query, buyer_max: int | None, cache: QueryCache | None, skip
         def compute(sql=sql, params=params, per_key=per_key, ids=ids, src=src, measures=measures):
             t0 = time.perf_counter()
             # Arrow, then a zero-copy view (BIGINT codes: bincount takes them as they are)
-            codes = con.sql(sql, params=params or None).to_arrow_table().column(0).to_numpy()
+            codes = con.fetch_arrow(sql, params, record=False).column(0).to_numpy()
             arrays = per_key(codes, buyer_max)
             values = {m: int(reg.MEASURES[m].vector(arrays)) for m in ids}
-            if qb._recorder is not None:  # the bench counts the NumPy work as this statement's time,
+            if engine.recorder() is not None:  # the bench counts the NumPy work as this statement's time,
                 # and DuckDB computing the same figures on its own (the SQL path) as the floor
                 floor_params: dict = {}
                 floor_sql = qb._source_cte(src, measures, q, floor_params)
-                qb._recorder.append((sql, dict(params), time.perf_counter() - t0, (floor_sql, floor_params)))
+                engine.recorder().append((sql, dict(params), time.perf_counter() - t0, (floor_sql, floor_params)))
             return values
 
         out[sid] = qb._cached(con, cache, sql, params, compute, "vector", ids, buyer_max)
@@ -75,7 +75,7 @@ def from_sets(con, q: Query, buyer_max: int | None, cache: QueryCache | None) ->
     period that holds every order of at least one month, split and filtered by dims a
     layout of sets keeps, and with the sets of those months built.  The period's other
     days are read from orders; the result is the number the SQL path counts."""
-    if not use_buyer_sets or q.period is None or q.period.partial:  # sets and edges hold whole days
+    if not use_buyer_sets or q.period is None or q.period.partial or con.kind != "duckdb":  # sets: DuckDB's fast path, whole days
         return None
     # A first look, to choose the path (the figures look again inside their snapshot).
     # No covered month: every day is read from orders, still cheaper than a hash count.
@@ -98,12 +98,12 @@ def from_sets(con, q: Query, buyer_max: int | None, cache: QueryCache | None) ->
         def compute(lay=lay, kinds=kinds, ms=ms, measures=measures, sid=sid):
             t0 = time.perf_counter()
             figures = _sets_compute(con, qd, lay, kinds, ms)
-            if qb._recorder is not None:  # the floor: DuckDB counting the same figures from orders
+            if engine.recorder() is not None:  # the floor: DuckDB counting the same figures from orders
                 floor_params: dict = {}
                 floor_sql = qb._source_cte(reg.SOURCES[sid], measures, qd, floor_params)
                 if "$buyer_max" in floor_sql:
                     floor_params["buyer_max"] = max(int(buyer_max), 1)
-                qb._recorder.append((f"buyer sets: {lay.table} {[m.id for m in ms]}", {}, time.perf_counter() - t0,
+                engine.recorder().append((f"buyer sets: {lay.table} {[m.id for m in ms]}", {}, time.perf_counter() - t0,
                                   (floor_sql, floor_params)))
             return figures
 
@@ -137,14 +137,15 @@ def _gather(con, q: Query, lay: buyer_sets.Layout, kinds: tuple[str, ...]) -> di
         conds = ["r.month >= $m0 AND r.month < $m1", *qb.conditions(lay.dims, q.filters, q.scope, params)]
         sel = ["r.month", *(f"r.{k}" for k in lay.keys), *(lay.dims[d] for d in q.dims)]
         from_where = f"FROM {qb._from(lay.from_sql, ' '.join(sel + conds))} WHERE {' AND '.join(conds)}"
-        rows = [r for r in con.sql(f"SELECT {', '.join(sel)} {from_where}", params=params).fetchall() if r[0] in tokens]
+        rows = [r for r in con.fetchall(f"SELECT {', '.join(sel)} {from_where}", params, record=False) if r[0] in tokens]
         nk = len(lay.keys)
         ident = lambda r, kind: (lay.table, tokens[r[0]], r[1:1 + nk], kind)  # noqa: E731
         got = {ident(r, k): buyer_sets.DECODED.get(ident(r, k)) for r in rows for k in kinds}
         if any(v is None for v in got.values()):
             # read back what memory does not hold (a first question, a rebuilt month)
-            blobs = con.sql(f"SELECT {', '.join(sel + [f'r.{k}' for k in kinds])} {from_where}", params=params)
-            for r in blobs.fetchall():
+            blobs = con.fetchall(f"SELECT {', '.join(sel + [f'r.{k}' for k in kinds])} {from_where}", params,
+                                 record=False)
+            for r in blobs:
                 for k, blob in zip(kinds, r[len(sel):]):
                     if r[0] in tokens and got[ident(r, k)] is None:
                         got[ident(r, k)] = buyer_sets.BitMap.deserialize(blob)
@@ -161,8 +162,8 @@ def _gather(con, q: Query, lay: buyer_sets.Layout, kinds: tuple[str, ...]) -> di
             where = qb.conditions(src.dims, q.filters, q.scope, eparams, edge, src.time_col)
             sel = [f'{src.dims[d]} AS g{i}' for i, d in enumerate(q.dims)] + [f"{buyer_keys.CODE_SQL} AS code"]
             from_sql = qb._from(src.from_sql, " ".join(sel + where))
-            rows = con.sql(f"SELECT {', '.join(sel)} FROM {from_sql} WHERE {' AND '.join(where)}",
-                           params=eparams).to_arrow_table()
+            rows = con.fetch_arrow(f"SELECT {', '.join(sel)} FROM {from_sql} WHERE {' AND '.join(where)}",
+                                   eparams, record=False)
             for g, sets in buyer_sets.parts([rows.column(i) for i in range(n)], rows.column("code"), kinds):
                 groups.setdefault(g, []).append(sets)
         if m is not None:

@@ -11,11 +11,16 @@ write transaction of the orders that bring a new buyer (:func:`assign`) and neve
 change or get reused; an undo leaves the dictionary as it is (a key without orders
 counts for nothing).  ``buyer_key`` is derived, never imported: the data contract and
 every export still speak of ``buyer_id``.
+
+On ClickHouse there is no dictionary: ``buyer_key`` is a 64-bit hash of ``buyer_id``
+computed as the row is written (cockpit.engine.clickhouse_schema), the same on every
+writer without coordination; the bitmap and NumPy paths, which need dense keys, are
+DuckDB's (:func:`max_key` is None there) and ClickHouse counts distinct keys itself.
 """
 
 from __future__ import annotations
 
-import duckdb
+from cockpit.engine import Database
 
 TABLE = "buyers"
 COLUMN = "buyer_key"
@@ -25,7 +30,7 @@ VERSION = "1"
 DDL = f"CREATE TABLE IF NOT EXISTS {TABLE} (buyer_id VARCHAR NOT NULL, {COLUMN} INTEGER NOT NULL)"
 
 
-def assign(con: duckdb.DuckDBPyConnection, staged: str) -> None:
+def assign(con: Database, staged: str) -> None:
     """Give every buyer of relation ``staged`` that has no key yet the next keys.
 
     Call inside the write transaction, before the orders are inserted."""
@@ -45,13 +50,25 @@ MAX_SQL = f"SELECT COALESCE(MAX({COLUMN}), 0) AS max_key FROM {TABLE}"
 CODE_SQL = f"CAST(o.{COLUMN} AS BIGINT) * 2 + CAST(COALESCE(o.is_fan, FALSE) AS BIGINT)"
 
 
-def ensure(con: duckdb.DuckDBPyConnection) -> None:
+def max_key(con: Database, run) -> int | None:
+    """The largest dense key (``run(MAX_SQL)`` reads it, through the caller's cache), or
+    None on an engine whose keys are not dense (ClickHouse: no bitmaps, no bincount)."""
+    if con.kind != "duckdb":
+        return None
+    return run(MAX_SQL).item()
+
+
+def ensure(con: Database) -> None:
     """Create the dictionary; give a database written before it existed its keys.
 
     The upgrade runs once, in one transaction: keys for every buyer in orders and in the
     archive of replaced orders (so an undo restores rows with their key)."""
     from cockpit.store import meta, replaced_table, set_meta, transaction  # store imports this module
 
+    if con.kind != "duckdb":  # the key is a column default there (see the module docstring)
+        if meta(con, META_KEY) != VERSION:
+            set_meta(con, META_KEY, VERSION)
+        return
     con.execute(DDL)
     if meta(con, META_KEY) == VERSION:
         return

@@ -28,12 +28,12 @@ import os
 import uuid
 from dataclasses import dataclass
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 from pyroaring import BitMap
 
 from cockpit import buyer_keys
+from cockpit.engine import Database
 from cockpit.lru import LRU
 from cockpit.periods import add_months
 
@@ -89,10 +89,12 @@ DDL = {**{lay.table: _ddl(lay) for lay in LAYOUTS},
        BUILT: f"CREATE TABLE IF NOT EXISTS {BUILT} (month DATE NOT NULL, token VARCHAR NOT NULL)"}
 
 
-def ensure(con: duckdb.DuckDBPyConnection) -> None:
+def ensure(con: Database) -> None:
     """Create the tables; a new layout version starts empty (``build`` fills it)."""
     from cockpit.store import meta, set_meta, transaction  # store imports this module
 
+    if con.kind != "duckdb":
+        return  # DuckDB's fast path; ClickHouse counts distinct buyers itself (issue 14, phase 2: bitmaps)
     if meta(con, META_KEY) == VERSION:
         for t in TABLES:
             con.execute(DDL[t])
@@ -109,17 +111,19 @@ def ensure(con: duckdb.DuckDBPyConnection) -> None:
 _RETIRED = ("buyer_sets_store", "buyer_sets_account")  # layouts of versions 2 and 3
 
 
-def invalidate(con: duckdb.DuckDBPyConnection, days: list[dt.date]) -> None:
+def invalidate(con: Database, days: list[dt.date]) -> None:
     """Drop the sets of the months these days fall in.  Call inside the write's transaction."""
     months = sorted({d.replace(day=1) for d in days})
-    if not months:
+    if not months or con.kind != "duckdb":
         return
     for t in TABLES:
         con.execute(f"DELETE FROM {t} WHERE month IN (SELECT unnest(CAST($m AS DATE[])))", {"m": months})
 
 
-def missing_months(con: duckdb.DuckDBPyConnection, lo: dt.date | None = None, hi: dt.date | None = None) -> list[dt.date]:
+def missing_months(con: Database, lo: dt.date | None = None, hi: dt.date | None = None) -> list[dt.date]:
     """Months with orders (in [lo, hi) when given) whose sets are not built."""
+    if con.kind != "duckdb":
+        return []  # no sets on this engine: nothing to build
     where, params = "", {}
     if lo is not None:
         where = " WHERE day >= $lo AND day < $hi"
@@ -130,7 +134,7 @@ def missing_months(con: duckdb.DuckDBPyConnection, lo: dt.date | None = None, hi
     return [r[0] for r in rows]
 
 
-def build(con: duckdb.DuckDBPyConnection, months: list[dt.date] | None = None) -> int:
+def build(con: Database, months: list[dt.date] | None = None) -> int:
     """Build the sets of every month with orders that has none (or of ``months``), one
     month per transaction so a reader or an import never waits long.  Returns the
     number of months built."""
@@ -143,8 +147,8 @@ def build(con: duckdb.DuckDBPyConnection, months: list[dt.date] | None = None) -
         with transaction(con):
             if con.execute(f"SELECT count(*) FROM {BUILT} WHERE month = ?", [m]).fetchall()[0][0]:
                 continue  # built meanwhile by another thread
-            tbl = con.sql(f"SELECT {', '.join('o.' + k for k in keys)}, {buyer_keys.CODE_SQL} AS code FROM orders o "
-                          "WHERE o.paid_at >= $lo AND o.paid_at < $hi", params=params).to_arrow_table()
+            tbl = con.fetch_arrow(f"SELECT {', '.join('o.' + k for k in keys)}, {buyer_keys.CODE_SQL} AS code "
+                                  "FROM orders o WHERE o.paid_at >= $lo AND o.paid_at < $hi", params, record=False)
             for lay in LAYOUTS:
                 rows = parts([tbl.column(k) for k in lay.keys], tbl.column("code"), lay.kinds)
                 if not rows:
@@ -153,9 +157,7 @@ def build(con: duckdb.DuckDBPyConnection, months: list[dt.date] | None = None) -
                 cols.update({k: pa.array([g[i] for g, _ in rows], pa.string()) for i, k in enumerate(lay.keys)})
                 cols.update({k: pa.array([sets[i].serialize() for _, sets in rows], pa.binary())
                              for i, k in enumerate(lay.kinds)})
-                con.register("_sets", pa.table(cols))
-                con.execute(f"INSERT INTO {lay.table} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM _sets")
-                con.unregister("_sets")
+                con.insert(lay.table, pa.table(cols))
             con.execute(f"INSERT INTO {BUILT} VALUES (?, ?)", [m, uuid.uuid4().hex])
     return len(todo)
 
@@ -210,7 +212,7 @@ def parts(groups: list, codes, kinds: tuple[str, ...]) -> list[tuple[tuple, list
 
 def built_tokens(con, lo: dt.date, hi: dt.date) -> dict[dt.date, str]:
     """{month: token} of the built months in [lo, hi)."""
-    return dict(con.execute(f"SELECT month, token FROM {BUILT} WHERE month >= ? AND month < ?", [lo, hi]).fetchall())
+    return dict(con.fetchall(f"SELECT month, token FROM {BUILT} WHERE month >= ? AND month < ?", [lo, hi], record=False))
 
 
 # Decoded sets, keyed (layout table, month token, part key values, kind), weighed by
@@ -254,10 +256,10 @@ def covered_months(con, start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]
     Whole calendar months, but also the month so far (this year, the last 30 days) or a
     month the data starts late in: what matters is where its orders are."""
     first, last = start.replace(day=1), add_months(end.replace(day=1), 1)
-    before, after = con.execute(
+    before, after = con.fetchall(
         "SELECT count(*) FILTER (WHERE day < $s), count(*) FILTER (WHERE day > $e) FROM orders_daily "
         "WHERE day >= $m0 AND day < $m1 AND (day < $s OR day > $e)",
-        {"s": start, "e": end, "m0": first, "m1": last}).fetchall()[0]
+        {"s": start, "e": end, "m0": first, "m1": last}, record=False)[0]
     if before:
         first = add_months(first, 1)  # orders of the first month before the period starts
     if after:

@@ -13,8 +13,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-import time
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import duckdb
@@ -22,7 +20,7 @@ import polars as pl
 
 from cockpit import buyer_counts  # imports this module back: each reads the other at call time
 from cockpit import buyer_keys, clock, metrics as reg
-from cockpit import periods, store
+from cockpit import engine, periods, store
 from cockpit.lru import LRU, MISSING
 from cockpit.periods import Period
 
@@ -425,32 +423,13 @@ class QueryCache(LRU):
         return value
 
 
-# The benchmark records every statement a page runs (to replay it raw as the floor).
-# Process-wide on purpose: Streamlit runs page scripts on their own threads.
-_recorder: list | None = None
-
-
-@contextmanager
-def recording():
-    """Collect (sql, params, seconds) of every statement executed inside the block; a
-    figure computed outside DuckDB adds (floor sql, floor params): the same figure in SQL."""
-    global _recorder
-    calls: list = []
-    _recorder = calls
-    try:
-        yield calls
-    finally:
-        _recorder = None
+# The benchmark records every statement a page runs (to replay it raw as the floor):
+# the engine's door does it (cockpit.engine.recording, re-exported here for the bench).
+recording = engine.recording
 
 
 def _fetch(con, sql: str, params: dict) -> pl.DataFrame:
-    calls = _recorder
-    if calls is None:
-        return store.fetch_pl(con, sql, params)
-    t0 = time.perf_counter()
-    df = store.fetch_pl(con, sql, params)
-    calls.append((sql, dict(params), time.perf_counter() - t0))
-    return df
+    return store.fetch_pl(con, sql, params)
 
 
 def _cached(con, cache: QueryCache | None, sql: str, params: dict, compute, *kind):
@@ -468,7 +447,7 @@ def execute(con: duckdb.DuckDBPyConnection, sql: str, params: dict, cache: Query
 def run(con: duckdb.DuckDBPyConnection, q: Query, cache: QueryCache | None = None) -> pl.DataFrame:
     q = _filters_by_entity(con, q, cache)
     # read through the cache: once per data version, not once per question
-    buyer_max = execute(con, buyer_keys.MAX_SQL, {}, cache).item() if _wants_buyer_max(q) else None
+    buyer_max = buyer_keys.max_key(con, lambda sql: execute(con, sql, {}, cache)) if _wants_buyer_max(q) else None
     sql, params = build_sql(q, buyer_max, buyer_counts.figures(con, q, buyer_max, cache))
     return execute(con, sql, params, cache)
 

@@ -24,15 +24,18 @@ distinct live buyers (one row per live session).  A year of sessions listed at o
 otherwise counts distinct buyers over millions of orders.  It answers only queries
 split by session over all time, without a data scope (query.py checks).  Sums of DECIMAL money are exact, so both paths give
 identical figures (tests/test_rollup.py).
+
+On ClickHouse the rollups are views over ``orders`` with the same SELECT (always current,
+nothing to refresh; issue 14's phase 2 turns them into ClickHouse's own aggregating
+tables): the query builder reads the same names on either engine.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-import duckdb
-
 from cockpit import buyer_sets
+from cockpit.engine import Database
 
 TABLE = "orders_daily"
 PRODUCT_TABLE = "orders_product_daily"
@@ -77,10 +80,12 @@ _SELECT = {
 }
 
 
-def ensure(con: duckdb.DuckDBPyConnection) -> None:
+def ensure(con: Database) -> None:
     """Create the rollups and fill them from orders when missing or out of date."""
     from cockpit.store import meta, set_meta, transaction  # store imports this module
 
+    if con.kind == "clickhouse":
+        return _ensure_views(con, meta, set_meta)
     if meta(con, META_KEY) == VERSION:
         for t in TABLES:
             con.execute(DDL[t])  # a no-op unless someone dropped it
@@ -94,10 +99,33 @@ def ensure(con: duckdb.DuckDBPyConnection) -> None:
         set_meta(con, META_KEY, VERSION)
 
 
-def refresh(con: duckdb.DuckDBPyConnection, touched_sql: str, params: list | None = None) -> None:
+def _clickhouse_select(t: str) -> str:
+    """The rollup's rows over all orders, as ClickHouse spells them (the view's body)."""
+    if t == LIVE_TABLE:
+        return ("SELECT o.live_id AS live_id, COUNT(DISTINCT CASE WHEN o.channel = 'live' THEN o.buyer_key END) "
+                "AS live_buyers FROM orders o WHERE o.live_id IS NOT NULL GROUP BY o.live_id")
+    keys = DAILY_KEYS[t]
+    return ("SELECT CAST(o.paid_at AS DATE) AS day, " + ", ".join(f"o.{k} AS {k}" for k in keys) + ", "
+            "COALESCE(SUM(o.paid_amount), 0) AS gmv, COALESCE(SUM(o.refund_amount), 0) AS refund_amount, "
+            "COUNT(*) AS orders, countIf(o.shipped_at IS NOT NULL AND o.shipped_at <= o.paid_at + INTERVAL 48 HOUR) "
+            "AS shipped_48h FROM orders o GROUP BY " + ", ".join(["day", *keys]))
+
+
+def _ensure_views(con: Database, meta, set_meta) -> None:
+    if meta(con, META_KEY) == VERSION and TABLES[0] in con.tables():
+        return
+    for t in TABLES:
+        con.execute(f"DROP VIEW IF EXISTS {t}")
+        con.execute(f"CREATE VIEW {t} AS {_clickhouse_select(t)}")
+    set_meta(con, META_KEY, VERSION)
+
+
+def refresh(con: Database, touched_sql: str, params: list | None = None) -> None:
     """Recompute every rollup row the orders of ``touched_sql`` feed (columns paid_at,
     live_id: the rows a write added and the rows it removed).  Call inside the write's
-    transaction, after the write."""
+    transaction, after the write.  (Nothing to do on ClickHouse: the rollups are views.)"""
+    if con.kind != "duckdb":
+        return
     rows = con.execute(
         f"SELECT list(DISTINCT CAST(paid_at AS DATE)) FILTER (WHERE paid_at IS NOT NULL), "
         f"list(DISTINCT live_id) FILTER (WHERE live_id IS NOT NULL) FROM ({touched_sql}) x",
@@ -108,7 +136,7 @@ def refresh(con: duckdb.DuckDBPyConnection, touched_sql: str, params: list | Non
     buyer_sets.invalidate(con, days or [])  # rebuilt after the write (buyer_sets.build)
 
 
-def _refresh_days(con: duckdb.DuckDBPyConnection, days: list[dt.date]) -> None:
+def _refresh_days(con: Database, days: list[dt.date]) -> None:
     if not days:
         return
     con.execute("CREATE OR REPLACE TEMP TABLE _rollup_days AS SELECT unnest(CAST($d AS DATE[])) AS day", {"d": days})
@@ -123,7 +151,7 @@ def _refresh_days(con: duckdb.DuckDBPyConnection, days: list[dt.date]) -> None:
     con.execute("DROP TABLE _rollup_days")
 
 
-def _refresh_lives(con: duckdb.DuckDBPyConnection, lives: list[str]) -> None:
+def _refresh_lives(con: Database, lives: list[str]) -> None:
     if not lives:
         return
     con.execute("CREATE OR REPLACE TEMP TABLE _rollup_lives AS SELECT unnest(CAST($l AS VARCHAR[])) AS live_id",

@@ -2,11 +2,30 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 from pathlib import Path
 
-APP = Path(__file__).resolve().parent.parent / "app" / "streamlit_app.py"
+# Streamlit settings the app relies on, passed as flags so they hold wherever the command
+# runs from (an installed wheel has no .streamlit/ folder beside it).
+STREAMLIT_FLAGS = {
+    "server.headless": "true",
+    "server.runOnSave": "false",
+    "server.maxUploadSize": "200",
+    "browser.gatherUsageStats": "false",
+    "client.toolbarMode": "minimal",
+    "client.showErrorDetails": "none",
+    "theme.primaryColor": "#E8483B",
+}
+
+
+def app_dir() -> Path:
+    """The Streamlit entry and pages: app/ in a checkout, the cockpit_app package when installed."""
+    spec = importlib.util.find_spec("cockpit_app")
+    if spec is not None and spec.submodule_search_locations:
+        return Path(list(spec.submodule_search_locations)[0])
+    return Path(__file__).resolve().parent.parent / "app"
 
 
 def _refuse_open_binding_without_sign_in(db: Path, address: str) -> None:
@@ -28,32 +47,46 @@ def _refuse_open_binding_without_sign_in(db: Path, address: str) -> None:
         con.close()
 
 
+def local_url(address: str, port: int) -> str:
+    """How this machine reaches the server (the CLI's hand-over, report rendering)."""
+    host = "localhost" if address in ("", "0.0.0.0", "::", "localhost") else address
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
 def serve(db: Path, port: int = 8501, address: str = "localhost") -> int:
     from cockpit.errors import UsageError
+    from cockpit.service import runtime
 
-    if not APP.exists():
-        raise UsageError(f"the web app is not next to the package ({APP}); install with `pip install -e .` from a checkout")
+    entry = app_dir() / "asgi.py"
+    if not entry.exists():
+        raise UsageError(f"the web app is not installed beside the package ({entry}); reinstall brand-cockpit")
+    running = runtime.running_server(db)
+    if running is not None:
+        print(f"Brand Cockpit already serves {db} at {running.get('url')} (pid {running.get('pid')})", flush=True)
+        return 0
     if not db.exists():
         from cockpit import demo
 
         print(f"no database at {db}: building the demo group first (about half a minute)…", flush=True)
         demo.build(db, progress=True)
     _refuse_open_binding_without_sign_in(db, address)
-    env = dict(os.environ, COCKPIT_DB=str(db.resolve()))
-    if os.environ.get("COCKPIT_INBOX"):  # the app runs in another folder: same inbox as the CLI's
+    url = local_url(address, port)
+    env = dict(os.environ, COCKPIT_DB=str(db.resolve()), COCKPIT_BASE_URL=url)
+    if os.environ.get("COCKPIT_INBOX"):  # same inbox as the CLI's, whatever folder the app runs in
         env["COCKPIT_INBOX"] = str(Path(os.environ["COCKPIT_INBOX"]).resolve())
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", str(APP),
-        "--server.port", str(port), "--server.address", address,
-        "--server.headless", "true", "--browser.gatherUsageStats", "false",
-    ]
+    cmd = [sys.executable, "-m", "streamlit", "run", str(entry),
+           "--server.port", str(port), "--server.address", address]
+    for key, value in STREAMLIT_FLAGS.items():
+        cmd += [f"--{key}", value]
     print(f"Brand Cockpit on http://{address}:{port}  (database {db})", flush=True)
     from cockpit import inbox
 
     print(f"inbox for new data while it runs: {inbox.inbox_dir(db)}  (`cockpit feed` simulates live sessions)",
           flush=True)
+    print(f"HTTP API: {url}/api/v1/query  (description: {url}/api/v1/openapi.json)", flush=True)
     # Become Streamlit rather than wait for a child: whoever stops `cockpit serve`
     # (Ctrl-C, a service manager, a test) then stops the server itself, not an orphan
     # that keeps the database locked.
-    os.chdir(APP.parent.parent)
     os.execve(sys.executable, cmd, env)

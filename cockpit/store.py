@@ -1,20 +1,21 @@
-"""The DuckDB file: where it lives, its schema, and the data version caches key on."""
+"""The cockpit database: where it lives, its schema, and the data version caches key on.
+
+Connections, dialects and transactions belong to the engine (:mod:`cockpit.engine`);
+this module keeps the names the rest of the code calls (``connect``, ``transaction``,
+``fetch_pl``...) and the cockpit's own bookkeeping tables on either engine.
+"""
 
 from __future__ import annotations
 
 import os
-import threading
-from contextlib import contextmanager
 from pathlib import Path
 
-import duckdb
+from cockpit import engine, schema
+from cockpit.engine import Database
 
-from cockpit import schema
-
-DEFAULT_DB = Path("data") / "cockpit.duckdb"
+DEFAULT_DB = engine.DEFAULT_DB
 
 BOOKKEEPING_DDL = [
-    """CREATE SEQUENCE IF NOT EXISTS import_batch_seq START 1""",
     """CREATE TABLE IF NOT EXISTS import_batches (
         batch_id BIGINT PRIMARY KEY,
         file_name VARCHAR NOT NULL,
@@ -32,20 +33,27 @@ BOOKKEEPING_DDL = [
     )""",
     """CREATE TABLE IF NOT EXISTS cockpit_meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
 ]
+_DUCKDB_ONLY_DDL = ["""CREATE SEQUENCE IF NOT EXISTS import_batch_seq START 1"""]
 
 
 class StoreError(Exception):
     """A database problem worth a one-line message rather than a traceback."""
 
 
-def resolve_db_path(cli_value: str | os.PathLike | None = None) -> Path:
-    """--db, else $COCKPIT_DB, else data/cockpit.duckdb (SPEC section 5)."""
-    if cli_value:
-        return Path(cli_value)
-    env = os.environ.get("COCKPIT_DB")
-    if env:
-        return Path(env)
-    return DEFAULT_DB
+class DatabaseInUse(StoreError):
+    """Another process (normally the running app) holds the database file."""
+
+
+def resolve_db_path(cli_value: str | os.PathLike | None = None):
+    """--db, else $COCKPIT_DB, else data/cockpit.duckdb (SPEC section 5): a Path for a
+    DuckDB file, an engine.DatabaseURL for ClickHouse (chdb:// or clickhouse://)."""
+    try:
+        url = engine.resolve(cli_value)
+    except engine.URLError as e:
+        raise StoreError(str(e)) from None
+    if url.engine == "duckdb" and url.path is not None:
+        return url.path
+    return url
 
 
 def replaced_table(name: str) -> str:
@@ -53,8 +61,10 @@ def replaced_table(name: str) -> str:
     return f"_replaced_{name}"
 
 
-def init_schema(con: duckdb.DuckDBPyConnection) -> None:
-    for stmt in BOOKKEEPING_DDL:
+def init_schema(con: Database) -> None:
+    if con.kind == "clickhouse":
+        return _init_clickhouse(con)
+    for stmt in _DUCKDB_ONLY_DDL + BOOKKEEPING_DDL:
         con.execute(stmt)
     for t in schema.TABLES.values():
         con.execute(schema.ddl(t))
@@ -72,6 +82,29 @@ def init_schema(con: duckdb.DuckDBPyConnection) -> None:
         derived.ensure(con)
 
 
+def _init_clickhouse(con: Database) -> None:
+    from cockpit import auth
+    from cockpit.engine import clickhouse_schema as chs
+
+    have = con.tables()
+    for stmt in BOOKKEEPING_DDL:
+        con.execute(chs.translate_ddl(stmt))
+    auth.init(con)  # its DuckDB DDL spelled for ClickHouse at the door
+    for t in schema.TABLES.values():
+        con.execute(chs.rows_ddl(t))
+        con.execute(chs.superseded_ddl(t))
+        con.execute(chs.replaced_ddl(t, replaced_table(t.name)))
+        if t.name not in have:
+            con.execute(chs.view_ddl(t))
+    if meta(con, "data_version") is None:
+        set_meta(con, "data_version", "0")
+    for derived in _derived():
+        derived.ensure(con)
+    from cockpit import batches
+
+    batches.recover(con)  # what a crashed writer left half-staged
+
+
 def _derived():
     """Structures derived from the imported tables (in build order): each has META_KEY,
     VERSION and ensure(), which builds or upgrades it when the stored version differs."""
@@ -80,109 +113,109 @@ def _derived():
     return (buyer_keys, rollups, buyer_sets)
 
 
-def meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
-    rows = con.execute("SELECT value FROM cockpit_meta WHERE key = ?", [key]).fetchall()
+def meta(con: Database, key: str) -> str | None:
+    rows = con.fetchall("SELECT value FROM cockpit_meta WHERE key = ?", [key], record=False)
     return rows[0][0] if rows else None
 
 
-def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
+def set_meta(con: Database, key: str, value: str) -> None:
+    if con.kind == "clickhouse":
+        con.execute("DELETE FROM cockpit_meta WHERE key = ?", [key])
+        con.execute("INSERT INTO cockpit_meta (key, value) VALUES (?, ?)", [key, value])
+        return
     con.execute("INSERT OR REPLACE INTO cockpit_meta VALUES (?, ?)", [key, value])
 
 
-def connect(path: str | os.PathLike | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open (and on first use create) the cockpit database.
+def connect(path=None, read_only: bool = False) -> Database:
+    """Open (and on first use create) the cockpit database at a path or URL.
 
     A file held by another process raises StoreError with a plain explanation.
     """
-    p = resolve_db_path(path)
-    if read_only and not p.exists():
-        raise StoreError(f"database {p} does not exist; run `cockpit demo` or `cockpit import` first")
-    if not read_only:
-        p.parent.mkdir(parents=True, exist_ok=True)
-    con = _open(p, read_only)
+    try:
+        url = engine.resolve(path)
+    except engine.URLError as e:
+        raise StoreError(str(e)) from None
+    if url.engine == "duckdb" and url.path is not None:
+        shared = _SHARED.get(str(url.path.resolve()))
+        if shared is not None:  # inside the server process: a cursor of its one connection
+            return shared.cursor()
+    if read_only and url.engine == "duckdb" and url.path is not None and not url.path.exists():
+        raise StoreError(f"database {url} does not exist; run `cockpit demo` or `cockpit import` first")
+    if not read_only and url.path is not None:
+        (url.path.parent if url.engine == "duckdb" else url.path).mkdir(parents=True, exist_ok=True)
+    con = _open(url, read_only)
     if not read_only:
         init_schema(con)
-    elif _needs_upgrade(con):
+    elif con.kind == "duckdb" and _needs_upgrade(con):
         # A file written by an older cockpit: upgrade it once through a short write open
         # (derived tables and columns the queries read), then open it read-only again.
         con.close()
-        _open(p, False, upgrading=True).close()
-        con = _open(p, True)
+        _open(url, False, upgrading=True).close()
+        con = _open(url, True)
     return con
 
 
-def _open(p: Path, read_only: bool, upgrading: bool = False) -> duckdb.DuckDBPyConnection:
+_SHARED: dict[str, Database] = {}
+
+
+def share(path: Path, con: Database) -> None:
+    """The server's connection to ``path``: connect() in this process returns its cursors
+    (a second open of the same file in one process would clash with it)."""
+    _SHARED[str(Path(path).resolve())] = con
+
+
+def unshare(path: Path) -> None:
+    _SHARED.pop(str(Path(path).resolve()), None)
+
+
+def _open(url: engine.DatabaseURL, read_only: bool, upgrading: bool = False) -> Database:
     try:
-        con = duckdb.connect(str(p), read_only=read_only)
-    except duckdb.IOException as e:
-        if "lock" in str(e).lower():
+        con = engine.connect(url, read_only=read_only)
+    except engine.OpenError as e:
+        if e.locked:
             why = ("; it was written by an older cockpit and needs a one-time upgrade: "
                    "stop the other process and run this again") if upgrading else ""
-            raise StoreError(
-                f"database {p} is in use by another process (is `cockpit serve` running?){why}"
+            raise DatabaseInUse(
+                f"database {url} is in use by another process (is `cockpit serve` running?){why}"
             ) from e
-        raise StoreError(f"cannot open database {p}: {e}") from e
+        raise StoreError(f"cannot open database {url}: {e}") from e
     if upgrading:
         init_schema(con)
     return con
 
 
-def _needs_upgrade(con: duckdb.DuckDBPyConnection) -> bool:
-    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'cockpit_meta'").fetchone()[0]:
+def _needs_upgrade(con: Database) -> bool:
+    if not con.scalar("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'cockpit_meta'", record=False):
         return False  # not a cockpit database: nothing to upgrade
     return any(meta(con, d.META_KEY) != d.VERSION for d in _derived())
 
 
-# One writer at a time in this process: an import, an undo and the buyer-set builder run
-# on threads of the server and must not interleave (the builder must never store the
-# sets of a month an import is changing).  Other processes are kept out by DuckDB's lock.
-WRITE_LOCK = threading.RLock()
-
-
-@contextmanager
-def transaction(con: duckdb.DuckDBPyConnection):
+def transaction(con: Database):
     """All or nothing: COMMIT when the block ends, ROLLBACK on any exception (even a kill
-    signal's KeyboardInterrupt), then re-raise."""
-    with WRITE_LOCK:
-        con.execute("BEGIN TRANSACTION")
-        try:
-            yield con
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+    signal's KeyboardInterrupt), then re-raise.  On ClickHouse the block's statements
+    take effect one by one (see engine.clickhouse_engine)."""
+    return con.transaction()
 
 
-@contextmanager
-def snapshot(con: duckdb.DuckDBPyConnection):
-    """Several reads that must see the same data (a reader's transaction), so a write
-    committing in between cannot show half of itself.  Inside a transaction already,
-    that one is the snapshot."""
-    try:
-        con.execute("BEGIN TRANSACTION")
-        began = True
-    except duckdb.TransactionException:
-        began = False
-    try:
-        yield con
-    finally:
-        if began:
-            con.execute("ROLLBACK")  # nothing was written
+def snapshot(con: Database):
+    """Several reads that must see the same data (a reader's transaction on DuckDB), so
+    a write committing in between cannot show half of itself."""
+    return con.snapshot()
 
 
-def memory() -> duckdb.DuckDBPyConnection:
+def memory() -> Database:
     """An in-memory cockpit database, for tests and previews."""
-    con = duckdb.connect(":memory:")
+    con = engine.connect(":memory:")
     init_schema(con)
     return con
 
 
-def data_version(con: duckdb.DuckDBPyConnection) -> int:
-    value = scalar(con, "SELECT value FROM cockpit_meta WHERE key = 'data_version'")
+def data_version(con: Database) -> int:
+    value = con.scalar("SELECT value FROM cockpit_meta WHERE key = 'data_version'", record=False)
     return int(value) if value is not None else 0
 
 
-def bump_data_version(con: duckdb.DuckDBPyConnection) -> None:
+def bump_data_version(con: Database) -> None:
     """Call inside the writing transaction so readers never see new rows with an old version."""
     con.execute(
         "UPDATE cockpit_meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) "
@@ -190,23 +223,22 @@ def bump_data_version(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def row_count(con: duckdb.DuckDBPyConnection, table_name: str) -> int:
+def row_count(con: Database, table_name: str) -> int:
     schema.table(table_name)  # only canonical names ever reach the SQL text
     return scalar(con, f'SELECT count(*) FROM "{table_name}"')
 
 
-# DuckDB 2.x: a half-fetched execute() result blocks register() on the same connection,
-# and results convert to Polars via relations.  These three helpers are the only way the
-# core reads query results, so that rule lives in one place.
-def fetch_pl(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None):
+# The ways the core reads query results, through the engine's door (cockpit.engine).
+def fetch_pl(con: Database, sql: str, params=None):
     """Run a parameterised query and return a Polars DataFrame (Arrow underneath)."""
-    return con.sql(sql, params=params or None).pl()
+    return engine.wrap(con).fetch_pl(sql, params)
 
 
-def fetchall(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[tuple]:
-    return con.execute(sql, params or []).fetchall()
+def fetchall(con: Database, sql: str, params=None) -> list[tuple]:
+    return engine.wrap(con).fetchall(sql, params)
 
 
-def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None):
-    rows = con.execute(sql, params or []).fetchall()
-    return rows[0][0] if rows else None
+def scalar(con: Database, sql: str, params=None):
+    return engine.wrap(con).scalar(sql, params)
+
+

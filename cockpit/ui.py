@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import html
 import logging
 import os
 import re
@@ -61,7 +62,17 @@ PAGE_CONTROLS: dict[str, tuple[str, ...]] = {
 @st.cache_resource(show_spinner=False)
 def _open(path: str):
     """One connection per database file for the whole server process (DuckDB allows one
-    writer process); each script run reads through its own cursor."""
+    writer process); each script run reads through its own cursor.
+
+    Under `cockpit serve` the server's lifespan opened it and started the background work
+    before anyone visited (cockpit.service.runtime).  A bare `streamlit run` or a page
+    test has no lifespan: the first run opens the file and starts the work itself.
+    """
+    from cockpit.service import runtime
+
+    rt = runtime.current()
+    if rt is not None and rt.db == Path(path).resolve():
+        return rt.con, rt.cache
     con = store.connect(path)
     from cockpit import inbox
 
@@ -132,57 +143,71 @@ def _oidc_configured() -> bool:
 
 
 def _signed_in_user(con, lang: str) -> auth.User:
-    """The signed-in user; shows the sign-in form and stops the run when there is none.
+    """The signed-in user, from the session cookie; without one, a way to sign in, then stop.
 
-    No users yet: single-user local mode (the server refuses non-local binding then).
+    Sign-in itself happens on the server's /signin form (cockpit.service.web), which sets
+    an HttpOnly cookie: a reload, a new tab or a shared link stay signed in, and the link
+    the user opened is where the form sends them back.  No users yet: single-user local
+    mode (the server refuses non-local binding then).
     """
     if not auth.sign_in_required(con):
         st.session_state["_user"] = auth.LOCAL_USER
         return auth.LOCAL_USER
     L = lambda k, **kw: i18n.t(k, lang, **kw)  # noqa: E731
-    user: auth.User | None = st.session_state.get("_user")
-    now = clock.now()
-    if user is not None and user is not auth.LOCAL_USER:
-        if auth.session_expired(st.session_state.get("_seen"), now):
-            auth.audit(con, user.username, "signout.timeout", "")
-            st.session_state.pop("_user", None)
-            st.session_state["_auth_msg"] = L("auth.expired")
-        else:
-            fresh = auth.get_user(con, user.username)  # role or scope may have changed
-            if fresh is not None:
-                st.session_state["_user"] = fresh
-                st.session_state["_seen"] = now
-                st.sidebar.caption(L("auth.signed_in_as", name=fresh.display_name or fresh.username))
-                if st.sidebar.button(L("auth.sign_out"), key="w_signout"):
-                    auth.audit(con, fresh.username, "signout", "")
-                    st.session_state.pop("_user", None)
-                    st.rerun()
-                return fresh
-            st.session_state.pop("_user", None)
+    from cockpit import websession
+
+    # AppTest has no cookies: tests present a real session value through session state
+    cookie = _cookies().get(websession.COOKIE) or st.session_state.get("_session_cookie")
+    user = websession.resolve(con, cookie)
+    if user is not None:
+        st.session_state["_user"] = user
+        st.sidebar.caption(L("auth.signed_in_as", name=user.display_name or user.username))
+        with st.sidebar:
+            # a plain form posting to /signout: it ends the session for every tab at once
+            st.html(f'<form method="post" action="/signout"><button type="submit" class="cockpit-signout">'
+                    f'{html.escape(L("auth.sign_out"))}</button></form>'
+                    '<style>.cockpit-signout{border:1px solid rgba(49,51,63,.2);border-radius:.5rem;'
+                    'padding:.25rem .75rem;background:transparent;cursor:pointer;color:inherit}</style>')
+        return user
+    st.session_state.pop("_user", None)
     if _oidc_configured() and getattr(st.user, "is_logged_in", False):
         sso = auth.get_user(con, st.user.get("email") or "")
         if sso is not None:
             auth.audit(con, sso.username, "signin.sso", "")
-            st.session_state["_user"], st.session_state["_seen"] = sso, now
-            st.rerun()
+            st.session_state["_user"] = sso
+            return sso
         st.error(L("auth.sso_no_access", email=st.user.get("email") or "?"))
     st.title(L("app.title"))
-    if msg := st.session_state.pop("_auth_msg", None):
-        st.warning(msg)
-    with st.form("signin"):
-        name = st.text_input(L("auth.user"), key="w_signin_user")
-        pw = st.text_input(L("auth.password"), type="password", key="w_signin_pw")
-        submitted = st.form_submit_button(L("auth.sign_in"), type="primary")
-    if submitted:
-        try:
-            st.session_state["_user"] = auth.sign_in(con, name.strip(), pw)
-            st.session_state["_seen"] = now
-            st.rerun()
-        except auth.AuthError as e:
-            st.error(str(e))
+    st.info(L("auth.expired") if cookie else L("auth.need_signin"))
+    # a same-tab link (st.link_button opens a new tab, leaving this one signed out)
+    st.html(f'<a href="{html.escape(_signin_url(lang))}" class="cockpit-signin" target="_self">'
+            f'{html.escape(L("auth.go_signin"))}</a>'
+            '<style>.cockpit-signin{display:inline-block;padding:.4rem 1rem;border-radius:.5rem;'
+            'background:#E8483B;color:#fff!important;text-decoration:none}</style>')
     if _oidc_configured():
         st.button(L("auth.sso"), on_click=st.login)
     st.stop()
+
+
+def _cookies() -> dict:
+    try:
+        return dict(st.context.cookies)
+    except Exception:  # the test harness has no request
+        return {}
+
+
+def _signin_url(lang: str) -> str:
+    """/signin with the page the user opened as the place to come back to."""
+    from urllib.parse import quote, urlsplit
+
+    try:
+        parts = urlsplit(st.context.url or "")
+        back = parts.path or "/"
+        if parts.query:
+            back += "?" + parts.query
+    except Exception:  # noqa: BLE001
+        back = "/"
+    return f"/signin?lang={lang}&next={quote(back, safe='')}"
 
 
 def _browser_locale() -> str | None:

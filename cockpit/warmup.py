@@ -15,9 +15,8 @@ import logging
 import threading
 import time
 
-import duckdb
-
 from cockpit import buyer_sets, query, store
+from cockpit.engine import Database
 from cockpit.selection import Selection
 from cockpit.view import View
 
@@ -25,7 +24,7 @@ log = logging.getLogger("cockpit.warmup")
 POLL_SECONDS = 2.0
 
 
-def warm(con: duckdb.DuckDBPyConnection, cache: query.QueryCache, lang: str = "zh") -> None:
+def warm(con: Database, cache: query.QueryCache, lang: str = "zh") -> None:
     """Run the default (landing) view of the overview into the cache."""
     from cockpit.reports import overview
 
@@ -35,7 +34,7 @@ def warm(con: duckdb.DuckDBPyConnection, cache: query.QueryCache, lang: str = "z
     overview.tables(view)
 
 
-def start(con: duckdb.DuckDBPyConnection, cache: query.QueryCache,
+def start(con: Database, cache: query.QueryCache,
           stop: threading.Event | None = None) -> threading.Thread:
     stop = stop or threading.Event()
 

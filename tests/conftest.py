@@ -171,3 +171,40 @@ def pytest_configure(config):
     # agree so tests that compare with time.localtime-based values see one zone.
     os.environ.setdefault("TZ", "Asia/Shanghai")
     __import__("time").tzset()
+
+
+# --- engines (issue 14): the same test on DuckDB and on ClickHouse (chDB in-process) ---
+
+ENGINES = ("duckdb", "chdb")
+
+
+@pytest.fixture(scope="session")
+def _chdb_folder(tmp_path_factory):
+    """One chDB folder for the whole run: a process hosts one chDB engine at a time,
+    so each test gets a database of its own inside it instead."""
+    return tmp_path_factory.mktemp("chdb")
+
+
+@pytest.fixture(params=ENGINES)
+def db_url(request, tmp_path, _chdb_folder):
+    """A fresh, empty cockpit database URL on each engine (one fixture parameter)."""
+    if request.param == "duckdb":
+        yield str(tmp_path / "cockpit.duckdb")
+        return
+    name = f"t_{request.node.name.split('[')[0][:40]}_{os.getpid()}_{id(request)}".replace("-", "_")
+    url = f"chdb://{_chdb_folder}?database={name}"
+    yield url
+    con = store.connect(url)
+    try:
+        con.execute(f"DROP DATABASE IF EXISTS `{name}`")
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def tiny_any(db_url):
+    """The tiny group on each engine: an open connection."""
+    con = store.connect(db_url)
+    load_tiny(con)
+    yield con
+    con.close()

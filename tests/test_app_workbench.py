@@ -1,6 +1,5 @@
 """Sign-in and the 企业工作台 page through Streamlit's AppTest, on a real database file."""
 
-import datetime as dt
 import shutil
 
 import pytest
@@ -50,27 +49,31 @@ def test_local_mode_shows_workbench_without_sign_in(db):
     assert [t.label for t in at.tabs] == ["数据管理", "用户与权限", "审计日志"]
 
 
+def _signed_in(at, db, username):
+    """Present a real session cookie, as the browser would after /signin (AppTest has no cookies)."""
+    from cockpit import websession
+
+    con = store.connect(db)
+    at.session_state["_session_cookie"] = websession.issue(con, username)
+    con.close()
+    return at
+
+
 def test_sign_in_is_required_once_an_admin_exists(db):
     _add_users(db)
     at = _app().run()
     assert not at.exception
-    assert at.text_input(key="w_signin_user") is not None
     assert not at.metric  # nothing of the cockpit before sign-in
-    at.text_input(key="w_signin_user").input("boss")
-    at.text_input(key="w_signin_pw").input("wrong password")
-    at.button[0].click().run()
-    assert "wrong user name or password" in _texts(at)
-    at.text_input(key="w_signin_pw").input(PW)
-    at.button[0].click().run()
+    assert "请先登录" in at.info[0].value
+    assert '/signin?lang=zh&amp;next=' in at.get("html")[0].proto.body
+    at = _signed_in(_app(), db, "boss").run()
     assert not at.exception
-    assert at.metric, "the overview shows after sign-in"
+    assert at.metric, "the overview shows with a session"
 
 
 def test_non_admin_cannot_reach_user_management(db):
     _add_users(db)
-    at = _app()
-    at.session_state["_user"] = auth.User("dealer_b", "store_operator", None, ("S3",))
-    at.session_state["_seen"] = dt.datetime.now()
+    at = _signed_in(_app(), db, "dealer_b")
     at.run()
     assert not at.exception
     # the page is not even registered for a non-admin: no URL reaches it
@@ -86,12 +89,13 @@ def test_non_admin_cannot_reach_user_management(db):
 
 def test_session_times_out(db):
     _add_users(db)
-    at = _app()
-    at.session_state["_user"] = auth.User("boss", "admin")
-    at.session_state["_seen"] = dt.datetime.now() - dt.timedelta(hours=3)
+    at = _signed_in(_app(), db, "boss")
+    con = store.connect(db)
+    con.execute("UPDATE web_sessions SET last_seen = last_seen - INTERVAL 3 HOUR")
+    con.close()
     at.run()
-    assert "登录已超时" in _texts(at)
-    assert at.text_input(key="w_signin_user") is not None
+    assert "登录已超时" in at.info[0].value
+    assert not at.metric
 
 
 def test_upload_history_rejects_and_undo(db, tmp_path):

@@ -26,30 +26,64 @@ def test_passwords_are_hashed_with_argon2(tiny_con):
     assert auth.sign_in(tiny_con, "boss", PW).is_admin
 
 
-def test_wrong_passwords_lock_the_account(tiny_con):
+def test_failed_sign_ins_throttle_the_client_address_not_the_account(tiny_con):
     auth.create_user(tiny_con, "dealer_a", PW, "store_operator", ["S2"])
     t0 = dt.datetime(2026, 1, 1, 9, 0)
     for i in range(auth.MAX_FAILURES - 1):
         with pytest.raises(auth.AuthError, match="wrong user name or password"):
-            auth.sign_in(tiny_con, "dealer_a", "guess", now=t0)
-    with pytest.raises(auth.AuthError, match="locked for 15 min"):
-        auth.sign_in(tiny_con, "dealer_a", "guess", now=t0)
-    # even the right password is refused while locked
-    with pytest.raises(auth.AuthError, match="try again in"):
-        auth.sign_in(tiny_con, "dealer_a", PW, now=t0 + dt.timedelta(minutes=5))
-    # after the lock, one more failure locks for twice as long
-    with pytest.raises(auth.AuthError, match="locked for 30 min"):
-        auth.sign_in(tiny_con, "dealer_a", "guess", now=t0 + dt.timedelta(minutes=16))
-    # an admin reset clears it
-    auth.set_password(tiny_con, "dealer_a", "new password 2")
-    assert auth.sign_in(tiny_con, "dealer_a", "new password 2", now=t0 + dt.timedelta(minutes=17)).grants == ("S2",)
+            auth.sign_in(tiny_con, "dealer_a", "guess", client="10.0.0.9", now=t0)
+    with pytest.raises(auth.AuthError, match="try again in 15 min"):
+        auth.sign_in(tiny_con, "dealer_a", "guess", client="10.0.0.9", now=t0)
+    # that address waits, even with the right password ...
+    with pytest.raises(auth.AuthError, match="try again in 10 min"):
+        auth.sign_in(tiny_con, "dealer_a", PW, client="10.0.0.9", now=t0 + dt.timedelta(minutes=5))
+    # ... but the account is not locked: the real user elsewhere signs in
+    assert auth.sign_in(tiny_con, "dealer_a", PW, client="10.0.0.7", now=t0 + dt.timedelta(minutes=5)).grants == ("S2",)
+    # after the wait, one more failure from the same address waits twice as long
+    with pytest.raises(auth.AuthError, match="try again in 30 min"):
+        auth.sign_in(tiny_con, "dealer_a", "guess", client="10.0.0.9", now=t0 + dt.timedelta(minutes=16))
+    # an admin can clear an address at once
+    assert auth.unblock(tiny_con, "10.0.0.9") == 1
+    assert auth.sign_in(tiny_con, "dealer_a", PW, client="10.0.0.9", now=t0 + dt.timedelta(minutes=17))
     actions = [r[0] for r in store.fetchall(tiny_con, "SELECT action FROM audit_log ORDER BY \"at\"")]
-    assert actions.count("signin.fail") == 6 and "signin.locked" in actions and actions[-1] == "signin.ok"
+    assert actions.count("signin.fail") == 6 and "signin.throttled" in actions and actions[-1] == "signin.ok"
 
 
-def test_unknown_user_gets_the_same_message(tiny_con):
-    with pytest.raises(auth.AuthError, match="wrong user name or password"):
-        auth.sign_in(tiny_con, "nobody", PW)
+def test_unknown_and_existing_users_get_the_same_answers(tiny_con):
+    """Same message, same throttle: the form tells a stranger nothing about which names exist."""
+    auth.create_user(tiny_con, "boss", PW, "admin")
+    t0 = dt.datetime(2026, 1, 1, 9, 0)
+
+    def answers(name, client):
+        out = []
+        for _ in range(auth.MAX_FAILURES + 1):
+            with pytest.raises(auth.AuthError) as e:
+                auth.sign_in(tiny_con, name, "guess", client=client, now=t0)
+            out.append(str(e.value))
+        return out
+
+    known, unknown = answers("boss", "10.0.0.1"), answers("nobody", "10.0.0.2")
+    assert known == unknown
+    assert known[0] == "wrong user name or password" and "try again in 15 min" in known[-1]
+    assert store.scalar(tiny_con, "SELECT count(*) FROM signin_throttle WHERE blocked_until IS NOT NULL") == 2
+
+
+def test_user_names_are_unique_regardless_of_case_and_width(tiny_con):
+    auth.create_user(tiny_con, "Boss", PW, "admin")
+    for twin in ("boss", "BOSS", "ｂｏｓｓ", " Boss "):
+        with pytest.raises(auth.AuthError, match="already exists"):
+            auth.create_user(tiny_con, twin, PW, "admin")
+    assert auth.sign_in(tiny_con, "ＢＯＳＳ", PW, client="x").username == "Boss"
+    assert auth.get_user(tiny_con, "boss").username == "Boss"
+    auth.set_password(tiny_con, "BOSS", "another pass 2")
+    assert auth.sign_in(tiny_con, "boss", "another pass 2", client="x").username == "Boss"
+
+
+def test_user_messages_speak_the_users_language(tiny_con):
+    with pytest.raises(auth.AuthError) as e:
+        auth.create_user(tiny_con, "x", "short", "admin")
+    assert str(e.value) == "the password must have at least 8 characters"
+    assert e.value.message("zh") == "密码至少需要 8 个字符。"
 
 
 def test_role_needs_its_grants_and_last_admin_stays(tiny_con):
@@ -93,6 +127,15 @@ def test_cli_user_and_scoped_query(tiny_db):
                               capture_output=True, text=True, timeout=120)
 
     r = run("user", "add", "boss", "--db", tiny_db, "--password-stdin", stdin=PW + "\n")
+    assert r.returncode == 2 and "--role is required" in r.stderr  # no silent admin
+    r = run("user", "add", "小王", "--db", tiny_db, "--role", "brand_manager", "--store", "S1", "--password-stdin",
+            stdin=PW + "\n")
+    assert r.returncode == 2 and "--store does not fit the role brand_manager" in r.stderr  # no silent drop
+    r = run("user", "add", "boss", "--db", tiny_db, "--role", "admin", "--brand", "山野茶", "--password-stdin",
+            stdin=PW + "\n")
+    assert r.returncode == 2 and "an admin sees everything" in r.stderr
+    assert run("user", "list", "--db", tiny_db).stdout.startswith("no users")
+    r = run("user", "add", "boss", "--db", tiny_db, "--role", "admin", "--password-stdin", stdin=PW + "\n")
     assert r.returncode == 0 and "sign-in is now required" in r.stdout
     r = run("user", "add", "dealer_b", "--db", tiny_db, "--role", "store_operator", "--store", "S3",
             "--password-stdin", stdin=PW + "\n")

@@ -2,41 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import decimal
-import json
 import sys
 from pathlib import Path
 
-from cockpit import clock, store
-from cockpit.cli.common import csv_list, db_arg, scope_for
+from cockpit import store
+from cockpit.cli.common import db_arg, scope_for
 from cockpit.errors import UsageError
-
-
-def _period_from_args(args, today):
-    from cockpit import periods
-
-    try:
-        start = periods.parse_date(args.from_, "--from") if args.from_ else None
-        end = periods.parse_date(args.to, "--to") if args.to else None
-        if start or end:
-            return periods.Period(start or dt.date(1970, 1, 1), end or today)
-    except ValueError as e:
-        raise UsageError(str(e)) from None
-    return None
-
-
-def _where(pairs: list[str] | None) -> dict[str, list[str]]:
-    from cockpit import metrics
-
-    out: dict[str, list[str]] = {}
-    for pair in pairs or []:
-        dim, sep, value = pair.partition("=")
-        if not sep or not dim or not value:
-            raise UsageError(f"--where {pair!r}: write it as DIM=VALUE, e.g. --where store=S001")
-        metrics.dimension(dim.strip())
-        out.setdefault(dim.strip(), []).append(value)
-    return out
 
 
 # Dimensions whose values can be checked against the database (and given by name).
@@ -99,26 +70,20 @@ def _period_name(name: str | None) -> str | None:
 
 
 def cmd_query(args) -> int:
-    from cockpit import query
+    """The same answer as GET /api/v1/query with the same parameters (cockpit.ask)."""
+    from cockpit import ask
 
-    metric_ids = csv_list(args.metrics)
-    dims = csv_list(args.by)
-    if not metric_ids:
-        raise UsageError("--metrics needs at least one metric id, e.g. --metrics gmv,orders")
     con = store.connect(args.db, read_only=True)
     try:
-        today = clock.today()
-        period = _period_from_args(args, today)
-        if args.compare and period is None:
-            raise UsageError("--compare needs a period: give --from and/or --to")
         scope = scope_for(con, args.user)
-        where = {d: check_values(con, scope, d, v, f"--where {d}=") for d, v in _where(args.where).items()}
-        q = query.Query.make(metric_ids, dims, period, where, labels=args.labels, scope=scope)
-        df = query.run_compared(con, q, args.compare) if args.compare else query.run(con, q)
+        where = [f"{d}={v}" for d, values in ask.where_pairs(args.where).items()
+                 for v in check_values(con, scope, d, values, f"--where {d}=")]
+        df = ask.metrics_frame(con, args.metrics, args.by, period=_period_name(args.period), start=args.from_,
+                               end=args.to, compare=args.compare, where=where, labels=args.labels, scope=scope)
     finally:
         con.close()
     if args.format == "json":
-        print(json.dumps(df.to_dicts(), ensure_ascii=False, default=_json_default, indent=1))
+        print(ask.to_json(df))
     else:  # the project's CSV for Excel: BOM, formula-safe text, long ids kept whole
         from cockpit import csvout
 
@@ -126,14 +91,6 @@ def cmd_query(args) -> int:
         sys.stdout.buffer.write(csvout.to_csv_bytes(df))
         sys.stdout.buffer.flush()
     return 0
-
-
-def _json_default(v):
-    if isinstance(v, (dt.date, dt.datetime)):
-        return v.isoformat()
-    if isinstance(v, decimal.Decimal):
-        return float(v)
-    raise TypeError(type(v).__name__)
 
 
 def cmd_export(args) -> int:
@@ -187,6 +144,8 @@ def register(sub) -> None:
     db_arg(q)
     q.add_argument("--metrics", action="append", required=True, help="comma-separated metric ids, e.g. gmv,orders")
     q.add_argument("--by", action="append", help="dimension(s): day, week, month, store, account, ...")
+    q.add_argument("--period", help="today, yesterday, last_7, last_30, this_month, last_month, this_year "
+                                    "(instead of --from/--to)")
     q.add_argument("--from", dest="from_", help="first day, e.g. 2025-06-01")
     q.add_argument("--to", help="last day, inclusive")
     q.add_argument("--compare", choices=["prev", "yoy"], help="add comparison columns (<metric>__cmp, __delta, __pct)")
