@@ -177,8 +177,9 @@ def trend(df: pl.DataFrame, x: str, metric: str, unit: str, lang: str, name: str
             marker=dict(size=[4] * (len(xs[seg]) - 1) + [9], symbol="circle-open", color=SERIES[0]),
             customdata=[f"{h} ({text(partial_label)})" for h in hover[seg]], hovertemplate="%{customdata}",
         )
-        fig.add_annotation(x=xs[-1], y=ys[-1], text=text(partial_label), showarrow=True, arrowhead=0, ax=0,
-                           ay=-28, font=dict(size=12, color=SERIES[0]), bgcolor="rgba(255,255,255,0.8)")
+        fig.add_annotation(x=xs[-1], y=ys[-1], text=text(partial_label), showarrow=True, arrowhead=0, ax=-12,
+                           ay=-28, xanchor="right", font=dict(size=12, color=SERIES[0]),
+                           bgcolor="rgba(255,255,255,0.8)")
     values = list(ys)
     if cmp_col and cmp_col in df.columns:
         fig.add_scatter(

@@ -460,8 +460,9 @@ def kpi_cards(view: View, row: dict, metric_ids: list[str], per_row: int = 4, do
             help_text = fmt.md(reg.definition(mid, lang))
             if f"{mid}__cmp" in row:
                 help_text += "\n\n" + fmt.md(f"{against}: {fmt.value(row.get(mid + '__cmp'), m.unit, lang)}")
+            flat = text is not None and not fmt.direction(pct, delta, m.unit)
             col.metric(i18n.label(mid, lang), fmt.value(row.get(mid), m.unit, lang), text,
-                       delta_color=color, help=help_text, border=True)
+                       delta_color=color, help=help_text, border=True, delta_arrow="off" if flat else "auto")
     if download:
         _downloads(cards_table(view, row, metric_ids, download))
 

@@ -72,7 +72,7 @@ def _views(con):
     base = {"period": "custom", "start": "2025-06-01", "end": "2025-06-30"}
     for extra in ({"compare": "prev"}, {"compare": "yoy", "brand": ["山野茶"]}):
         sel = Selection.from_params({**base, **extra})
-        yield View(con, sel, lang="zh", now=__import__("datetime").datetime(2025, 6, 30, 12, 0))
+        yield View(con, sel, lang="zh", now=__import__("datetime").datetime(2025, 7, 1, 9, 0))  # June complete
 
 
 def record_pages(con) -> list:

@@ -96,7 +96,11 @@ _TEXT = st.one_of(_DATES, _WORDS, st.text(max_size=300))
 _VALUE = st.one_of(_TEXT, st.lists(_TEXT, max_size=4))
 
 
-@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# $COCKPIT_PROPERTY_EXAMPLES raises the count for a long run (the suite's default stays small)
+EXAMPLES = int(__import__("os").environ.get("COCKPIT_PROPERTY_EXAMPLES", "600"))
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(params=st.dictionaries(_KEYS, _VALUE, max_size=8),
        today=st.dates(dt.date(2020, 1, 1), dt.date(2040, 12, 31)),
        minute=st.integers(0, 24 * 60 - 1))

@@ -92,3 +92,29 @@ def test_no_flat_change_shows_a_sign(app_test, tiny_copy):  # noqa: F811
     at.query_params.update(period="custom", start="2025-06-01", end="2025-06-30", compare="none")
     at.run()
     assert at.metric and not any(m.delta for m in at.metric)
+
+
+def test_no_link_reaches_an_error_screen(app_test, tiny_copy):  # noqa: F811
+    """Generated links (Hypothesis) through the real entry: the page runs, whatever the
+    parameters say (the selection's own property test covers many more links)."""
+    import os
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from tests.test_selection import _KEYS, _VALUE
+
+    pages = ["views/overview.py", "views/sessions.py", "views/entities.py", "views/live.py"]
+
+    @settings(max_examples=int(os.environ.get("COCKPIT_PROPERTY_APP_EXAMPLES", "12")), deadline=None,
+              suppress_health_check=list(HealthCheck))
+    @given(params=st.dictionaries(_KEYS, _VALUE, max_size=6), page=st.sampled_from(pages))
+    def check(params, page):
+        at = app_test(tiny_copy)
+        at.query_params.update({k: v for k, v in params.items() if v not in ([], "")})
+        at.run()
+        at.switch_page(page).run()
+        assert not at.exception, (params, page, [e.value for e in at.exception])
+        assert not [e.value for e in at.error if "出错了" in e.value], (params, page)
+
+    check()

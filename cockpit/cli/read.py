@@ -84,12 +84,11 @@ def cmd_query(args) -> int:
         con.close()
     if args.format == "json":
         print(ask.to_json(df))
-    else:  # the project's CSV for Excel: BOM, formula-safe text, long ids kept whole
+    else:  # the project's CSV for Excel: BOM, formula-safe text, long ids kept whole; as text,
+        # since a command handed over to the running app writes into a text buffer
         from cockpit import csvout
 
-        sys.stdout.flush()
-        sys.stdout.buffer.write(csvout.to_csv_bytes(df))
-        sys.stdout.buffer.flush()
+        sys.stdout.write(csvout.to_csv_bytes(df).decode("utf-8"))
     return 0
 
 
