@@ -15,8 +15,10 @@ pages = [
     st.Page("views/overview.py", title=ui.t("nav.overview"), url_path="overview", visibility="hidden"),
     st.Page("views/live.py", title=ui.t("nav.live"), icon=":material/live_tv:", url_path="live"),
     st.Page("views/sessions.py", title=ui.t("nav.sessions"), icon=":material/analytics:", url_path="sessions"),
+    st.Page("views/review.py", title=ui.t("nav.review"), icon=":material/troubleshoot:", url_path="review"),
     st.Page("views/entities.py", title=ui.t("nav.entities"), icon=":material/storefront:", url_path="entities"),
     st.Page("views/growth.py", title=ui.t("nav.growth"), icon=":material/trending_up:", url_path="growth"),
+    st.Page("views/alerts.py", title=ui.t("nav.alerts"), icon=":material/notifications:", url_path="alerts"),
 ]
 if ui.current_user().is_admin:  # not even routable for anyone else
     pages.append(st.Page("views/workbench.py", title=ui.t("nav.workbench"), icon=":material/admin_panel_settings:",

@@ -10,11 +10,12 @@ import re
 import sys
 from pathlib import Path
 
-from cockpit import metrics, schema
+from cockpit import diagnosis, metrics, schema
 
 SECTIONS = {
     "data-contract": schema.contract_markdown,
     "metrics": metrics.metrics_markdown,
+    "diagnosis-rules": diagnosis.rules_markdown,
 }
 
 

@@ -73,6 +73,13 @@ def header_key(text: str) -> str:
     return re.sub(r"[\s_\-]", "", h).casefold()
 
 
+def header_unit(text: str) -> str | None:
+    """The unit a header names in brackets (``成交金额(分)`` -> ``分``), if any."""
+    h = unicodedata.normalize("NFKC", str(text)).replace("\ufeff", "").strip().rstrip("*").strip()
+    m = _UNIT.search(h)
+    return m.group(0).strip()[1:-1].strip() if m else None
+
+
 def map_headers(t: schema.Table, headers: list[str]) -> tuple[dict[str, int], list[str]]:
     """Canonical column -> index of the file header that supplies it; and missing required.
 
@@ -177,7 +184,7 @@ def check_rows(t: schema.Table, raw: readers.RawTable, found: dict[str, int]) ->
         header = raw.headers[found[col.name]]
         label = labels[col.name] = _label(col, header)
         text = frame[src]
-        parsed = values.parse_column(text, col, label)
+        parsed = values.parse_declared(text, col, label, header_unit(header))
         v = parsed.values.alias(col.name)
         if v.dtype != dtype:
             v = v.cast(dtype)
@@ -207,6 +214,11 @@ def check_rows(t: schema.Table, raw: readers.RawTable, found: dict[str, int]) ->
                 pl.lit(paid).cast(pl.Utf8),
             ),
         )
+        if r is not None:
+            reasons.append(r)
+    for first, then in t.ordered:  # e.g. an explanation that ends before it starts
+        r = _when_reason((typed[then] < typed[first]).fill_null(False), pl.lit(
+            f"{labels.get(then, then)} is before {labels.get(first, first)}"))
         if r is not None:
             reasons.append(r)
     good = pl.DataFrame([typed[c] for c in t.column_names])

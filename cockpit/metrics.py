@@ -396,6 +396,12 @@ MEASURES: dict[str, Measure] = {
         Measure("new_followers", "live_sessions", _sum("ls.new_followers")),
         Measure("product_exposures", "live_sessions", _sum("ls.product_exposures")),
         Measure("product_clicks", "live_sessions", _sum("ls.product_clicks")),
+        # live review (issue 17): rates over the sessions that report their numerator
+        Measure("exposures", "live_sessions", _sum("ls.exposures")),
+        Measure("viewers_with_exposures", "live_sessions", _sum_if("ls.exposures IS NOT NULL", "ls.viewers")),
+        Measure("interacting_viewers", "live_sessions", _sum("ls.interacting_viewers")),
+        Measure("viewers_with_interactions", "live_sessions",
+                _sum_if("ls.interacting_viewers IS NOT NULL", "ls.viewers")),
         # live traffic
         Measure("traffic_views", "live_traffic", _sum("lt.views")),
         Measure("traffic_gmv", "live_traffic", _sum("lt.gmv")),
@@ -606,6 +612,22 @@ METRICS: dict[str, Metric] = {
           definition="mean of daily creator_reputation scores (0-5) over accounts and days"),
         M("product_score", "商品分", "Product score", "ratio", ("product_score_sum", "product_score_n"),
           definition="mean of daily product scores (0-5) over products and days"),
+        # --- live review 直播复盘 (issue 17) ---
+        M("exposures", "直播间曝光人数", "Room exposures", "count", "exposures",
+          definition="sum over sessions of people the room was shown to"),
+        M("interacting_viewers", "互动人数", "Interacting viewers", "count", "interacting_viewers",
+          definition="sum over sessions of viewers who commented, liked, shared or followed"),
+        M("exposure_entry_rate", "曝光进入率", "Exposure-to-entry rate", "pct",
+          ("viewers_with_exposures", "exposures"),
+          definition="viewers / exposures, over the sessions that report exposures"),
+        M("interaction_rate", "互动率", "Interaction rate", "pct", ("interacting_viewers", "viewers_with_interactions"),
+          definition="interacting_viewers / viewers, over the sessions that report interacting viewers"),
+        M("watch_conversion", "观看成交率", "Viewer-to-buyer rate", "pct", ("live_buyers", "viewers"),
+          definition="live buyers / viewers"),
+        M("product_exposure_rate", "商品曝光率", "Product exposure rate", "pct", ("product_exposures", "viewers"),
+          definition="product_exposures / viewers"),
+        M("product_click_rate", "商品曝光点击率", "Product exposure CTR", "pct", ("product_clicks", "product_exposures"),
+          definition="product_clicks / product_exposures"),
     ]
 }
 
@@ -717,6 +739,13 @@ DEFINITIONS_ZH: dict[str, str] = {
     "store_experience_score": "店铺每日商家体验分（0-5）的平均",
     "creator_reputation_score": "账号每日带货口碑分（0-5）的平均",
     "product_score": "商品每日商品分（0-5）的平均",
+    "exposures": "各场直播间曝光人数之和",
+    "interacting_viewers": "各场评论、点赞、分享或关注的观看人数之和",
+    "exposure_entry_rate": "观看人数 ÷ 直播间曝光人数（只计有曝光数据的场次）",
+    "interaction_rate": "互动人数 ÷ 观看人数（只计有互动数据的场次）",
+    "watch_conversion": "直播成交人数 ÷ 观看人数",
+    "product_exposure_rate": "商品曝光人数 ÷ 观看人数",
+    "product_click_rate": "商品点击人数 ÷ 商品曝光人数",
 }
 
 

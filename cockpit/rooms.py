@@ -109,7 +109,7 @@ def age_text(last: dt.datetime | None, age_minutes: int | None, stale: bool, lan
     return i18n.t("rooms.stale" if stale else "rooms.updated", lang, time=when, ago=ago)
 
 
-def room(r: dict, lang: str, open_href: str, alert: str, new_tab: bool = False) -> str:
+def room(r: dict, lang: str, open_href: str, alert: str, new_tab: bool = False, review_href: str | None = None) -> str:
     """One live session as a card (``r``: a row of cockpit.reports.live.board)."""
     classes = ["ck-room"]
     if r.get("dropping"):
@@ -137,13 +137,17 @@ def room(r: dict, lang: str, open_href: str, alert: str, new_tab: bool = False) 
         f'<div class="ck-line">{esc(line)}</div>'
         f'<div class="ck-age">{esc(age_text(r.get("last_data_at"), r.get("data_age_minutes"), bool(r.get("stale")), lang))}</div>'
         f'<a class="ck-open" href="{esc(open_href)}"{target}>{esc(i18n.t("rooms.open", lang))} →</a>'
-        "</div>"
+        + (f' · <a class="ck-open" href="{esc(review_href)}"{target}>{esc(i18n.t("review.open", lang))} →</a>'
+           if review_href else "")
+        + "</div>"
     )
 
 
-def rooms(rows: list[dict], lang: str, hrefs: dict[str, str], alerts: dict[str, str], new_tab: bool = False) -> str:
+def rooms(rows: list[dict], lang: str, hrefs: dict[str, str], alerts: dict[str, str], new_tab: bool = False,
+          review_hrefs: dict[str, str] | None = None) -> str:
     return ('<div class="ck-rooms">'
-            + "".join(room(r, lang, hrefs[r["live_id"]], alerts.get(r["live_id"], ""), new_tab) for r in rows)
+            + "".join(room(r, lang, hrefs[r["live_id"]], alerts.get(r["live_id"], ""), new_tab,
+                           (review_hrefs or {}).get(r["live_id"])) for r in rows)
             + "</div>")
 
 

@@ -45,6 +45,9 @@ class Column:
     values: dict[str, tuple[str, ...]] = field(default_factory=dict)
     zh: str = ""
     doc: str = ""
+    # A value parser beyond the kind's (cockpit.values.DECLARED_PARSERS): "duration"
+    # reads 3分48秒 / 03:48 as seconds, "figure" a number, percent or duration.
+    parser: str | None = None
 
     @property
     def sql_type(self) -> str:
@@ -65,6 +68,9 @@ class Table:
     doc: str = ""
     # Columns the cockpit derives on write, never imported or exported: (name, SQL type).
     derived: tuple[tuple[str, str], ...] = ()
+    # (earlier, later) column pairs: a row whose later value is before its earlier one
+    # is rejected on import (an explanation that ends before it starts).
+    ordered: tuple[tuple[str, str], ...] = ()
 
     @property
     def column_names(self) -> list[str]:
@@ -86,11 +92,12 @@ class Table:
         raise KeyError(f"{self.name} has no column {name!r}")
 
 
-def C(name, kind="text", required=False, aliases=(), values=None, zh="", doc=""):
+def C(name, kind="text", required=False, aliases=(), values=None, zh="", doc="", parser=None):
     """Short constructor so the tables below read like the spec."""
     if isinstance(aliases, str):
         aliases = (aliases,)
-    return Column(name, kind, required, tuple(aliases), values or {}, zh or (aliases[0] if aliases else ""), doc)
+    return Column(name, kind, required, tuple(aliases), values or {}, zh or (aliases[0] if aliases else ""), doc,
+                  parser)
 
 
 STORE_TYPES = {"direct": ("直营", "直营店铺", "直营店"), "authorized": ("授权", "授权店铺", "授权店")}
@@ -122,6 +129,41 @@ SCORE_TYPES = {
     "creator_reputation": ("带货口碑分",),
     "product": ("商品分",),
 }
+# 直播复盘 (issue 17): who watched a session, by what.
+AUDIENCE_DIMENSIONS = {
+    "gender": ("性别",),
+    "age": ("年龄", "年龄段"),
+    "region": ("地域", "地区", "省份"),
+    "fans": ("粉丝", "粉丝/非粉丝", "是否粉丝", "粉丝类型"),
+    "new_returning": ("新老客", "新客/老客", "新老用户"),
+}
+# 同行同级: the platform compares a room with peers of its category and level.  The
+# level is a band of the account's live GMV over the 30 days up to the session's day
+# (yuan; lower bound inclusive): that is how the cockpit places a session in a tier.
+PEER_TIERS = {
+    "T1": ("1万以下", "第1层", "第一层级"),
+    "T2": ("1万-10万", "第2层", "第二层级"),
+    "T3": ("10万-50万", "第3层", "第三层级"),
+    "T4": ("50万-200万", "第4层", "第四层级"),
+    "T5": ("200万以上", "第5层", "第五层级"),
+}
+PEER_TIER_FLOORS = {"T1": 0, "T2": 10_000, "T3": 100_000, "T4": 500_000, "T5": 2_000_000}
+# Metrics a peer benchmark may be given for: registry metric id -> the names platform
+# exports use for it (the registry's Chinese label first; a test keeps them in step).
+BENCHMARK_METRICS = {
+    "exposure_entry_rate": ("曝光进入率", "直播间曝光进入率", "曝光-进入率", "曝光进房率"),
+    "avg_watch_seconds": ("人均观看时长", "平均观看时长", "人均停留时长"),
+    "interaction_rate": ("互动率", "观看互动率"),
+    "product_exposure_rate": ("商品曝光率", "观看-商品曝光率"),
+    "product_click_rate": ("商品曝光点击率", "商品曝光-点击率"),
+    "ctr": ("商品点击率", "观看-商品点击率"),
+    "click_conversion": ("点击成交转化率", "商品点击-成交转化率", "点击-成交转化率"),
+    "watch_conversion": ("观看成交率", "观看-成交转化率", "成交转化率"),
+    "follow_rate": ("转粉率", "观看-关注率", "涨粉率"),
+    "gpm": ("千次观看成交额", "千次观看成交金额", "GPM"),
+    "uv_value": ("UV价值", "单UV价值", "观看UV价值"),
+}
+
 # Channel groups used by the channel-mix metrics (SPEC section 3).
 CONTENT_CHANNELS = ("live", "short_video")
 SHELF_CHANNELS = ("mall", "store_page", "search", "recommend")
@@ -178,15 +220,18 @@ TABLES: dict[str, Table] = {
             C("started_at", "timestamp", True, ("开播时间",)),
             C("ended_at", "timestamp", aliases="下播时间"),
             C("views", "int", aliases="观看人次"),
-            C("viewers", "int", aliases="观看人数"),
-            C("peak_online", "int", aliases="最高在线"),
-            C("avg_watch_seconds", "float", aliases="人均观看时长"),
-            C("new_followers", "int", aliases="涨粉数"),
+            C("viewers", "int", aliases=("观看人数", "累计观看人数", "进入直播间人数")),
+            C("peak_online", "int", aliases=("最高在线", "最高在线人数")),
+            C("avg_watch_seconds", "float", aliases=("人均观看时长", "平均观看时长", "人均停留时长"),
+              parser="duration"),
+            C("new_followers", "int", aliases=("涨粉数", "新增粉丝数")),
             C("product_exposures", "int", aliases="商品曝光人数"),
             C("product_clicks", "int", aliases="商品点击人数"),
             C("comments", "int", aliases="评论数"),
             C("likes", "int", aliases="点赞数"),
             C("shares", "int", aliases="分享数"),
+            C("exposures", "int", aliases=("直播间曝光人数", "曝光人数")),
+            C("interacting_viewers", "int", aliases=("互动人数",)),
         )),
         Table("live_minutes", "直播分钟数据", "fact", ("live_id", "minute"), (
             C("live_id", required=True, aliases=("直播ID", "场次ID")),
@@ -196,6 +241,24 @@ TABLES: dict[str, Table] = {
             C("new_followers", "int", aliases="涨粉数"),
             C("comments", "int", aliases="评论数"),
             C("likes", "int", aliases="点赞数"),
+            C("exposures", "int", aliases=("曝光人数", "直播间曝光人数")),
+            C("leaves", "int", aliases=("离开人数", "离开直播间人数")),
+            C("product_clicks", "int", aliases="商品点击人数"),
+            C("shares", "int", aliases=("分享数", "分享次数")),
+        )),
+        Table("live_explains", "商品讲解", "fact", ("live_id", "product_id", "started_at"), (
+            C("live_id", required=True, aliases=("直播ID", "场次ID")),
+            C("product_id", required=True, aliases=("商品ID", "商品id")),
+            C("started_at", "timestamp", True, ("讲解开始时间", "开始讲解时间")),
+            C("ended_at", "timestamp", True, ("讲解结束时间", "结束讲解时间")),
+        ), ordered=(("started_at", "ended_at"),)),
+        Table("live_audience", "直播观众画像", "fact", ("live_id", "dimension", "bucket"), (
+            C("live_id", required=True, aliases=("直播ID", "场次ID")),
+            C("dimension", "enum", True, ("画像维度", "维度"), AUDIENCE_DIMENSIONS),
+            C("bucket", required=True, aliases=("分组", "画像分组", "分布")),
+            C("viewers", "int", True, ("观看人数",)),
+            C("buyers", "int", aliases=("成交人数",)),
+            C("gmv", "money", aliases=("成交金额",)),
         )),
         Table("live_traffic", "直播流量来源", "fact", ("live_id", "source"), (
             C("live_id", required=True, aliases=("直播ID", "场次ID")),
@@ -244,6 +307,15 @@ TABLES: dict[str, Table] = {
             C("active_products", "int", aliases="在售商品数"),
             C("search_volume", "int", aliases="搜索量"),
         )),
+        Table("peer_benchmarks", "同行同级基准", "fact", ("period_start", "category", "tier", "metric"), (
+            C("period_start", "date", True, ("统计开始日期", "开始日期")),
+            C("period_end", "date", True, ("统计结束日期", "结束日期")),
+            C("category", required=True, aliases=("类目", "行业类目")),
+            C("tier", "enum", True, ("同行同级分层", "分层", "层级"), PEER_TIERS),
+            C("metric", "enum", True, ("指标", "指标名称"), BENCHMARK_METRICS),
+            C("median", "float", True, ("同行同级均值", "同行同级中位数", "同行均值"), parser="figure"),
+            C("excellent", "float", aliases=("同行同级优秀值", "优秀值"), parser="figure"),
+        ), ordered=(("period_start", "period_end"),)),
         Table("campaigns", "营销活动", "dimension", ("campaign_id",), (
             C("campaign_id", required=True, aliases=("活动ID",)),
             C("name", required=True, aliases=("活动名称",)),

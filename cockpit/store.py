@@ -72,12 +72,15 @@ def init_schema(con: Database) -> None:
             f'CREATE TABLE IF NOT EXISTS "{replaced_table(t.name)}" AS '
             f'SELECT *, CAST(NULL AS BIGINT) AS _replaced_by FROM "{t.name}" WHERE false'
         )
+    for table_name, c in _missing_columns(con):  # a file from before a column was declared
+        con.execute(f'ALTER TABLE "{table_name}" ADD COLUMN IF NOT EXISTS "{c.name}" {c.sql_type}')
     con.execute(
         "INSERT INTO cockpit_meta VALUES ('data_version', '0') ON CONFLICT DO NOTHING"
     )
     from cockpit import auth  # users and scopes live in the same file
 
     auth.init(con)
+    __import__("cockpit.push").push.init(con)  # channels, alert rules, reports, deliveries
     for derived in _derived():
         derived.ensure(con)
 
@@ -90,11 +93,15 @@ def _init_clickhouse(con: Database) -> None:
     for stmt in BOOKKEEPING_DDL:
         con.execute(chs.translate_ddl(stmt))
     auth.init(con)  # its DuckDB DDL spelled for ClickHouse at the door
+    __import__("cockpit.push").push.init(con)  # push's tables, spelled the same way
     for t in schema.TABLES.values():
         con.execute(chs.rows_ddl(t))
         con.execute(chs.superseded_ddl(t))
         con.execute(chs.replaced_ddl(t, replaced_table(t.name)))
         if t.name not in have:
+            con.execute(chs.view_ddl(t))
+        elif _add_clickhouse_columns(con, t):  # a database from before a column was declared
+            con.execute(f'DROP VIEW IF EXISTS "{t.name}"')
             con.execute(chs.view_ddl(t))
     if meta(con, "data_version") is None:
         set_meta(con, "data_version", "0")
@@ -103,6 +110,22 @@ def _init_clickhouse(con: Database) -> None:
     from cockpit import batches
 
     batches.recover(con)  # what a crashed writer left half-staged
+
+
+def _add_clickhouse_columns(con: Database, t: schema.Table) -> bool:
+    """Add a canonical table's newly declared columns (empty) to its ClickHouse rows table
+    and replaced-rows archive; True when the rows table changed (its view must follow)."""
+    from cockpit.engine import clickhouse_schema as chs
+
+    changed = False
+    for name in (chs.ROWS.format(t.name), replaced_table(t.name)):
+        have = set(con.columns(name))
+        for c in t.columns:
+            if c.name not in have:
+                # DuckDB's spelling: the ClickHouse door makes the column Nullable of its type
+                con.execute(f'ALTER TABLE "{name}" ADD COLUMN IF NOT EXISTS "{c.name}" {c.sql_type}')
+                changed = changed or name == chs.ROWS.format(t.name)
+    return changed
 
 
 def _derived():
@@ -184,10 +207,28 @@ def _open(url: engine.DatabaseURL, read_only: bool, upgrading: bool = False) -> 
     return con
 
 
+def _missing_columns(con: Database) -> list[tuple[str, schema.Column]]:
+    """Declared columns an existing DuckDB table (or its replaced-rows archive) lacks;
+    they are added as nullable columns, so older rows read as "no value".  Writes name
+    every column, so the order a column was added in does not matter."""
+    have: dict[str, set[str]] = {}
+    for tn, cn in con.fetchall("SELECT table_name, column_name FROM duckdb_columns() "
+                               "WHERE database_name = current_database()", record=False):
+        have.setdefault(tn, set()).add(cn)
+    out = []
+    for t in schema.TABLES.values():
+        for name in (t.name, replaced_table(t.name)):
+            if name in have:
+                out += [(name, c) for c in t.columns if c.name not in have[name]]
+    return out
+
+
 def _needs_upgrade(con: Database) -> bool:
     if not con.scalar("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'cockpit_meta'", record=False):
         return False  # not a cockpit database: nothing to upgrade
-    return any(meta(con, d.META_KEY) != d.VERSION for d in _derived())
+    tables = con.tables()
+    return (any(meta(con, d.META_KEY) != d.VERSION for d in _derived())
+            or any(t not in tables for t in schema.TABLES) or bool(_missing_columns(con)))
 
 
 def transaction(con: Database):

@@ -54,7 +54,7 @@ PAGE_CONTROLS: dict[str, tuple[str, ...]] = {
     "sessions": ("period", *_ENTITY_FILTERS),
     "live": _ENTITY_FILTERS,  # always now and today
     "workbench": (),
-    "review": (),
+    "review": ("period", *_ENTITY_FILTERS),  # the sessions to pick from; one session is whole
     "alerts": (),
 }
 
@@ -595,7 +595,7 @@ def file_stem(view: View, tbl: DisplayTable, page: str | None = None) -> str:
         shown = [names.get(v, v) for v in values]
         parts.append("+".join(shown[:3]) + (f"等{len(shown)}个" if lang == "zh" and len(shown) > 3 else
                                             f"+{len(shown) - 3}more" if len(shown) > 3 else ""))
-    if view.sel.live and page == "sessions":
+    if view.sel.live and page in ("sessions", "review"):
         parts.append(view.sel.live)
     if view.sel.entity and page == "entities":
         parts.append(view.sel.entity.partition(":")[2])
@@ -639,14 +639,15 @@ def _downloads(tbl: DisplayTable, page: str | None = None) -> None:
 
 # --- drill paths ---------------------------------------------------------------------
 
-SESSION_PAGE = "views/sessions.py"  # where a picked session opens (its detail)
+REVIEW_PAGE = "views/review.py"  # where a drill path ends: the session's 直播复盘 (review?live=ID)
+SESSION_PAGE = "views/sessions.py"  # the session's detail (直播明细?live=ID)
 
 
-def open_session(view: View, live_id: str) -> None:
-    """Open one session's detail: the selection (and so the link) carries ``live``."""
+def open_session(view: View, live_id: str, page: str = REVIEW_PAGE) -> None:
+    """Open one session (its review, or ``page``): the selection (and so the link) carries ``live``."""
     new = view.sel.replace(live=live_id)
     set_selection(view, new)
-    st.switch_page(SESSION_PAGE, query_params=new.to_params())
+    st.switch_page(page, query_params=new.to_params())
 
 
 # --- charts and guards ---------------------------------------------------------------

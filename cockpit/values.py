@@ -517,3 +517,113 @@ def parse_column(s: pl.Series, col: schema.Column, label: str | None = None) -> 
         "bool": parse_bool,
     }[col.kind]
     return parser(s, label)
+
+
+# ---------------------------------------------------------------- declared parsers and header units
+# Columns whose values need more than their kind's parser (schema.Column.parser), and
+# headers that name a unit (实付金额(分), 人均观看时长(分钟)): issue 17, platform exports.
+
+_DURATION_UNITS = {  # header unit -> seconds per plain number
+    None: 1, "": 1, "秒": 1, "s": 1, "sec": 1, "秒钟": 1,
+    "分": 60, "分钟": 60, "min": 60, "m": 60, "mins": 60,
+    "小时": 3600, "时": 3600, "h": 3600, "hr": 3600,
+}
+_DURATION_RE = (
+    r"^(?:(\d+(?:\.\d+)?)(?:小时|时|hours?|hrs?|h))?"
+    r"(?:(\d+(?:\.\d+)?)(?:分钟|分|minutes?|mins?|m))?"
+    r"(?:(\d+(?:\.\d+)?)(?:秒钟|秒|seconds?|secs?|s))?$"
+)
+_CLOCK_RE = r"^(?:(\d+):)?(\d{1,2}):(\d{1,2}(?:\.\d+)?)$"
+_FEN_UNITS = ("分", "fen", "cent", "cents")
+
+
+def unit_key(unit: str | None) -> str | None:
+    """A header's unit as compared: NFKC, lower case, no spaces (``（分钟）`` -> ``分钟``)."""
+    if unit is None:
+        return None
+    import re
+    import unicodedata
+
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", unit)).casefold() or None
+
+
+def parse_duration(s: pl.Series, label: str | None = None, unit: str | None = None) -> Parsed:
+    """Seconds from ``3分48秒``, ``1小时2分``, ``48秒``, ``3m48s``, ``03:48``, ``1:02:03``;
+    a plain number counts in the header's unit (``人均观看时长(分钟)``: minutes), else
+    seconds.  A percentage or a negative duration is rejected."""
+    label = label or s.name
+    per = _DURATION_UNITS.get(unit_key(unit), None)
+    if per is None:
+        return _assemble(s, pl.repeat(None, s.len(), dtype=pl.Float64, eager=True),
+                         s.is_not_null(), None, f"unknown duration unit ({unit}) for", label)
+
+    def fast(x: pl.Series) -> pl.Series:
+        v = x.cast(pl.Float64, strict=False)
+        return pl.select(pl.when(pl.lit(v).is_finite() & (pl.lit(v) >= 0)).then(pl.lit(v) * per)).to_series()
+
+    def slow(sub: pl.Series):
+        text = pl.select(_nfkc(pl.lit(sub)).str.to_lowercase().str.replace_all(r"\s+", "")).to_series()
+        num = pl.select(pl.lit(text).str.replace_all(",", "").cast(pl.Float64, strict=False)).to_series()
+        g = pl.select(pl.lit(text).str.extract_groups(_DURATION_RE).alias("g")).unnest("g")
+        g.columns = ["h", "m", "s"]
+        c = pl.select(pl.lit(text).str.extract_groups(_CLOCK_RE).alias("g")).unnest("g")
+        c.columns = ["h", "m", "s"]
+        f = lambda col: pl.col(col).cast(pl.Float64).fill_null(0.0)  # noqa: E731
+        units = g.select(pl.when(pl.any_horizontal(pl.all().is_not_null()))
+                         .then(f("h") * 3600 + f("m") * 60 + f("s"))).to_series()
+        clock_ = c.select(pl.when(pl.col("s").is_not_null()).then(f("h") * 3600 + f("m") * 60 + f("s"))).to_series()
+        plain = pl.select(pl.when(pl.lit(num).is_finite() & (pl.lit(num) >= 0)).then(pl.lit(num) * per)).to_series()
+        vals = pl.select(pl.coalesce(pl.lit(plain), pl.lit(units), pl.lit(clock_))).to_series()
+        return vals, None
+
+    values, bad, extra = _two_stage(s, fast, slow)
+    return _assemble(s, values, bad, extra, "bad duration", label, " (e.g. 3分48秒, 228, 03:48)")
+
+
+def parse_figure(s: pl.Series, label: str | None = None, unit: str | None = None) -> Parsed:
+    """A benchmark figure of any metric: a number, a percentage (``12.5%`` = 0.125), an
+    amount (``¥1.2万``) or a duration (``3分48秒`` = 228 s)."""
+    label = label or s.name
+    p = parse_float(s, label)
+    bad = p.reasons.is_not_null()
+    if not bad.any():
+        return p
+    idx = bad.arg_true()
+    d = parse_duration(s.gather(idx), label)
+    fixed = d.reasons.is_null() & d.values.is_not_null()
+    if not fixed.any():
+        return p
+    values, reasons = p.values.clone(), p.reasons.clone()
+    ok = idx.filter(fixed)
+    values.scatter(ok, d.values.filter(fixed))
+    reasons.scatter(ok, pl.repeat(None, ok.len(), dtype=pl.Utf8, eager=True))
+    return Parsed(values, reasons)
+
+
+def parse_money_fen(s: pl.Series, label: str | None = None) -> Parsed:
+    """Money written in 分 (cents), as some exports do (``成交金额(分)``: 12345 = ¥123.45);
+    fractions of a 分 round half away from zero."""
+    p = parse_money(s, label)
+    hundredths = pl.select((pl.lit(p.values) * 100).cast(pl.Int64, strict=False)).to_series()  # 0.01 分
+    cents = pl.select(
+        pl.when(pl.lit(hundredths) < 0).then(-((-pl.lit(hundredths) + 50) // 100))
+        .otherwise((pl.lit(hundredths) + 50) // 100)
+    ).to_series()
+    yuan = pl.select((pl.lit(cents).cast(pl.Decimal(38, 0)) * pl.lit("0.01").cast(pl.Decimal(38, 2)))
+                     .cast(MONEY_DTYPE)).to_series()
+    return Parsed(yuan.alias(s.name), p.reasons)
+
+
+DECLARED_PARSERS = {"duration": parse_duration, "figure": parse_figure}
+
+
+def parse_declared(s: pl.Series, col: schema.Column, label: str | None = None, unit: str | None = None) -> Parsed:
+    """:func:`parse_column`, plus the column's declared parser and the unit its header
+    names: money in 分, durations in 分钟 or 小时.  Any other unit is ignored as before."""
+    s = s.cast(pl.Utf8)
+    label = label or col.name
+    if col.parser:
+        return DECLARED_PARSERS[col.parser](s, label, unit=unit if col.parser == "duration" else None)
+    if col.kind == "money" and unit_key(unit) in _FEN_UNITS:
+        return parse_money_fen(s, label)
+    return parse_column(s, col, label)

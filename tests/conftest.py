@@ -20,7 +20,17 @@ sessions L1 A1 06-01 19:30-22:30 views 1000 viewers 400 peak 120 watch 60 s nf 4
          L2 A2 06-03 11:00-13:00 views  500 viewers 200 peak  80 watch 90 s nf 10 exp 150 clicks  40
          L3 A3 06-05 20:00-22:00 views  300 viewers 100 peak  50 watch  —   nf  5 exp  80 clicks  20
          L4 D1 06-10 19:00-23:00 views 2000 viewers 800 peak 300 watch 30 s nf 100 exp 600 clicks 200
-         L0 A1 2025-05-10 09:00-11:00 (May)
+         L0 A1 2025-05-10 09:00-11:00 views 100 viewers 50 peak 20 watch 40 s nf 2 exp 30 clicks 10 (May)
+         room exposures / interacting viewers: L1 2000/80, L2 1600/30, L3 —/10, L4 4000/120, L0 250/5
+minutes  L1 19:30 online 50 entries 60 nf 10 exposures 300 leaves 10 clicks 12 shares 1
+         L1 19:31 online 120 entries 90 nf 30 exposures 450 leaves 20 clicks 30 shares 4
+explains L1 P1 19:30-19:32 (minutes 19:30, 19:31: 42 clicks), L1 P1 19:59-20:05 (O1), L2 P2 11:50-12:05 (O4)
+audience L1 gender 女 260/1/100.00, 男 140/1/200.00 | fans 粉丝 150/1/100.00, 非粉丝 250/1/200.00 |
+         age 18-23 100/0/0, 24-30 200/2/300.00, 31-40 100/0/0   (viewers/buyers/gmv; each adds up to L1)
+peers    June 2025, tier T1 (live GMV under ¥10k in 30 days; A1 to June 1: 400 + 300 = 700), 茶叶:
+         曝光进入率 0.30/0.45, 人均观看时长 75/120 s, 互动率 0.15/0.25, 点击成交转化率 0.015/0.03,
+         观看成交率 0.004/0.01, GPM 400/800, UV价值 0.5/1.2, 转粉率 0.08/0.15 (median/excellent);
+         女装: 曝光进入率 0.20/0.30
 traffic  L1 recommend 600/150.00, short_video 300/50.00, distribution 100/100.00 | L2 recommend 500/300.00
          L3 follow 300/150.00 | L4 recommend 2000/250.00
 ads      06-01 A1 L1 spend 100 attributed 250 | 06-10 D1 spend 50 attributed 0
@@ -89,19 +99,20 @@ TINY = {
     "live_sessions": [
         dict(live_id="L1", account_id="A1", title="龙井开春专场", started_at=D(2025, 6, 1, 19, 30),
              ended_at=D(2025, 6, 1, 22, 30), views=1000, viewers=400, peak_online=120, avg_watch_seconds=60,
-             new_followers=40, product_exposures=300, product_clicks=100),
+             new_followers=40, product_exposures=300, product_clicks=100, exposures=2000, interacting_viewers=80),
         dict(live_id="L2", account_id="A2", title="大红袍品鉴", started_at=D(2025, 6, 3, 11, 0),
              ended_at=D(2025, 6, 3, 13, 0), views=500, viewers=200, peak_online=80, avg_watch_seconds=90,
-             new_followers=10, product_exposures=150, product_clicks=40),
+             new_followers=10, product_exposures=150, product_clicks=40, exposures=1600, interacting_viewers=30),
         dict(live_id="L3", account_id="A3", title="夏日连衣裙", started_at=D(2025, 6, 5, 20, 0),
              ended_at=D(2025, 6, 5, 22, 0), views=300, viewers=100, peak_online=50, avg_watch_seconds=None,
-             new_followers=5, product_exposures=80, product_clicks=20),
+             new_followers=5, product_exposures=80, product_clicks=20, exposures=None, interacting_viewers=10),
         dict(live_id="L4", account_id="D1", title="小鹿好物夜", started_at=D(2025, 6, 10, 19, 0),
              ended_at=D(2025, 6, 10, 23, 0), views=2000, viewers=800, peak_online=300, avg_watch_seconds=30,
-             new_followers=100, product_exposures=600, product_clicks=200),
+             new_followers=100, product_exposures=600, product_clicks=200, exposures=4000,
+             interacting_viewers=120),
         dict(live_id="L0", account_id="A1", title="五月茶会", started_at=D(2025, 5, 10, 9, 0),
              ended_at=D(2025, 5, 10, 11, 0), views=100, viewers=50, peak_online=20, avg_watch_seconds=40,
-             new_followers=2, product_exposures=30, product_clicks=10),
+             new_followers=2, product_exposures=30, product_clicks=10, exposures=250, interacting_viewers=5),
     ],
     "live_traffic": [
         dict(live_id="L1", source="recommend", views=600, gmv="150.00"),
@@ -112,8 +123,34 @@ TINY = {
         dict(live_id="L4", source="recommend", views=2000, gmv="250.00"),
     ],
     "live_minutes": [
-        dict(live_id="L1", minute=D(2025, 6, 1, 19, 30), online=50, entries=60, new_followers=10),
-        dict(live_id="L1", minute=D(2025, 6, 1, 19, 31), online=120, entries=90, new_followers=30),
+        dict(live_id="L1", minute=D(2025, 6, 1, 19, 30), online=50, entries=60, new_followers=10,
+             exposures=300, leaves=10, product_clicks=12, shares=1),
+        dict(live_id="L1", minute=D(2025, 6, 1, 19, 31), online=120, entries=90, new_followers=30,
+             exposures=450, leaves=20, product_clicks=30, shares=4),
+    ],
+    "live_explains": [
+        dict(live_id="L1", product_id="P1", started_at=D(2025, 6, 1, 19, 30), ended_at=D(2025, 6, 1, 19, 32)),
+        dict(live_id="L1", product_id="P1", started_at=D(2025, 6, 1, 19, 59), ended_at=D(2025, 6, 1, 20, 5)),
+        dict(live_id="L2", product_id="P2", started_at=D(2025, 6, 3, 11, 50), ended_at=D(2025, 6, 3, 12, 5)),
+    ],
+    "live_audience": [
+        dict(live_id="L1", dimension=dim, bucket=b, viewers=v, buyers=n, gmv=g)
+        for dim, b, v, n, g in [
+            ("gender", "女", 260, 1, "100.00"), ("gender", "男", 140, 1, "200.00"),
+            ("fans", "粉丝", 150, 1, "100.00"), ("fans", "非粉丝", 250, 1, "200.00"),
+            ("age", "18-23", 100, 0, "0"), ("age", "24-30", 200, 2, "300.00"), ("age", "31-40", 100, 0, "0"),
+        ]
+    ],
+    "peer_benchmarks": [
+        dict(period_start=dt.date(2025, 6, 1), period_end=dt.date(2025, 6, 30), category=cat, tier="T1",
+             metric=m, median=med, excellent=exc)
+        for cat, m, med, exc in [
+            ("茶叶", "exposure_entry_rate", 0.30, 0.45), ("茶叶", "avg_watch_seconds", 75, 120),
+            ("茶叶", "interaction_rate", 0.15, 0.25), ("茶叶", "click_conversion", 0.015, 0.03),
+            ("茶叶", "watch_conversion", 0.004, 0.01), ("茶叶", "gpm", 400, 800),
+            ("茶叶", "uv_value", 0.5, 1.2), ("茶叶", "follow_rate", 0.08, 0.15),
+            ("女装", "exposure_entry_rate", 0.20, 0.30),
+        ]
     ],
     "ad_spend": [
         dict(date=dt.date(2025, 6, 1), account_id="A1", live_id="L1", spend="100.00", attributed_gmv="250.00"),

@@ -176,3 +176,9 @@ def test_a_new_drop_raises_a_toast_once(app_test, live_db):  # noqa: F811
     assert _metrics(at)["掉量预警场次"] == "1" and 'class="ck-kpi ck-alert"' in _html(at)
     at.run()
     assert not at.toast  # the same drop does not raise it again
+
+
+def test_each_room_links_its_detail_and_its_review(app_test, live_db):  # noqa: F811
+    at = _open(app_test, live_db)
+    html = _html(at)
+    assert 'href="sessions?live=LA"' in html and 'href="review?live=LA"' in html and "直播复盘 →" in html

@@ -640,3 +640,95 @@ def test_core_invariants_hold_at_other_times(now):
                       "WHERE o.paid_at::DATE < s.opened_on") == 0
     finally:
         c.close()
+
+
+# ------------------------------------------------------------------ live review (issue 17)
+def test_minute_exposures_clicks_and_shares_add_up_to_the_session(con):
+    bad = rows(con, """
+        SELECT l.live_id FROM live_sessions l JOIN (
+            SELECT live_id, sum(exposures) x, sum(product_clicks) c, sum(shares) s FROM live_minutes GROUP BY 1) m
+        USING (live_id) WHERE l.exposures <> m.x OR l.product_clicks <> m.c OR l.shares <> m.s LIMIT 5""")
+    assert bad == []
+    # more people are shown the room than come in; some of them interact
+    assert one(con, "SELECT count(*) FROM live_sessions WHERE NOT (exposures >= viewers AND "
+                    "interacting_viewers <= viewers AND interacting_viewers >= 0)") == 0
+    rate = one(con, "SELECT median(viewers / exposures) FROM live_sessions WHERE exposures > 0")
+    assert 0.08 <= rate <= 0.3
+
+
+def test_leaves_close_the_online_balance(con):
+    # online(t) = online(t-1) + entries(t) - leaves(t) wherever leaves is not clipped at zero
+    bad = one(con, """
+        WITH m AS (SELECT live_id, online, entries, leaves,
+                          coalesce(lag(online) OVER (PARTITION BY live_id ORDER BY minute), 0) AS prev
+                   FROM live_minutes)
+        SELECT count(*) FROM m WHERE leaves > 0 AND online <> prev + entries - leaves""")
+    assert bad == 0
+    assert one(con, "SELECT count(*) FROM live_minutes WHERE leaves < 0") == 0
+
+
+def test_explanations_lie_inside_their_session_and_drive_clicks_and_orders(con):
+    assert one(con, """SELECT count(*) FROM live_explains e JOIN live_sessions l USING (live_id)
+        WHERE e.started_at < l.started_at OR e.ended_at <= e.started_at
+           OR e.ended_at > coalesce(l.ended_at, ?::TIMESTAMP)""", [NOW]) == 0
+    # every explained product is sold by a store of the session's account
+    assert one(con, """SELECT count(*) FROM live_explains e JOIN products p USING (product_id)
+        JOIN live_sessions l USING (live_id) JOIN accounts a ON a.account_id = l.account_id
+        WHERE a.account_type <> 'distributor' AND p.store_id <> a.store_id""") == 0
+    # per minute, with a product on air: several times the clicks and live orders per online viewer
+    on_air, off_air = rows(con, """
+        WITH m AS (SELECT m.live_id, m.minute, m.online, m.product_clicks,
+                          EXISTS (SELECT 1 FROM live_explains e WHERE e.live_id = m.live_id
+                                  AND m.minute >= e.started_at AND m.minute < e.ended_at) AS air
+                   FROM live_minutes m),
+             o AS (SELECT live_id, date_trunc('minute', paid_at) AS minute, count(*) n FROM orders
+                   WHERE channel = 'live' GROUP BY 1, 2)
+        SELECT sum(m.product_clicks) / sum(m.online), sum(coalesce(o.n, 0)) / sum(m.online) FROM m
+        LEFT JOIN o USING (live_id, minute) GROUP BY m.air ORDER BY m.air DESC""")
+    assert on_air[0] > 2.5 * off_air[0] and on_air[1] > 2.5 * off_air[1]
+    # most orders paid while a product is explained buy that product
+    share = one(con, """SELECT avg((o.product_id = e.product_id)::INT) FROM orders o JOIN live_explains e
+        ON o.live_id = e.live_id AND o.paid_at >= e.started_at AND o.paid_at < e.ended_at""")
+    assert share > 0.7
+
+
+def test_audience_adds_up_to_the_session(con):
+    bad = rows(con, """
+        WITH a AS (SELECT live_id, dimension, sum(viewers) v, sum(buyers) b, sum(gmv) g FROM live_audience
+                   GROUP BY 1, 2),
+             o AS (SELECT live_id, count(DISTINCT buyer_id) b, sum(paid_amount) g FROM orders
+                   WHERE channel = 'live' GROUP BY 1)
+        SELECT a.live_id, a.dimension FROM a JOIN live_sessions l USING (live_id) LEFT JOIN o USING (live_id)
+        WHERE a.v <> l.viewers OR a.b <> coalesce(o.b, 0) OR a.g <> coalesce(o.g, 0) LIMIT 5""")
+    assert bad == []
+    assert rows(con, "SELECT DISTINCT dimension FROM live_audience ORDER BY 1") == [
+        ("age",), ("fans",), ("gender",), ("new_returning",), ("region",)]
+    # fan buyers and GMV are the orders' own
+    bad = one(con, """
+        WITH o AS (SELECT live_id, count(DISTINCT buyer_id) FILTER (WHERE is_fan) b,
+                          coalesce(sum(paid_amount) FILTER (WHERE is_fan), 0) g FROM orders
+                   WHERE channel = 'live' GROUP BY 1)
+        SELECT count(*) FROM live_audience a JOIN o USING (live_id)
+        WHERE a.dimension = 'fans' AND a.bucket = '粉丝' AND (a.buyers <> o.b OR a.gmv <> o.g)""")
+    assert bad == 0
+    assert one(con, "SELECT count(*) FROM live_audience WHERE buyers > viewers OR (buyers = 0 AND gmv > 0)") == 0
+    # 女装 rooms are watched mostly by women
+    women = one(con, """SELECT sum(a.viewers) FILTER (WHERE bucket = '女') / sum(a.viewers) FROM live_audience a
+        JOIN live_sessions l USING (live_id) JOIN accounts c USING (account_id) JOIN stores s USING (store_id)
+        WHERE a.dimension = 'gender' AND s.category = '女装'""")
+    assert women > 0.7
+
+
+def test_peer_benchmarks_every_month_category_tier_and_metric(con):
+    months = one(con, "SELECT count(DISTINCT period_start) FROM peer_benchmarks")
+    assert one(con, "SELECT count(*) FROM peer_benchmarks") == months * 3 * 5 * len(schema.BENCHMARK_METRICS)
+    assert one(con, "SELECT count(*) FROM peer_benchmarks WHERE NOT (excellent > median AND median > 0)") == 0
+    assert one(con, "SELECT count(*) FROM peer_benchmarks WHERE day(period_start) <> 1 "
+                    "OR period_end < period_start") == 0
+    # higher tiers do better, for every metric and category
+    worse = one(con, """SELECT count(*) FROM peer_benchmarks a JOIN peer_benchmarks b USING (period_start, category, metric)
+        WHERE a.tier = 'T1' AND b.tier = 'T5' AND b.median <= a.median""")
+    assert worse == 0
+    rates = [m for m in schema.BENCHMARK_METRICS if m not in ("avg_watch_seconds", "gpm", "uv_value")]
+    assert one(con, f"SELECT max(excellent) FROM peer_benchmarks WHERE metric IN ({', '.join('?' * len(rates))})",
+               rates) < 1

@@ -62,6 +62,7 @@ KNOWN: dict[str, str] = {
     "8b73975c91": CORRELATED,
     "67ecbd6678": CORRELATED,
     "72020d2cbe": CORRELATED,
+    "4b18af8b95": BITMAP,  # 直播复盘's session list (live_buyers per session, one brand)
 }
 
 

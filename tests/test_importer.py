@@ -420,3 +420,67 @@ def test_cli_import(tmp_path):
         assert len(batch_rows(c)) == 2
     finally:
         c.close()
+
+
+# ---------------------------------------------------------------- live review exports (issue 17)
+
+def rejected(res) -> dict[str, str]:
+    """line -> reason of a result's rejects file."""
+    import csv
+
+    with open(res.rejects_path, encoding="utf-8-sig", newline="") as fh:
+        return {r["line"]: r["reason"] for r in csv.DictReader(fh)}
+
+
+def test_platform_session_export_with_durations_and_new_columns(con, tmp_path):
+    f = write(tmp_path / "直播场次.csv",
+              "直播ID,账号ID,开播时间,下播时间,观看人数,直播间曝光人数,互动人数,人均观看时长,商品点击人数\n"
+              "L1,A1,2025/6/1 19:30,2025/6/1 22:30,400,1.2万,80,3分48秒,100\n"
+              "L2,A1,2025/6/2 19:30,2025/6/2 21:30,200,2000,,45秒,40\n"
+              "L3,A1,2025/6/3 19:30,2025/6/3 21:30,200,2000,5,三分钟,40\n")
+    res = importer.import_file(con, "live_sessions", f, rejects_dir=tmp_path)
+    assert (res.ok, res.rows_accepted, res.rows_rejected) == (True, 2, 1)
+    assert store.fetchall(con, "SELECT live_id, exposures, interacting_viewers, avg_watch_seconds FROM live_sessions "
+                               "ORDER BY 1") == [("L1", 12000, 80, 228.0), ("L2", 2000, None, 45.0)]
+    assert rejected(res) == {"4": "avg_watch_seconds (人均观看时长): bad duration '三分钟' (e.g. 3分48秒, 228, 03:48)"}
+
+
+def test_minutes_in_the_header_and_money_in_fen(con, tmp_path):
+    f = write(tmp_path / "s.csv", "直播ID,账号ID,开播时间,人均观看时长(分钟)\nL1,A1,2025-06-01 19:30,2.5\n")
+    assert importer.import_file(con, "live_sessions", f).ok
+    assert store.scalar(con, "SELECT avg_watch_seconds FROM live_sessions") == 150.0
+    f = write(tmp_path / "画像.csv", "直播ID,画像维度,分组,观看人数,成交人数,成交金额（分）\n"
+                                     "L1,性别,女,260,1,10000\nL1,性别,男,140,1,20050\nL1,粉丝,粉丝,150,1,10000\n")
+    res = importer.import_file(con, "live_audience", f)
+    assert (res.ok, res.rows_accepted) == (True, 3)
+    assert store.fetchall(con, "SELECT dimension, bucket, viewers, buyers, gmv FROM live_audience ORDER BY 1, 2") == [
+        ("fans", "粉丝", 150, 1, Decimal("100.00")), ("gender", "女", 260, 1, Decimal("100.00")),
+        ("gender", "男", 140, 1, Decimal("200.50"))]
+
+
+def test_peer_benchmarks_named_as_the_platform_names_them(con, tmp_path):
+    f = write(tmp_path / "同行同级.csv",
+              "统计开始日期,统计结束日期,类目,同行同级分层,指标,同行同级均值,同行同级优秀值\n"
+              "2025-06-01,2025-06-30,茶叶,第3层,曝光进入率,12.5%,20%\n"
+              "2025-06-01,2025-06-30,茶叶,T3,人均观看时长,3分48秒,5分\n"
+              "2025-06-01,2025-06-30,茶叶,10万-50万,千次观看成交金额,\"1,845.2\",\n"
+              "2025-06-01,2025-06-30,茶叶,T3,直播间人气,1,2\n"
+              "2025-06-30,2025-06-01,茶叶,T3,UV价值,1,2\n")
+    res = importer.import_file(con, "peer_benchmarks", f, rejects_dir=tmp_path)
+    assert (res.rows_accepted, res.rows_rejected) == (3, 2)
+    assert store.fetchall(con, "SELECT tier, metric, median, excellent FROM peer_benchmarks ORDER BY metric") == [
+        ("T3", "avg_watch_seconds", 228.0, 300.0), ("T3", "exposure_entry_rate", 0.125, 0.2), ("T3", "gpm", 1845.2, None)]
+    why = rejected(res)
+    assert why["5"].startswith("metric (指标): unknown value '直播间人气' (allowed: exposure_entry_rate (曝光进入率/")
+    assert why["6"] == "period_end (统计结束日期) is before period_start (统计开始日期)"
+
+
+def test_explanations_that_end_before_they_start_are_rejected(con, tmp_path):
+    f = write(tmp_path / "讲解.csv", "直播ID,商品ID,讲解开始时间,讲解结束时间\n"
+                                     "L1,P1,2025-06-01 19:30,2025-06-01 19:36\n"
+                                     "L1,P2,2025-06-01 19:40,2025-06-01 19:38\n"
+                                     "L1,P3,2025-06-01 19:40,\n")
+    res = importer.import_file(con, "live_explains", f, rejects_dir=tmp_path)
+    assert (res.rows_accepted, res.rows_rejected) == (1, 2)
+    assert rejected(res) == {"3": "ended_at (讲解结束时间) is before started_at (讲解开始时间)",
+                             "4": "ended_at (讲解结束时间): missing required value"}

@@ -78,6 +78,14 @@ EXPECTED_JUNE = {
     "store_experience_score": None,  # the tiny group has no scores (see test_reports_growth)
     "creator_reputation_score": None,
     "product_score": None,
+    # live review (issue 17): L3 reports no exposures, so its 100 viewers stay out of that rate
+    "exposures": 7600,  # L1 2000 + L2 1600 + L4 4000
+    "interacting_viewers": 240,  # 80 + 30 + 10 + 120
+    "exposure_entry_rate": 1400 / 7600,  # viewers of L1, L2, L4 (400 + 200 + 800) / their exposures
+    "interaction_rate": 240 / 1500,  # every June session reports interacting viewers
+    "watch_conversion": 4 / 1500,  # live buyers B1 B2 B3 B5 / viewers
+    "product_exposure_rate": 1130 / 1500,
+    "product_click_rate": 360 / 1130,
 }
 
 

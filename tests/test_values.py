@@ -191,3 +191,49 @@ def test_slow_path_only_touches_failed_rows():
     assert out[-1] is None
     assert p.reasons.to_list()[-1] == "m: bad amount of money 'bad'"
     assert p.bad_count == 1
+
+
+# ---------------------------------------------------------------- live review exports (issue 17)
+
+def test_durations_as_the_platform_writes_them():
+    p = values.parse_duration(S("3分48秒", "228", "03:48", "1:02:03", "1小时2分", "48秒", "3m48s", "2.5分钟",
+                                "３分４８秒", "", "—", "12%", "-5", "abc"), "watch")
+    assert p.values.to_list() == [228.0, 228.0, 228.0, 3723.0, 3720.0, 48.0, 228.0, 150.0, 228.0,
+                                  None, None, None, None, None]
+    reasons = p.reasons.to_list()
+    assert reasons[:11] == [None] * 11  # empty and dash are "no value", not errors
+    assert reasons[11] == "watch: bad duration '12%' (e.g. 3分48秒, 228, 03:48)"
+    assert reasons[12].startswith("watch: bad duration '-5'") and reasons[13].startswith("watch: bad duration 'abc'")
+
+
+def test_a_plain_duration_counts_in_the_header_unit():
+    assert values.parse_duration(S("3", "2.5", "1分"), "w", unit="分钟").values.to_list() == [180.0, 150.0, 60.0]
+    assert values.parse_duration(S("1.5"), "w", unit="小时").values.to_list() == [5400.0]
+    assert values.parse_duration(S("40"), "w", unit="秒").values.to_list() == [40.0]
+    bad = values.parse_duration(S("40"), "w", unit="人")
+    assert bad.values.to_list() == [None] and "unknown duration unit (人)" in bad.reasons[0]
+
+
+def test_benchmark_figures_of_any_metric():
+    p = values.parse_figure(S("12.5%", "3分48秒", "¥1.2万", "0.3", "1,845.2", "x"), "median")
+    assert p.values.to_list() == [0.125, 228.0, 12000.0, 0.3, 1845.2, None]
+    assert p.reasons.to_list() == [None] * 5 + ["median: bad number 'x'"]
+
+
+def test_money_in_fen():
+    p = values.parse_money_fen(S("12345", "1.2万", "99.5", "0.4", "-", "¥1,234", "12%"), "gmv")
+    assert p.values.to_list() == [Decimal("123.45"), Decimal("120.00"), Decimal("1.00"), Decimal("0.00"), None,
+                                  Decimal("12.34"), None]
+    assert p.reasons.to_list()[:6] == [None] * 6 and "percentage" in p.reasons[6]
+
+
+def test_declared_parsers_and_header_units_by_column():
+    sessions = schema.table("live_sessions")
+    watch = values.parse_declared(S("3分48秒"), sessions.column("avg_watch_seconds"), "w", "秒")
+    assert watch.values.to_list() == [228.0]
+    audience = schema.table("live_audience")
+    assert values.parse_declared(S("12345"), audience.column("gmv"), "gmv", "分").values.to_list() == [Decimal("123.45")]
+    assert values.parse_declared(S("12345"), audience.column("gmv"), "gmv", "元").values.to_list() == [Decimal("12345.00")]
+    assert values.parse_declared(S("12345"), audience.column("gmv"), "gmv", None).values.to_list() == [Decimal("12345.00")]
+    # a count column ignores a unit it has no use for, as before
+    assert values.parse_declared(S("7"), audience.column("viewers"), "v", "人").values.to_list() == [7]

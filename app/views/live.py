@@ -19,9 +19,9 @@ lang = view.lang
 wall = view.sel.wall
 
 
-def _hrefs(b: live.Board) -> dict[str, str]:
+def _hrefs(b: live.Board, page: str = "sessions") -> dict[str, str]:
     params = {k: v for k, v in view.sel.to_params().items() if k not in ("wall", "live")}
-    return {lid: rooms.href("sessions", {**params, "live": lid}) for lid in b.sessions["live_id"]}
+    return {lid: rooms.href(page, {**params, "live": lid}) for lid in b.sessions["live_id"]}
 
 
 def _exit_href() -> str:
@@ -34,7 +34,7 @@ def _pick(tbl) -> None:
     key = f"_picked_{tbl.name}"
     if picked and picked != st.session_state.get(key):
         st.session_state[key] = picked
-        ui.open_session(view, str(picked))
+        ui.open_session(view, str(picked), ui.SESSION_PAGE)
 
 
 def _toast_new_drops(b: live.Board) -> None:
@@ -70,7 +70,7 @@ def board_body() -> None:
         else:
             rows = list(b.live.iter_rows(named=True))
             alerts = {r["live_id"]: live.alert_text(r, lang) for r in rows}
-            st.html(rooms.rooms(rows, lang, _hrefs(b), alerts, new_tab=wall))
+            st.html(rooms.rooms(rows, lang, _hrefs(b), alerts, new_tab=wall, review_hrefs=_hrefs(b, "review")))
         if wall:
             return
         if b.live.height:

@@ -5,8 +5,8 @@ detail first, above the list, so it is never below a long table."""
 
 import streamlit as st
 
-from cockpit import charts, fmt, i18n, ui
-from cockpit.reports import sessions
+from cockpit import charts, fmt, i18n, review_charts, ui
+from cockpit.reports import review, sessions
 
 view = ui.current_view()
 lang = view.lang
@@ -67,17 +67,14 @@ def detail(live_id: str) -> None:
         st.caption(ui.t("sessions.meta", account=fmt.md(info["account_name"]),
                         type=i18n.enum_label("account_type", info["account_type"], lang),
                         start=info["started_at"].strftime("%Y-%m-%d %H:%M"), end=end))
+        if st.button(ui.t("review.open"), key="w_open_review", icon=":material/troubleshoot:"):
+            st.switch_page("views/review.py", query_params=view.sel.to_params())
         ui.kpi_cards(view, d.figures, CARD_METRICS, download="session_kpis")
 
     st.markdown(f"**{ui.t('sessions.minutes')}**")
-    if d.curves.height:
-        series = {
-            "online": (ui.t("sessions.col_online"), "count", charts.SERIES[1]),
-            "entries": (ui.t("sessions.col_entries"), "count", charts.SERIES[2]),
-            "new_followers": (i18n.label("new_followers", lang), "count", charts.SERIES[4]),
-            "gmv": (i18n.label("live_gmv", lang), "cny", charts.SERIES[0]),
-        }
-        ui.chart(charts.lines(d.curves, "minute", series, lang, secondary={"gmv"}), key="session_curves")
+    if d.curves.height:  # panels of their own: GMV and followers never flatten the audience curve
+        ui.chart(review_charts.minute_chart(review.minutes(view, live_id), review.explains(view, live_id), lang),
+                 key="session_curves")
         with st.expander(ui.t("sessions.minutes_table")):
             ui.table(d.table("session_minutes"), height=300)
     else:

@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "cockpit.cli.read",      # query, export
     "cockpit.cli.users",     # user, token
     "cockpit.cli.serve",     # serve
+    "cockpit.cli.push",      # channel, alert, report
     "cockpit.cli.copy",      # copy
 )
 

@@ -156,7 +156,7 @@ def register(sub) -> None:
 
     e = sub.add_parser("export", help="write the tables of a page as CSV, as the page shows them")
     db_arg(e)
-    e.add_argument("--page", required=True, help="overview, live, sessions or entities")
+    e.add_argument("--page", required=True, help="overview, live, sessions, review (with --live ID), entities or growth")
     e.add_argument("--out", required=True, help="file to write; a page with several tables writes OUT-<table>.csv each, or a .zip")
     e.add_argument("--table", help="write only this table of the page to --out")
     e.add_argument("--period", help="today, yesterday, last_7, last_30, this_month, last_month, this_year (the "
@@ -167,7 +167,7 @@ def register(sub) -> None:
     for dim in ("brand", "store_type", "store", "account_type", "account", "agency", "channel"):
         e.add_argument(f"--{dim.replace('_', '-')}", dest=dim, action="append",
                        help=f"filter by {dim} (id or name), repeatable")
-    e.add_argument("--live", help="a live session id (live detail page)")
+    e.add_argument("--live", help="a live session id (live detail and live review pages)")
     e.add_argument("--entity", help="store:ID or account:ID (store/account detail page)")
     e.add_argument("--user", help="export within this user's data scope")
     e.add_argument("--lang", choices=["zh", "en"], default="zh", help="column labels language")

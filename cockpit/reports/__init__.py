@@ -16,6 +16,7 @@ PAGES = {
     "overview": ("nav.overview", "cockpit.reports.overview"),
     "live": ("nav.live", "cockpit.reports.live"),
     "sessions": ("nav.sessions", "cockpit.reports.sessions"),
+    "review": ("nav.review", "cockpit.reports.review"),
     "entities": ("nav.entities", "cockpit.reports.entities"),
     "growth": ("nav.growth", "cockpit.reports.growth"),
 }

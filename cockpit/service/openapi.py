@@ -58,7 +58,7 @@ def document() -> dict:
                      "schema": {"type": "string", "enum": list(reports.PAGES)}},
                     *period,
                     *[_param(f, f"filter by {f}", many=True) for f in FILTERS],
-                    _param("live", "a live session id (sessions page)"),
+                    _param("live", "a live session id (sessions and review pages)"),
                     _param("entity", "store:ID or account:ID (entities page)"),
                     _param("table", "one table of the page (CSV)"),
                     _param("format", "csv (one table) or zip (all tables)", enum=("csv", "zip")),

@@ -17,12 +17,13 @@ from cockpit import clock
 from tests.browser.conftest import drop_into_inbox
 
 # page name -> URL path (the default page, overview, lives at the root)
-PAGES = {"overview": "", "live": "live", "sessions": "sessions", "entities": "entities", "growth": "growth",
-         "workbench": "workbench"}
-TITLES = {"zh": {"overview": "生意总览", "live": "直播追踪", "sessions": "直播明细", "entities": "店号明细",
-                 "growth": "增长抓手", "workbench": "企业工作台"},
+PAGES = {"overview": "", "live": "live", "sessions": "sessions", "review": "review", "entities": "entities",
+         "growth": "growth", "workbench": "workbench"}
+TITLES = {"zh": {"overview": "生意总览", "live": "直播追踪", "sessions": "直播明细", "review": "直播复盘",
+                 "entities": "店号明细", "growth": "增长抓手", "workbench": "企业工作台"},
           "en": {"overview": "Business overview", "live": "Live tracking", "sessions": "Live detail",
-                 "entities": "Stores & accounts", "growth": "Growth levers", "workbench": "Enterprise workbench"}}
+                 "review": "Live review", "entities": "Stores & accounts", "growth": "Growth levers",
+                 "workbench": "Enterprise workbench"}}
 ERROR_TEXTS = ["Traceback", "出错了", "Something went wrong", "Page not found", "StreamlitAPIException"]
 LOCALE = {"zh": "zh-CN", "en": "en-US"}
 
@@ -68,12 +69,12 @@ def test_every_page_in_both_languages_at_desktop_and_phone_width(open_page, serv
     page = open_page(1440, 3000, LOCALE[lang])
     page.goto(f"{server}/{PAGES[name]}")
     settle(page)
-    if name not in ("live", "workbench"):  # live tracking shows rooms, the workbench tables
+    if name not in ("live", "workbench", "review"):  # rooms; tables; a session to pick
         page.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg', timeout=60_000)
     body = no_error(page, f"{name} {lang}")
     assert TITLES[lang][name] in body
     assert "None" not in grid_cells(page)
-    if name in ("overview", "sessions", "entities", "growth"):  # T-1 by default
+    if name in ("overview", "sessions", "review", "entities", "growth"):  # T-1 by default
         start, end = t_minus_1(30)
         note = "（截至昨日，T-1）" if lang == "zh" else " (complete days to yesterday, T-1)"
         assert f"{start} ~ {end}{note}" in body, body[:800]
@@ -139,16 +140,13 @@ def test_drill_path_by_clicks_from_overview_to_one_session(open_page, server, ar
     sessions = page.locator('[data-testid="stTabs"] [data-testid="stDataFrame"]').first  # 直播场次, the first tab
     click_first_row(page, sessions)
     settle(page)
-    assert "/sessions" in page.url and "live=" in page.url
-    body = no_error(page, "session detail")
-    assert "场次详情：" in body
-    detail = page.locator('[class*="st-key-session_detail"]').bounding_box()
-    assert detail["y"] < page.locator('[data-testid="stDataFrame"]').last.bounding_box()["y"]  # above the list
-    assert detail["y"] < 600  # visible without scrolling
-    page.screenshot(path=str(artifacts / "drill-3-session.png"), full_page=True)
+    assert "/review" in page.url and "live=" in page.url  # the path ends at the session's review
+    body = no_error(page, "session review")
+    assert "直播复盘：" in body
+    page.screenshot(path=str(artifacts / "drill-3-review.png"), full_page=True)
 
 
-def test_sessions_chart_follows_the_search_and_opens_a_session(open_page, server):
+def test_sessions_chart_follows_the_search_and_opens_a_session(open_page, server, artifacts):
     page = open_page(1440, 2400)
     page.goto(f"{server}/sessions")
     page.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg', timeout=60_000)
@@ -164,6 +162,10 @@ def test_sessions_chart_follows_the_search_and_opens_a_session(open_page, server
     page.mouse.click(bar["x"] + bar["width"] / 2, bar["y"] + bar["height"] / 2)
     settle(page)
     assert "live=" in page.url and "场次详情：" in no_error(page, "bar click")
+    detail = page.locator('[class*="st-key-session_detail"]').bounding_box()
+    assert detail["y"] < page.locator('[data-testid="stDataFrame"]').last.bounding_box()["y"]  # above the list
+    assert detail["y"] < 600  # visible without scrolling past a table
+    page.screenshot(path=str(artifacts / "sessions-detail-zh-1440.png"), full_page=True)
 
 
 def test_downloads_are_named_after_page_table_period_and_filters(open_page, server):
@@ -236,6 +238,7 @@ def test_no_markup_from_data_links_or_search_renders(open_page, tiny_server, bea
         f"/?{june}", f"/?{june}&store={evil}&brand={evil}&period={evil}", f"/entities?{june}",
         f"/entities?{june}&entity=store:S1", f"/entities?{june}&entity=account:A1",
         f"/entities?{june}&entity=store:{evil}", f"/sessions?{june}&live=L1", f"/sessions?{june}&live={evil}",
+        f"/review?{june}&live=L1", f"/review?{june}&live={evil}",
         "/live", "/live?wall=1", f"/growth?{june}", "/workbench",
     ]
     page = open_page(1440, 2400)
