@@ -1,4 +1,5 @@
-"""Page benchmark: every page at a 10M-order scale, against raw DuckDB as the floor.
+"""Page benchmark: every page at a 10M-order scale, against the raw statements as the floor,
+on DuckDB and (``--db chdb:///…`` or ``clickhouse://…``) on ClickHouse beside it.
 
 For each page and a set of filter combinations it runs the real page script (Streamlit's
 AppTest, the same entry users get) with a cold query cache and records every SQL
@@ -23,7 +24,14 @@ With --browser it also starts `cockpit serve` on the database, opens every page 
 headless Chromium (Debian's, never a download) and times navigation until every chart
 has drawn, first and repeat visit, while sampling the server's peak RSS.
 
+With ``--db`` a ClickHouse URL, one run measures both engines: the DuckDB demo file
+(``--duckdb``, built when missing) and the ClickHouse database (filled from that file
+by ``cockpit copy`` when it holds no demo of this size), page by page, and prints them
+side by side with the issue's target (ClickHouse within 2x DuckDB and under 600 ms).
+For ClickHouse "raw" is the same statements sent straight through clickhouse-connect.
+
     python bench/bench_pages.py [--orders 10000000] [--db PATH] [--runs 5] [--browser]
+    python bench/bench_pages.py --db chdb:///abs/path/bench/results/chdb-10000000 --runs 5
     python bench/bench_pages.py --quick      # tiny scale, as CI runs it
 
 Prints a Markdown table and writes bench/results/pages.json.  Never asserted in tests.
@@ -47,7 +55,7 @@ from cockpit import buyer_sets, demo, query, store  # noqa: E402
 
 ENTRY = ROOT / "app" / "streamlit_app.py"
 PAGES_DIR = "views"
-PAGES = ["overview", "live", "sessions", "entities", "growth"]
+PAGES = ["overview", "live", "sessions", "entities", "growth", "review"]
 
 
 def p95(xs: list[float]) -> float:
@@ -79,9 +87,9 @@ def ensure_db(path: Path, orders: int) -> float | None:
 
 def combos(con) -> list[tuple[str, dict]]:
     """Whole group, one brand, one store, one account; three periods; with/without comparison."""
-    brand = store.scalar(con, "SELECT s.brand FROM orders o JOIN stores s USING (store_id) GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")
-    top_store = store.scalar(con, "SELECT store_id FROM orders GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")
-    top_acct = store.scalar(con, "SELECT account_id FROM orders WHERE account_id IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")
+    brand = store.scalar(con, "SELECT s.brand FROM orders o JOIN stores s USING (store_id) GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1")
+    top_store = store.scalar(con, "SELECT store_id FROM orders GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1")
+    top_acct = store.scalar(con, "SELECT account_id FROM orders WHERE account_id IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1")
     return [
         ("group · last_30 · prev", {"period": "last_30", "compare": "prev"}),
         ("group · last_7 · none", {"period": "last_7", "compare": "none"}),
@@ -97,31 +105,42 @@ def combos(con) -> list[tuple[str, dict]]:
 
 
 def raw_seconds(con, calls) -> float:
-    """The floor: every statement straight through DuckDB.  Figures the cockpit computes
-    in NumPy (repurchase per buyer key) have DuckDB's own SQL for them as their floor,
-    not the cheaper fetch of the codes they start from."""
+    """The floor: every statement straight through the engine's own client (DuckDB's
+    ``con.sql``, clickhouse-connect's query).  Figures the cockpit computes in NumPy
+    (repurchase per buyer key) have DuckDB's own SQL for them as their floor, not the
+    cheaper fetch of the codes they start from."""
     total = 0.0
     for call in calls:
         sql, params = call[3] if len(call) > 3 else call[:2]
         t0 = time.perf_counter()
-        con.sql(sql, params=params or None).to_arrow_table()
+        if con.kind == "duckdb":
+            con.raw.sql(sql, params=params or None).to_arrow_table()
+        else:
+            con.client.query_arrow(ch_bind(sql, params), use_strings=True)
         total += time.perf_counter() - t0
     return total
 
 
-def page_runs(db: Path, runs: int, only_pages: list[str], cold_sets: bool = False) -> list[dict]:
+def ch_bind(sql, params):
+    from cockpit.engine import clickhouse_engine
+
+    return clickhouse_engine.bind(sql, params)
+
+
+def page_runs(db, runs: int, only_pages: list[str], cold_sets: bool = False, filters=None) -> list[dict]:
     from streamlit.testing.v1 import AppTest
 
     from cockpit import ui
 
-    os.environ["COCKPIT_DB"] = str(db)
+    url = store.url_of(db)
+    os.environ["COCKPIT_DB"] = url.dsn
     os.environ["COCKPIT_WARMUP"] = "0"  # measure cold pages: no background warm-up refilling the cache
     # The app's own connection (one per process, as in a server); raw runs use a cursor of it.
-    app_con, app_cache = ui._open(str(db.resolve()))
+    app_con, app_cache = ui._open(url.dsn)
     raw_con = app_con.cursor()
     out = []
     try:
-        for label, params in combos(raw_con):
+        for label, params in filters or combos(raw_con):
             for page in only_pages:
                 data, raw, script, nsql = [], [], [], 0
                 for _ in range(runs + 1):  # the first run warms Python imports and DuckDB's file cache
@@ -143,14 +162,14 @@ def page_runs(db: Path, runs: int, only_pages: list[str], cold_sets: bool = Fals
                     nsql = len(calls)
                 data, raw, script = data[1:], raw[1:], script[1:]
                 row = {
-                    "page": page, "filters": label, "statements": nsql,
+                    "engine": url.engine, "page": page, "filters": label, "statements": nsql,
                     "data_median_ms": 1000 * statistics.median(data), "data_p95_ms": 1000 * p95(data),
                     "raw_median_ms": 1000 * statistics.median(raw), "raw_p95_ms": 1000 * p95(raw),
                     "script_median_ms": 1000 * statistics.median(script),
                 }
                 row["ratio"] = row["data_median_ms"] / row["raw_median_ms"] if row["raw_median_ms"] else None
                 out.append(row)
-                print(f"  {page:9s} {label:28s} data {row['data_median_ms']:7.0f} ms (p95 {row['data_p95_ms']:6.0f})"
+                print(f"  {url.engine:10s} {page:9s} {label:28s} data {row['data_median_ms']:7.0f} ms (p95 {row['data_p95_ms']:6.0f})"
                       f"  raw {row['raw_median_ms']:7.0f} ms  ratio {row['ratio'] or 0:4.2f}"
                       f"  script {row['script_median_ms']:6.0f} ms  ({nsql} statements)", flush=True)
     finally:
@@ -158,6 +177,55 @@ def page_runs(db: Path, runs: int, only_pages: list[str], cold_sets: bool = Fals
         app_con.close()  # a `cockpit serve` for the browser part must be able to open the file
         ui._open.clear()
     return out
+
+
+def ensure_clickhouse(url, duck: Path, orders: int) -> float | None:
+    """The ClickHouse database holds the demo of ``duck`` (``cockpit copy`` when it holds
+    another size or nothing); returns the copy's seconds, None when it was there."""
+    from cockpit import copy
+
+    ch = store.connect(url)
+    try:
+        if "cockpit_meta" in ch.tables() and store.meta(ch, "demo_orders") == str(orders):
+            return None
+        ch.execute(f"DROP DATABASE IF EXISTS `{store.url_of(url).database}`")
+    finally:
+        ch.close()
+    src, dst = store.connect(duck, read_only=True), store.connect(url)
+    try:
+        t0 = time.perf_counter()
+        counts = copy.copy(src, dst)
+        assert all(c.ok for c in counts), counts
+        return time.perf_counter() - t0
+    finally:
+        src.close()
+        dst.close()
+
+
+def peak_rss_mb() -> float:
+    status = Path("/proc/self/status").read_text()
+    return int(next(line for line in status.splitlines() if line.startswith("VmHWM")).split()[1]) / 1024
+
+
+def side_by_side(rows: list[dict]) -> tuple[str, list[dict]]:
+    """One line per page and filters: DuckDB, ClickHouse, their ratio and the target."""
+    by = {}
+    for r in rows:
+        by.setdefault((r["page"], r["filters"]), {})[r["engine"]] = r
+    lines = ["| page | filters | DuckDB data ms | ClickHouse data ms | ClickHouse raw ms | CH / DuckDB | target |",
+             "| --- | --- | ---: | ---: | ---: | ---: | --- |"]
+    out = []
+    for (page, filters), e in by.items():
+        d, c = e.get("duckdb"), e.get("clickhouse")
+        if not d or not c:
+            continue
+        ratio = c["data_median_ms"] / d["data_median_ms"] if d["data_median_ms"] else None
+        met = c["data_median_ms"] <= 600 and (ratio is not None and ratio <= 2)
+        out.append({"page": page, "filters": filters, "duckdb_ms": d["data_median_ms"],
+                    "clickhouse_ms": c["data_median_ms"], "ratio": ratio, "met": met})
+        lines.append(f"| {page} | {filters} | {d['data_median_ms']:.0f} | {c['data_median_ms']:.0f} | "
+                     f"{c['raw_median_ms']:.0f} | {ratio or 0:.2f} | {'met' if met else 'missed'} |")
+    return "\n".join(lines), out
 
 
 def browser_runs(db: Path, only_pages: list[str]) -> dict:
@@ -214,10 +282,11 @@ def browser_runs(db: Path, only_pages: list[str]) -> dict:
 
 
 def markdown(rows: list[dict]) -> str:
-    lines = ["| page | filters | statements | data median ms | data p95 ms | raw median ms | ratio | script median ms |",
-             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    lines = ["| engine | page | filters | statements | data median ms | data p95 ms | raw median ms | ratio | "
+             "script median ms |",
+             "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in rows:
-        lines.append(f"| {r['page']} | {r['filters']} | {r['statements']} | {r['data_median_ms']:.0f} | "
+        lines.append(f"| {r['engine']} | {r['page']} | {r['filters']} | {r['statements']} | {r['data_median_ms']:.0f} | "
                      f"{r['data_p95_ms']:.0f} | {r['raw_median_ms']:.0f} | {r['ratio'] or 0:.2f} | {r['script_median_ms']:.0f} |")
     return "\n".join(lines)
 
@@ -225,7 +294,10 @@ def markdown(rows: list[dict]) -> str:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--orders", type=int, default=10_000_000)
-    ap.add_argument("--db", type=Path)
+    ap.add_argument("--db", help="the DuckDB file, or a ClickHouse URL (chdb:///… or clickhouse://…) to measure "
+                                 "beside the DuckDB demo")
+    ap.add_argument("--duckdb", type=Path, help="with a ClickHouse --db: the DuckDB demo file (default "
+                                                 "bench/results/demo-N.duckdb)")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--pages", default=",".join(PAGES))
     ap.add_argument("--browser", action="store_true", help="also time full renders in headless Chromium and RSS")
@@ -237,7 +309,10 @@ def main() -> int:
     args = ap.parse_args()
     if args.quick:
         args.orders, args.runs = 20_000, 1
-    db = args.db or ROOT / "bench" / "results" / f"demo-{args.orders}.duckdb"
+    target = store.url_of(args.db) if args.db else None
+    ch = target if target is not None and target.engine == "clickhouse" else None
+    default = ROOT / "bench" / "results" / f"demo-{args.orders}.duckdb"
+    db = args.duckdb or (target.path if target is not None and ch is None else default)
     db.parent.mkdir(parents=True, exist_ok=True)
     pages = [p for p in args.pages.split(",") if p]
     print(f"database {db} ({args.orders:,d} orders)", flush=True)
@@ -246,7 +321,22 @@ def main() -> int:
         print(f"demo built in {build:.1f} s", flush=True)
     report = {"orders": args.orders, "runs": args.runs, "demo_build_s": build, "cpus": os.cpu_count()}
     report["cold_sets"] = args.cold_sets
-    report["pages"] = [] if args.skip_data else page_runs(db, args.runs, pages, args.cold_sets)
+    con = store.connect(db, read_only=True)
+    try:
+        filters = combos(con)  # the same filters on both engines (picked from DuckDB's data)
+    finally:
+        con.close()
+    report["pages"] = [] if args.skip_data else page_runs(db, args.runs, pages, args.cold_sets, filters)
+    report["peak_rss_mb_after_duckdb"] = peak_rss_mb()
+    if ch is not None:
+        print(f"ClickHouse {ch}", flush=True)
+        copied = ensure_clickhouse(ch, db, args.orders)
+        if copied is not None:
+            print(f"copied into ClickHouse in {copied:.1f} s", flush=True)
+        report["clickhouse_copy_s"] = copied
+        if not args.skip_data:
+            report["pages"] += page_runs(ch, args.runs, pages, args.cold_sets, filters)
+        report["peak_rss_mb"] = peak_rss_mb()
     if args.browser:
         report["browser"] = browser_runs(db, pages)
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -254,6 +344,12 @@ def main() -> int:
     if report["pages"]:
         print()
         print(markdown(report["pages"]))
+        if ch is not None:
+            table, report["side_by_side"] = side_by_side(report["pages"])
+            print()
+            print(table)
+            print(f"\npeak RSS of this process: {report['peak_rss_mb']:.0f} MB "
+                  f"(after the DuckDB part: {report['peak_rss_mb_after_duckdb']:.0f} MB)")
         worst = max(report["pages"], key=lambda r: r["data_median_ms"])
         print(f"\nslowest page data: {worst['page']} / {worst['filters']}: {worst['data_median_ms']:.0f} ms median")
     print(f"results written to {args.out}")

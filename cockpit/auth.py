@@ -19,11 +19,11 @@ import math
 import unicodedata
 from dataclasses import dataclass
 
-import duckdb
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from cockpit import clock, i18n, store
+from cockpit.engine import Database
 
 ROLES = {
     # role -> the scope dimension it is granted on (None: everything)
@@ -141,14 +141,22 @@ class User:
 LOCAL_USER = User("local", "admin", "本机 / local")
 
 
-def init(con: duckdb.DuckDBPyConnection) -> None:
+def init(con: Database) -> None:
     for stmt in AUTH_DDL:
         con.execute(stmt)
+    _upgrade(con)
+
+
+def _upgrade(con: Database) -> None:
     # user names became unique regardless of case and width: a key column, filled for
     # files written before it (names that collide after folding keep working by exact name)
     con.execute("ALTER TABLE users ADD COLUMN IF NOT EXISTS username_key VARCHAR")
     for (name,) in store.fetchall(con, "SELECT username FROM users WHERE username_key IS NULL"):
         con.execute("UPDATE users SET username_key = ? WHERE username = ?", [name_key(name), name])
+
+
+# users, scopes, sessions, tokens and the audit log live in the cockpit's database
+store.register(store.Part("auth", ddl=tuple(AUTH_DDL), ensure=_upgrade, order=5))
 
 
 def audit(con, username: str | None, action: str, detail: str = "") -> None:

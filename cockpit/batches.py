@@ -21,6 +21,9 @@ A crash before 3 changes nothing a reader sees; :func:`recover` (run when a writ
 the database) removes what a stale ``staging`` batch left.  An undo is the same dance in
 reverse: the archived rows are written back under an undo batch of their own, and one
 statement commits that batch and marks the undone one ``undone``.
+
+``import_batches`` holds true counts: rows_read = rows_accepted + rows_rejected +
+rows_duplicate (rows of a key that a later row of the same file replaced).
 """
 
 from __future__ import annotations
@@ -33,9 +36,46 @@ import polars as pl
 from cockpit import auth, buyer_keys, clock, rollups, schema, store
 from cockpit.engine import Database
 
+# store.init_schema runs ensure() (and read-only opens upgrade) when this differs.
+META_KEY = "import_batches_version"
+VERSION = "2"  # 2: rows_duplicate
+
+
+def ensure(con: Database) -> None:
+    """Give an older file's import history its rows_duplicate, filled with what its
+    batches did not say: an older import counted its accepted rows after dropping the
+    file's repeated keys, so read - accepted - rejected is exactly their number.
+    (A database created now has the column from store.BOOKKEEPING_DDL.)"""
+    if store.meta(con, META_KEY) == VERSION:
+        return
+    if con.kind == "clickhouse":  # no history older than the column there
+        con.execute("ALTER TABLE import_batches ADD COLUMN IF NOT EXISTS rows_duplicate BIGINT")  # spelled for CH at the door
+        store.set_meta(con, META_KEY, VERSION)
+        return
+    with store.transaction(con):
+        con.execute("ALTER TABLE import_batches ADD COLUMN IF NOT EXISTS rows_duplicate BIGINT")
+        con.execute(
+            "UPDATE import_batches SET rows_duplicate = GREATEST(COALESCE(rows_read, 0) - COALESCE(rows_accepted, 0) "
+            "- COALESCE(rows_rejected, 0), 0) WHERE rows_duplicate IS NULL"
+        )
+        store.set_meta(con, META_KEY, VERSION)
+
 
 class UndoError(Exception):
-    """An undo that would lose or resurrect someone else's rows."""
+    """An undo that would lose or resurrect someone else's rows; ``message(lang)`` says
+    why in the user's language (``str()`` is English)."""
+
+    def __init__(self, key: str, later: list[tuple[int, int]] = (), **params):
+        self.key, self.later, self.params = key, list(later), params
+        super().__init__(self.message("en"))
+
+    def message(self, lang: str = "en") -> str:
+        from cockpit import i18n
+
+        extra = {}
+        if self.later:
+            extra["later"] = ", ".join(i18n.t("imp.undo_later_batch", lang, batch=b, rows=n) for b, n in self.later)
+        return i18n.t(self.key, lang, **self.params, **extra)
 
 
 def _key_match(t: schema.Table, left: str, right: str) -> str:
@@ -63,22 +103,32 @@ def write_batch(
     sha256: str | None = None,
     rows_read: int | None = None,
     rows_rejected: int = 0,
+    rows_duplicate: int = 0,
     rejects_path: str | None = None,
     imported_by: str = "local",
     source: str = "cli",
     started_at: dt.datetime | None = None,
     before_commit=None,
+    deduped: bool = False,
 ) -> int:
     """Upsert ``df`` (canonical columns, canonical types) as one batch; return its id.
 
+    ``rows_duplicate``: rows the caller already dropped as repeated keys; any the frame
+    still repeats are dropped here (last wins) and counted with them, unless the caller
+    says it holds one row per key already (``deduped``).
     ``before_commit`` is a hook tests use to die mid-transaction.
     """
     t = schema.table(table_name)
-    df = dedupe_last(df.select(t.column_names), t)
+    given = df.height
+    df = df.select(t.column_names) if deduped else dedupe_last(df.select(t.column_names), t)
+    rows_duplicate += given - df.height
+    if rows_read is None:
+        rows_read = df.height + rows_rejected + rows_duplicate
     started_at = started_at or clock.now()
     if con.kind == "clickhouse":
         return _write_clickhouse(con, t, df, file_name=file_name, sha256=sha256, rows_read=rows_read,
-                                 rows_rejected=rows_rejected, rejects_path=rejects_path, imported_by=imported_by,
+                                 rows_rejected=rows_rejected, rows_duplicate=rows_duplicate,
+                                 rejects_path=rejects_path, imported_by=imported_by,
                                  source=source, started_at=started_at, before_commit=before_commit)
     with store.transaction(con):
         batch_id = store.scalar(con, "SELECT nextval('import_batch_seq')")
@@ -111,12 +161,11 @@ def write_batch(
         con.unregister("_staged")
         con.execute(
             "INSERT INTO import_batches (batch_id, file_name, sha256, table_name, rows_read, "
-            "rows_accepted, rows_rejected, rejects_path, started_at, finished_at, imported_by, "
-            "source, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'committed')",
+            "rows_accepted, rows_rejected, rows_duplicate, rejects_path, started_at, finished_at, imported_by, "
+            "source, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'committed')",
             [
-                batch_id, file_name, sha256, t.name,
-                rows_read if rows_read is not None else df.height + rows_rejected,
-                df.height, rows_rejected, rejects_path, started_at, clock.now(),
+                batch_id, file_name, sha256, t.name, rows_read,
+                df.height, rows_rejected, rows_duplicate, rejects_path, started_at, clock.now(),
                 imported_by, source,
             ],
         )
@@ -139,10 +188,10 @@ def undo_batch(con: Database, batch_id: int, by: str = "local") -> int:
         con, "SELECT table_name, status FROM import_batches WHERE batch_id = ?", [batch_id]
     )
     if not rows:
-        raise UndoError(f"there is no import batch {batch_id}")
+        raise UndoError("imp.undo_no_batch", batch=batch_id)
     table_name, status = rows[0]
     if status != "committed":
-        raise UndoError(f"batch {batch_id} is already {status}")
+        raise UndoError("imp.undo_already", batch=batch_id, status=status)
     t = schema.table(table_name)
     rep = store.replaced_table(t.name)
     later = store.fetchall(
@@ -153,11 +202,7 @@ def undo_batch(con: Database, batch_id: int, by: str = "local") -> int:
         [batch_id],
     )
     if later:
-        names = ", ".join(f"batch {b} ({n} rows)" for b, n in later)
-        raise UndoError(
-            f"cannot undo batch {batch_id}: later imports replaced some of its rows ({names}); "
-            "undo those first"
-        )
+        raise UndoError("imp.undo_later", later=later, batch=batch_id)
     if con.kind == "clickhouse":
         return _undo_clickhouse(con, t, batch_id, by)
     cols = ", ".join(f'"{c}"' for c in t.stored_names)
@@ -216,31 +261,41 @@ def _visible(t: schema.Table) -> str:
             f'WHERE _row_id NOT IN (SELECT _row_id FROM "{sup}" WHERE _replaced_by IN ({chs.committed()}))')
 
 
-def _supersede(con: Database, t: schema.Table, batch_id: int) -> int:
-    """Archive the visible rows of other batches that have a key of this batch, and mark
-    them superseded by it (hidden once it commits); returns how many."""
+def _logical(col: str = schema.BATCH_COLUMN) -> str:
+    """A physical row's batch as readers see it (clickhouse_schema.ORIGIN)."""
+    from cockpit.engine import clickhouse_schema as chs
+
+    return f'COALESCE("{chs.ORIGIN}", "{col}")'
+
+
+def _supersede(con: Database, t: schema.Table, batch_id: int, of_batch: int | None = None) -> int:
+    """Archive visible rows of other batches and mark them superseded by this batch
+    (hidden once it commits); returns how many.  Which rows: those with a key of this
+    batch's rows, or (an undo) every row of batch ``of_batch``."""
     rows, sup, rep = _ch_names(t)
     keys = ", ".join(f'"{k}"' for k in t.key)
-    stored = ", ".join(f'"{c}"' for c in t.stored_names)
-    match = (f'({keys}) IN (SELECT {keys} FROM "{rows}" WHERE "{schema.BATCH_COLUMN}" = {int(batch_id)}) '
-             f'AND "{schema.BATCH_COLUMN}" != {int(batch_id)} '
+    stored = ", ".join(_logical(c) if c == schema.BATCH_COLUMN else f'"{c}"' for c in t.stored_names)
+    which = (f'{_logical()} = {int(of_batch)}' if of_batch is not None else
+             f'({keys}) IN (SELECT {keys} FROM "{rows}" WHERE "{schema.BATCH_COLUMN}" = {int(batch_id)})')
+    match = (f'{which} AND "{schema.BATCH_COLUMN}" != {int(batch_id)} '
              f'AND _row_id NOT IN (SELECT _row_id FROM "{sup}" WHERE _replaced_by = {int(batch_id)})')
     null_keys = " SETTINGS transform_null_in = 1"  # a NULL key part (ad_spend.live_id) matches NULL
     n = con.scalar(f"SELECT count() FROM ({_visible(t)}) WHERE {match}{null_keys}", record=False)
     if not n:
         return 0
-    con.execute(f'INSERT INTO "{rep}" ({stored}, _row_id, _replaced_by) SELECT {stored}, _row_id, {int(batch_id)} '
+    names = ", ".join(f'"{c}"' for c in t.stored_names)
+    con.execute(f'INSERT INTO "{rep}" ({names}, _row_id, _replaced_by) SELECT {stored}, _row_id, {int(batch_id)} '
                 f"FROM ({_visible(t)}) WHERE {match}{null_keys}")
     con.execute(f'INSERT INTO "{sup}" (_row_id, _replaced_by) SELECT _row_id, {int(batch_id)} '
                 f"FROM ({_visible(t)}) WHERE {match}{null_keys}")
     return n
 
 
-def _settle(con: Database, t: schema.Table, batch_id: int) -> None:
+def _settle(con: Database, t: schema.Table, batch_id: int, of_batch: int | None = None) -> None:
     """After the commit: supersede what a writer committed meanwhile with the same keys
     (two imports at once), then delete the superseded rows for good."""
     rows, sup, _ = _ch_names(t)
-    _supersede(con, t, batch_id)
+    _supersede(con, t, batch_id, of_batch)
     if not con.scalar(f'SELECT count() FROM "{sup}" WHERE _replaced_by = ?', [batch_id], record=False):
         return
     con.execute(f'DELETE FROM "{rows}" WHERE _row_id IN (SELECT _row_id FROM "{sup}" WHERE _replaced_by = ?)',
@@ -249,15 +304,16 @@ def _settle(con: Database, t: schema.Table, batch_id: int) -> None:
 
 
 def _write_clickhouse(con: Database, t: schema.Table, df: pl.DataFrame, *, file_name, sha256, rows_read,
-                      rows_rejected, rejects_path, imported_by, source, started_at, before_commit) -> int:
+                      rows_rejected, rows_duplicate, rejects_path, imported_by, source, started_at,
+                      before_commit) -> int:
     rows, _, _ = _ch_names(t)
     batch_id = _new_batch_id(con)
     con.execute(
         "INSERT INTO import_batches (batch_id, file_name, sha256, table_name, rows_read, rows_accepted, "
-        "rows_rejected, rejects_path, started_at, finished_at, imported_by, source, status) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, 'staging')",
-        [batch_id, file_name, sha256, t.name, rows_read if rows_read is not None else df.height + rows_rejected,
-         df.height, rows_rejected, rejects_path, started_at, imported_by, source])
+        "rows_rejected, rows_duplicate, rejects_path, started_at, finished_at, imported_by, source, status) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, 'staging')",
+        [batch_id, file_name, sha256, t.name, rows_read, df.height, rows_rejected, rows_duplicate, rejects_path,
+         started_at, imported_by, source])
     try:
         con.insert(rows, df.with_columns(pl.lit(batch_id, dtype=pl.Int64).alias(schema.BATCH_COLUMN)))
         _supersede(con, t, batch_id)
@@ -300,6 +356,13 @@ def recover(con: Database, older_than: dt.timedelta = STALE_STAGING) -> int:
 
 
 def _undo_clickhouse(con: Database, t: schema.Table, batch_id: int, by: str) -> int:
+    """An undo is a batch of its own: it writes back the rows the undone batch replaced
+    and supersedes the undone batch's rows; one statement commits it (both changes show
+    at once) and marks the undone batch ``undone``.  The rows it writes back keep their
+    original batch for readers (clickhouse_schema.ORIGIN), so undoing that batch later
+    removes them too; the rollups follow through their materialized views."""
+    from cockpit.engine import clickhouse_schema as chs
+
     rows, sup, rep = _ch_names(t)
     removed = con.scalar(f'SELECT count() FROM "{t.name}" WHERE "{schema.BATCH_COLUMN}" = ?', [batch_id])
     undo_id = _new_batch_id(con)
@@ -308,18 +371,28 @@ def _undo_clickhouse(con: Database, t: schema.Table, batch_id: int, by: str) -> 
         "INSERT INTO import_batches (batch_id, file_name, table_name, rows_read, rows_accepted, rows_rejected, "
         "started_at, imported_by, source, status) VALUES (?, ?, ?, 0, 0, 0, ?, ?, 'undo', 'staging')",
         [undo_id, f"undo of batch {batch_id}", t.name, clock.now(), by])
-    # the rows it replaced, back under the undo's own batch (invisible until the flip);
-    # only those deleted for good (a crash before _settle left the others in place; rows
-    # archived by DuckDB and copied here have no row id and are gone)
-    con.execute(f'INSERT INTO "{rows}" ({cols}, "{schema.BATCH_COLUMN}") SELECT {cols}, ? FROM "{rep}" '
-                f'WHERE _replaced_by = ? AND (_row_id IS NULL OR _row_id NOT IN (SELECT _row_id FROM "{rows}"))',
-                [undo_id, batch_id])
+    try:
+        # the rows it replaced, back under the undo's own batch (invisible until the flip);
+        # only those deleted for good (a crash before _settle left the others in place; rows
+        # archived by DuckDB and copied here have no row id)
+        con.execute(f'INSERT INTO "{rows}" ({cols}, "{schema.BATCH_COLUMN}", "{chs.ORIGIN}") '
+                    f'SELECT {cols}, ?, "{schema.BATCH_COLUMN}" FROM "{rep}" '
+                    f'WHERE _replaced_by = ? AND (_row_id IS NULL OR _row_id NOT IN (SELECT _row_id FROM "{rows}"))',
+                    [undo_id, batch_id])
+        _supersede(con, t, undo_id, of_batch=batch_id)
+    except BaseException:
+        _discard(con, t, undo_id)
+        raise
     # the flip: one statement makes the undo's rows visible and the batch's rows vanish
     con.execute("UPDATE import_batches SET status = if(batch_id = ?, 'committed', 'undone'), finished_at = ? "
                 "WHERE batch_id IN (?, ?)", [undo_id, clock.now(), undo_id, batch_id])
-    con.execute(f'DELETE FROM "{rows}" WHERE "{schema.BATCH_COLUMN}" = ?', [batch_id])
-    con.execute(f'DELETE FROM "{rep}" WHERE _replaced_by = ?', [batch_id])
-    con.execute(f'DELETE FROM "{sup}" WHERE _replaced_by = ?', [batch_id])
+    _settle(con, t, undo_id, of_batch=batch_id)
+    con.execute(f'DELETE FROM "{rep}" WHERE _replaced_by = ?', [batch_id])  # put back: no longer archived
     auth.audit(con, by, "undo", f"batch {batch_id}: {removed} rows removed from {t.name}")
     store.bump_data_version(con)
     return removed
+
+
+# a writer that died mid-batch left staged rows (ClickHouse): cleared when a writer opens;
+# an older import history gains rows_duplicate (ensure)
+store.register(store.Part("batches", ensure=ensure, meta_key=META_KEY, version=VERSION, on_open=recover, order=90))

@@ -84,3 +84,12 @@ def ensure(con: Database) -> None:
                 f'WHERE "{t}".buyer_id = b.buyer_id AND "{t}".{COLUMN} IS NULL'
             )
         set_meta(con, META_KEY, VERSION)
+
+
+def _register() -> None:
+    from cockpit import store
+
+    store.register(store.Part("buyer_keys", ensure=ensure, meta_key=META_KEY, version=VERSION, order=10))
+
+
+_register()

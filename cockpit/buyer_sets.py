@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import array
 import datetime as dt
+import logging
 import os
 import uuid
 from dataclasses import dataclass
@@ -36,6 +37,8 @@ from cockpit import buyer_keys
 from cockpit.engine import Database
 from cockpit.lru import LRU
 from cockpit.periods import add_months
+
+log = logging.getLogger("cockpit.buyer_sets")
 
 META_KEY = "buyer_sets_version"
 VERSION = "4"  # 3: a token per built month; 4: no per-store / per-account layouts
@@ -134,32 +137,74 @@ def missing_months(con: Database, lo: dt.date | None = None, hi: dt.date | None 
     return [r[0] for r in rows]
 
 
+def _next_month(m: dt.date) -> dt.date | None:
+    """The first day of the following month; None after the calendar's last (9999-12)."""
+    return None if (m.year, m.month) == (9999, 12) else add_months(m.replace(day=1), 1)
+
+
+def month_span(m: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The first and the last instant of month ``m``, both inclusive (safe for 9999-12)."""
+    nxt = _next_month(m)
+    last = dt.datetime.max if nxt is None else dt.datetime.combine(nxt, dt.time()) - dt.timedelta(microseconds=1)
+    return dt.datetime.combine(m.replace(day=1), dt.time()), last
+
+
+# Months whose build failed, by (database, month) -> the data version it failed at: not
+# tried again until the next write, so the upkeep thread logs a failure once, not every
+# two seconds.  Such a month is simply counted from orders.
+_FAILED: dict[tuple[str, dt.date], int] = {}
+
+
 def build(con: Database, months: list[dt.date] | None = None) -> int:
     """Build the sets of every month with orders that has none (or of ``months``), one
     month per transaction so a reader or an import never waits long.  Returns the
-    number of months built."""
-    from cockpit.store import transaction
+    number of months built.
+
+    Runs after imports have committed (the upkeep thread, ``cockpit import``): a month
+    that cannot be built is logged and left to be counted from orders, never raised,
+    so nothing here can turn a committed import into a reported failure."""
+    from cockpit.store import data_version
 
     todo = missing_months(con) if months is None else months
-    keys = sorted({k for lay in LAYOUTS for k in lay.keys})
+    db = str(getattr(con, "url", "")) or ":memory:"
+    version = data_version(con)
+    built = 0
     for m in todo:
-        params = {"lo": dt.datetime.combine(m, dt.time()), "hi": dt.datetime.combine(add_months(m, 1), dt.time())}
-        with transaction(con):
-            if con.execute(f"SELECT count(*) FROM {BUILT} WHERE month = ?", [m]).fetchall()[0][0]:
-                continue  # built meanwhile by another thread
-            tbl = con.fetch_arrow(f"SELECT {', '.join('o.' + k for k in keys)}, {buyer_keys.CODE_SQL} AS code "
-                                  "FROM orders o WHERE o.paid_at >= $lo AND o.paid_at < $hi", params, record=False)
-            for lay in LAYOUTS:
-                rows = parts([tbl.column(k) for k in lay.keys], tbl.column("code"), lay.kinds)
-                if not rows:
-                    continue
-                cols = {"month": pa.array([m] * len(rows), pa.date32())}
-                cols.update({k: pa.array([g[i] for g, _ in rows], pa.string()) for i, k in enumerate(lay.keys)})
-                cols.update({k: pa.array([sets[i].serialize() for _, sets in rows], pa.binary())
-                             for i, k in enumerate(lay.kinds)})
-                con.insert(lay.table, pa.table(cols))
-            con.execute(f"INSERT INTO {BUILT} VALUES (?, ?)", [m, uuid.uuid4().hex])
-    return len(todo)
+        if _FAILED.get((db, m)) == version:
+            continue
+        try:
+            _build_month(con, m)
+            built += 1
+            _FAILED.pop((db, m), None)
+        except Exception as e:  # noqa: BLE001 - logged; the month is counted from orders
+            if "connection" in str(e).lower() and "closed" in str(e).lower():
+                raise  # the connection is gone: nothing more can be built
+            log.exception("buyer sets of %s not built; that month is counted from orders", m.strftime("%Y-%m"))
+            _FAILED[(db, m)] = version
+    return built
+
+
+def _build_month(con: Database, m: dt.date) -> None:
+    from cockpit.store import transaction
+
+    keys = sorted({k for lay in LAYOUTS for k in lay.keys})
+    lo, hi = month_span(m)
+    with transaction(con):
+        if con.execute(f"SELECT count(*) FROM {BUILT} WHERE month = ?", [m]).fetchall()[0][0]:
+            return  # built meanwhile by another thread
+        tbl = con.fetch_arrow(f"SELECT {', '.join('o.' + k for k in keys)}, {buyer_keys.CODE_SQL} AS code "
+                              "FROM orders o WHERE o.paid_at >= $lo AND o.paid_at <= $hi", {"lo": lo, "hi": hi},
+                              record=False)
+        for lay in LAYOUTS:
+            rows = parts([tbl.column(k) for k in lay.keys], tbl.column("code"), lay.kinds)
+            if not rows:
+                continue
+            cols = {"month": pa.array([m] * len(rows), pa.date32())}
+            cols.update({k: pa.array([g[i] for g, _ in rows], pa.string()) for i, k in enumerate(lay.keys)})
+            cols.update({k: pa.array([sets[i].serialize() for _, sets in rows], pa.binary())
+                         for i, k in enumerate(lay.kinds)})
+            con.insert(lay.table, pa.table(cols))
+        con.execute(f"INSERT INTO {BUILT} VALUES (?, ?)", [m, uuid.uuid4().hex])
 
 
 def parts(groups: list, codes, kinds: tuple[str, ...]) -> list[tuple[tuple, list[BitMap]]]:
@@ -255,13 +300,15 @@ def covered_months(con, start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]
 
     Whole calendar months, but also the month so far (this year, the last 30 days) or a
     month the data starts late in: what matters is where its orders are."""
-    first, last = start.replace(day=1), add_months(end.replace(day=1), 1)
+    # The calendar's last month (9999-12) has no next month to bound it: it is never
+    # covered (its buyers are counted from orders).
+    first, last = start.replace(day=1), _next_month(end) or end.replace(day=1)
     before, after = con.fetchall(
         "SELECT count(*) FILTER (WHERE day < $s), count(*) FILTER (WHERE day > $e) FROM orders_daily "
         "WHERE day >= $m0 AND day < $m1 AND (day < $s OR day > $e)",
         {"s": start, "e": end, "m0": first, "m1": last}, record=False)[0]
     if before:
-        first = add_months(first, 1)  # orders of the first month before the period starts
+        first = _next_month(first) or last  # orders of the first month before the period starts
     if after:
         last = add_months(last, -1)  # orders of the last month after it ends
     return (first, last) if first < last else None
@@ -273,3 +320,12 @@ def layout_for(dims: set[str], kinds: set[str]) -> Layout | None:
         if dims <= set(lay.dims) and kinds <= set(lay.kinds):
             return lay
     return None
+
+
+def _register() -> None:
+    from cockpit import store
+
+    store.register(store.Part("buyer_sets", ensure=ensure, meta_key=META_KEY, version=VERSION, order=30))
+
+
+_register()

@@ -20,9 +20,11 @@ from cockpit import schema, store
 from cockpit.engine import Database
 
 CHUNK = 200_000
-_DERIVED_META = ("buyer_keys_version", "orders_daily_version", "buyer_sets_version", "data_version")
+_DERIVED_META = ("buyer_keys_version", "orders_daily_version", "rollups_clickhouse_version", "buyer_sets_version",
+                 "data_version")
 _NEVER = ("buyers", "orders_daily", "orders_product_daily", "orders_product_account_daily", "orders_live",
           "buyer_sets", "buyer_sets_month", "buyer_sets_product", "buyer_sets_built")
+_NEVER_SUFFIXES = ("__rows", "__add", "__sub")  # ClickHouse's physical tables and materialized views
 
 
 class CopyError(Exception):
@@ -47,7 +49,7 @@ def plan(src: Database, dst: Database) -> list[str]:
     archives = [store.replaced_table(t) for t in canonical if store.replaced_table(t) in have_src]
     skip = set(canonical) | set(archives) | set(_NEVER)
     rest = sorted(t for t in have_src & have_dst
-                  if t not in skip and not t.startswith("_superseded_") and not t.endswith("__rows")
+                  if t not in skip and not t.startswith("_superseded_") and not t.endswith(_NEVER_SUFFIXES)
                   and not t.startswith("_"))
     return canonical + archives + rest
 
@@ -127,6 +129,8 @@ def _rebuild_derived(dst: Database) -> None:
         dst.execute(f"CREATE SEQUENCE import_batch_seq START {int(top) + 1}")
     for mod in (buyer_keys, rollups):
         store.set_meta(dst, mod.META_KEY, "")  # rebuild from the copied rows
+        if mod is rollups:
+            store.set_meta(dst, rollups.CLICKHOUSE_META_KEY, "")
         mod.ensure(dst)
     buyer_sets.build(dst)
     store.bump_data_version(dst)

@@ -1239,18 +1239,23 @@ class _Gen:
 
 
 # ---------------------------------------------------------------- writing
-def _check_replaceable(path: Path) -> None:
-    """Raise DemoError unless the file is absent, empty or holds only demo batches."""
-    if not path.exists():
+def _check_replaceable(path) -> None:
+    """Raise DemoError unless the database is absent, empty or holds only demo batches."""
+    url = store.url_of(path)
+    if url.engine == "duckdb" and not Path(path).exists():
+        return
+    if url.engine == "clickhouse" and url.local_only and not url.path.exists():
         return
     try:
-        con = store.connect(path, read_only=True)
+        con = store.connect(url, read_only=True)
     except store.StoreError:
+        if url.engine == "clickhouse":
+            return  # no such database yet (ClickHouse): nothing to replace
         raise
     except Exception as e:  # not a DuckDB file at all
         raise DemoError(f"{path} exists and is not a cockpit database ({e}); refusing to overwrite it") from e
     try:
-        tables = {r[0] for r in store.fetchall(con, "SELECT table_name FROM information_schema.tables")}
+        tables = con.tables()
         if "import_batches" in tables:
             rows = store.fetchall(
                 con,
@@ -1262,9 +1267,12 @@ def _check_replaceable(path: Path) -> None:
                     f"{path} holds data imported from real files ({n} import batch{'es' if n != 1 else ''}, e.g. {example!r}); "
                     "refusing to replace it with the demo — use another --db path"
                 )
-        demo_ids = "SELECT batch_id FROM import_batches WHERE source = 'demo'" if "import_batches" in tables else "SELECT NULL::BIGINT"
-        foreign = [t for t in tables if t not in schema.TABLES and t not in ("import_batches", "cockpit_meta", "audit_log")
-                   and not t.startswith("_replaced_") and t not in (*rollups.TABLES, *buyer_sets.TABLES, buyer_keys.TABLE)]
+        demo_ids = ("SELECT batch_id FROM import_batches WHERE source = 'demo'" if "import_batches" in tables
+                    else "SELECT CAST(NULL AS BIGINT)")
+        known = (*schema.TABLES, "import_batches", "cockpit_meta", "audit_log", *rollups.TABLES, *buyer_sets.TABLES,
+                 buyer_keys.TABLE)
+        foreign = [t for t in tables if t not in known and not t.startswith("_")
+                   and not t.endswith(("__rows", "__add", "__sub"))]  # ClickHouse's own tables behind the views
         for t in schema.TABLES:
             if t not in tables:
                 continue
@@ -1284,15 +1292,40 @@ def _check_replaceable(path: Path) -> None:
         con.close()
 
 
+def _write(con, frames: dict[str, pl.DataFrame], now: dt.datetime, seed: int, orders: int,
+           progress: bool) -> dict[str, int]:
+    """Every table through the import batches (as files would arrive), then the buyer sets."""
+    counts: dict[str, int] = {}
+    for name in list(frames):
+        df = frames.pop(name)  # written tables leave memory: the peak is one table, not all
+        t1 = time.perf_counter()
+        batches.write_batch(con, name, df, file_name="demo", source="demo", imported_by="demo")
+        counts[name] = df.height
+        if progress:
+            print(f"demo: {name:16s} {df.height:>12,d} rows  {time.perf_counter() - t1:6.1f}s",
+                  file=sys.stderr, flush=True)
+    for k, v in (("demo_now", now.isoformat(sep=" ")), ("demo_seed", str(seed)), ("demo_orders", str(orders))):
+        store.set_meta(con, k, v)
+    t1 = time.perf_counter()
+    months = buyer_sets.build(con)
+    if progress and months:
+        print(f"demo: buyer sets      {months:>12,d} months {time.perf_counter() - t1:6.1f}s",
+              file=sys.stderr, flush=True)
+    return counts
+
+
 def build(path, orders: int = 500_000, seed: int = 7, progress: bool = False,
           now: dt.datetime | None = None) -> dict[str, int]:
-    """Write the demo group into the DuckDB file at ``path``; return rows per table.
+    """Write the demo group into the database at ``path`` (a DuckDB file or a ClickHouse
+    URL); return rows per table.
 
-    An existing file is replaced only when it holds nothing but demo data; one with
-    imported data raises :class:`DemoError`.  The new database is built beside the old
-    one and moved into place at the end, so a failure leaves the old file untouched.
+    An existing database is replaced only when it holds nothing but demo data; one with
+    imported data raises :class:`DemoError`.  A DuckDB file is built beside the old one
+    and moved into place at the end, so a failure leaves the old file untouched; on
+    ClickHouse the old demo is dropped and the new one written in its place (its views
+    name their database, so a database built aside cannot be renamed into place).
     """
-    path = Path(path)
+    url = store.url_of(path)
     _check_replaceable(path)
     t0 = time.perf_counter()
     now = (now or clock.now()).replace(second=0, microsecond=0, tzinfo=None)
@@ -1300,28 +1333,28 @@ def build(path, orders: int = 500_000, seed: int = 7, progress: bool = False,
     if progress:
         print(f"demo: generated {orders:,d} orders in {time.perf_counter() - t0:.1f}s (now = {now:%Y-%m-%d %H:%M})",
               file=sys.stderr, flush=True)
+    if url.engine != "duckdb":
+        con = store.connect(url)
+        try:
+            con.execute(f"DROP DATABASE IF EXISTS `{url.database}`")
+        finally:
+            con.close()
+        con = store.connect(url)
+        try:
+            counts = _write(con, frames, now, seed, orders, progress)
+        finally:
+            con.close()
+        if progress:
+            print(f"demo: done in {time.perf_counter() - t0:.1f}s", file=sys.stderr, flush=True)
+        return counts
+    path = Path(path)
     tmp = path.with_name(path.name + ".demo-building")
     for p in (tmp, Path(str(tmp) + ".wal")):
         if p.exists():
             p.unlink()
-    counts: dict[str, int] = {}
     con = store.connect(tmp)
     try:
-        for name in list(frames):
-            df = frames.pop(name)  # written tables leave memory: the peak is one table, not all
-            t1 = time.perf_counter()
-            batches.write_batch(con, name, df, file_name="demo", source="demo", imported_by="demo")
-            counts[name] = df.height
-            if progress:
-                print(f"demo: {name:16s} {df.height:>12,d} rows  {time.perf_counter() - t1:6.1f}s",
-                      file=sys.stderr, flush=True)
-        for k, v in (("demo_now", now.isoformat(sep=" ")), ("demo_seed", str(seed)), ("demo_orders", str(orders))):
-            store.set_meta(con, k, v)
-        t1 = time.perf_counter()
-        months = buyer_sets.build(con)
-        if progress:
-            print(f"demo: buyer sets      {months:>12,d} months {time.perf_counter() - t1:6.1f}s",
-                  file=sys.stderr, flush=True)
+        counts = _write(con, frames, now, seed, orders, progress)
         con.execute("CHECKPOINT")
     except BaseException:
         con.close()

@@ -45,7 +45,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cockpit import clock, schema, store
+from cockpit import catalog, clock, schema, store
 from cockpit import inbox as inbox_mod
 from cockpit.errors import UsageError
 
@@ -67,49 +67,13 @@ SOURCE_GMV = {"recommend": 0.8, "follow": 1.6, "short_video": 1.1, "paid": 1.0,
 
 # ---------------------------------------------------------------- the catalog
 
-def catalog_from_db(con) -> dict:
-    """What the feed needs to know of the group (JSON-serialisable)."""
-    accounts = [
-        dict(zip(("account_id", "account_name", "account_type", "store_id", "followers"), r))
-        for r in store.fetchall(
-            con,
-            "SELECT account_id, account_name, account_type, store_id, followers FROM accounts "
-            "WHERE account_type IN ('own', 'authorized', 'distributor') ORDER BY account_id",
-        )
-    ]
-    stores = {
-        r[0]: {"store_name": r[1], "brand": r[2], "category": r[3]}
-        for r in store.fetchall(con, "SELECT store_id, store_name, brand, category FROM stores ORDER BY store_id")
-    }
-    products: dict[str, list] = {}
-    for pid, sid, cents in store.fetchall(
-        con,
-        "SELECT product_id, store_id, CAST(round(list_price * 100) AS BIGINT) FROM products "
-        "WHERE list_price > 0 ORDER BY store_id, product_id",
-    ):
-        products.setdefault(sid, []).append([pid, int(cents)])
-    dist: dict[str, list] = {}
-    for acct, sid, _n in store.fetchall(
-        con,
-        "SELECT o.account_id, o.store_id, count(*) AS n FROM orders o JOIN accounts a USING (account_id) "
-        "WHERE a.account_type = ? GROUP BY 1, 2 ORDER BY 1, n DESC, 2",
-        ["distributor"],
-    ):
-        if len(dist.setdefault(acct, [])) < 3:
-            dist[acct].append(sid)
-    live_now = [r[0] for r in store.fetchall(
-        con,
-        "SELECT DISTINCT account_id FROM live_sessions WHERE ended_at IS NULL AND started_at >= ? ORDER BY 1",
-        [clock.now() - dt.timedelta(hours=24)],
-    )]
-    return {"accounts": accounts, "stores": stores, "products": products,
-            "distributor_stores": dist, "live_now": live_now,
-            "published_at": clock.now().isoformat(timespec="seconds")}
+# The catalog is the inbox's (cockpit.catalog): the running app publishes it for any writer.
+catalog_from_db = catalog.catalog_from_db
 
 
-def load_catalog(db_path: Path, inbox: Path) -> tuple[dict, bool]:
+def load_catalog(db_path, inbox: Path) -> tuple[dict, bool]:
     """(catalog, app_running): from the database, or from the app's catalog while it holds it."""
-    if not Path(db_path).exists():
+    if not store.url_of(db_path).exists():
         raise UsageError(f"there is no database at {db_path}; build one with `cockpit demo` or start `cockpit serve`")
     try:
         con = store.connect(db_path, read_only=True)
@@ -462,10 +426,9 @@ def write_rows(folder: Path, name: str, table: str, rows: list[dict]) -> Path:
     return path
 
 
-def run(db_path: Path, *, inbox: Path | None = None, accounts: int = 5, speed: float = 1.0,
+def run(db_path, *, inbox: Path | None = None, accounts: int = 5, speed: float = 1.0,
         minutes: float | None = None, seed: int = 7, ticks: int | None = None, out=print) -> int:
     """The `cockpit feed` loop: one tick every 5/speed seconds until Ctrl-C, --minutes or --ticks."""
-    db_path = Path(db_path)
     inbox = Path(inbox) if inbox else inbox_mod.inbox_dir(db_path)
     catalog, app_running = load_catalog(db_path, inbox)
     feed = Feed(catalog, inbox, accounts=accounts, speed=speed, seed=seed)

@@ -29,6 +29,9 @@ Guarantees
     nothing.  If the process dies mid-import the transaction is rolled back and the
     file is still in the inbox; it is imported when the app starts again (a file whose
     exact content was already committed from the inbox is just moved to ``done/``).
+    Every reason is a sentence naming the file (and the row, for a rejected row), in
+    the server's language (:func:`cockpit.importer.default_lang`), never an exception
+    name; the server log keeps the traceback of anything unforeseen.
 
 Liveness
     The watcher keeps ``.watcher.json`` (pid, database, heartbeat) in the inbox while it
@@ -52,7 +55,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from cockpit import clock, schema, store
+from cockpit import clock, i18n, schema, store
 
 log = logging.getLogger("cockpit.inbox")
 
@@ -80,12 +83,12 @@ _TABLES_LONGEST_FIRST = sorted(schema.TABLES, key=len, reverse=True)
 # ---------------------------------------------------------------- paths and names
 
 def inbox_dir(db_path) -> Path:
-    """$COCKPIT_INBOX, else ``<database stem>.inbox`` beside the database file."""
+    """$COCKPIT_INBOX, else ``<database stem>.inbox`` beside the database file (or chDB
+    folder; ``data/<host>-<database>.inbox`` for a ClickHouse server)."""
     env = os.environ.get("COCKPIT_INBOX")
     if env:
         return Path(env).resolve()
-    p = Path(db_path).resolve()
-    return p.with_name(p.stem + ".inbox")
+    return store.beside(db_path, ".inbox")
 
 
 def is_temp_name(name: str) -> bool:
@@ -202,15 +205,22 @@ class Outcome:
 
 
 def _db_file(con) -> str | None:
-    return store.scalar(con, "SELECT path FROM duckdb_databases() WHERE database_name = current_database()")
+    """Which database the app serves (for `cockpit feed`; no password)."""
+    from cockpit import engine
+
+    url = engine.wrap(con).url
+    return str(url.anchor) if url.anchor is not None else url.key
 
 
 class Watcher:
     """Imports the inbox's files through one cursor of the app's connection."""
 
-    def __init__(self, con, inbox: Path, poll: float = POLL_SECONDS, before_commit=None):
+    def __init__(self, con, inbox: Path, poll: float = POLL_SECONDS, before_commit=None, lang: str | None = None):
+        from cockpit import importer
+
         self.con = con  # the server's connection: only ever used to make our cursor
         self.inbox = Path(inbox)
+        self.lang = importer.default_lang(lang)
         self.poll = poll
         self.before_commit = before_commit  # tests: die mid-transaction
         self._cur = None
@@ -247,16 +257,17 @@ class Watcher:
 
         name = path.name
         table = table_of(name)
+        lang = self.lang
         if table is None:
             known = ", ".join(f"{t}-" for t in schema.TABLES)
-            return self._fail(path, f"{name}: the file name must start with the table it is for ({known}), "
-                                    "e.g. orders-20250601.csv")
+            return self._fail(path, f"{name}: " + i18n.t("imp.inbox_bad_name", lang, known=known))
         try:
             data = path.read_bytes()
         except FileNotFoundError:  # taken away meanwhile
-            return Outcome(name, False, None, f"{name}: vanished before it was imported")
+            return Outcome(name, False, None, f"{name}: " + i18n.t("imp.inbox_vanished", lang))
         except OSError as e:
-            return self._fail(path, f"{name} → {table}: cannot be opened ({e.strerror or e})")
+            return self._fail(path, i18n.t("imp.not_imported", lang, file=name, table=table,
+                                           problem=i18n.t("imp.cannot_open", lang, why=e.strerror or e)))
         sha = hashlib.sha256(data).hexdigest()
         del data
         if store.scalar(
@@ -265,7 +276,7 @@ class Watcher:
             "AND status = 'committed' LIMIT 1",
             [name, sha],
         ) is not None:  # committed before a crash that came before the move
-            return self._done(path, f"{name} → {table}: already imported (committed before a restart)")
+            return self._done(path, f"{name} → {table}: " + i18n.t("imp.inbox_already", lang))
         result = None
         try:  # handed in by `cockpit import --user NAME`
             by = _claim_path(path).read_text("utf-8").strip()
@@ -276,13 +287,15 @@ class Watcher:
             try:
                 result = importer.import_file(
                     self.cur, table, path, imported_by=by, source="inbox",
-                    before_commit=self.before_commit,
+                    before_commit=self.before_commit, lang=lang,
                 )
             except Exception as e:  # noqa: BLE001 - one bad file must not stop the app
                 log.exception("inbox: importing %s failed", name)
                 if _connection_gone(e):
                     raise
-                return self._fail(path, f"{name} → {table}: NOT IMPORTED: {type(e).__name__}: {e}; nothing changed")
+                why = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
+                return self._fail(path, i18n.t("imp.not_imported", lang, file=name, table=table,
+                                               problem=i18n.t("imp.unexpected", lang, why=why)))
             # another writer of the same process (e.g. an undo in the app) touched the
             # same rows at the same moment: that is worth a retry, not a failure
             if result.ok or "conflict" not in (result.problem or "").lower():
@@ -334,10 +347,10 @@ class Watcher:
 
     # -- catalog and heartbeat ------------------------------------------------------
     def publish_catalog(self) -> None:
-        from cockpit import feed
+        from cockpit import catalog
 
         try:
-            cat = feed.catalog_from_db(self.cur)
+            cat = catalog.catalog_from_db(self.cur)
             write_atomic(self.inbox / CATALOG, json.dumps(cat, ensure_ascii=False).encode("utf-8"))
         except Exception:  # noqa: BLE001 - the feed's convenience, never the app's problem
             log.exception("inbox: cannot publish the catalog")
@@ -423,9 +436,9 @@ class Watcher:
 
 
 def _connection_gone(e: BaseException) -> bool:
-    import duckdb
+    from cockpit import engine
 
-    return isinstance(e, duckdb.ConnectionException) or "connection already closed" in str(e).lower()
+    return engine.connection_gone(e)
 
 
 _WATCHERS: dict[str, Watcher] = {}

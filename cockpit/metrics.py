@@ -112,11 +112,19 @@ class Source:
     # filter on every one of them and may not cut time (one row per live session holds
     # its distinct buyers; they add up neither across sessions nor across a period).
     whole_for: tuple[str, ...] = ()
+    # On a rollup: the condition a group of its rows must meet to exist (it holds an
+    # order).  ClickHouse keeps rollups as per-batch deltas, where a group whose orders
+    # all left sums to zero orders instead of vanishing (cockpit.rollups).
+    nonempty: str | None = None
     # Per-grain columns computed in NumPy instead of a SQL GROUP BY over the grain, for
     # queries with no split: (SQL of one integer code per row, fn(codes, key_max) ->
     # {inner col: array indexed by grain key}).  Counting per dense buyer key with
     # bincount is ~4x faster than DuckDB's hash aggregate over millions of buyers.
     vector: tuple[str, Callable] | None = None
+    # With a period: one more condition, true of every row the period keeps, that lets
+    # the scan skip row groups by the column the table is written in order of (the
+    # period itself applies to an expression no zone map knows).  Reads $p_start/$p_end.
+    prune: str | None = None
 
 
 _ORDERS_FROM = (
@@ -200,6 +208,25 @@ def _per_buyer(codes: np.ndarray, buyer_max: int) -> dict[str, np.ndarray]:
     return {"n_orders": ends - starts, "is_fan_buyer": (s[ends - 1] & 1) == 1 if len(s) else np.zeros(0, bool)}
 
 
+# A live session's orders count with the session (SPEC section 3): in the period of its
+# start, wherever they were paid, so gpm / uv_value / click_conversion divide figures of
+# the same sessions.  A live order carrying no known session counts when it was paid.
+# (live_sessions is keyed by live_id: the join never multiplies an order.)
+_LIVE_TIME = "COALESCE(ls.started_at, o.paid_at)"
+_LIVE_ROLLUP_TIME = "COALESCE(ls.started_at, r.day)"
+_SESSION_JOIN = " LEFT JOIN live_sessions ls ON {}.live_id = ls.live_id"
+
+
+def _session_paid_bounds(col: str, cast: str = "TIMESTAMP") -> str:
+    """``col`` (when an order was paid) within the period widened to every payment of
+    the sessions started in it (first and last per session: cockpit.rollups keeps them
+    in orders_live).  Exact as a superset, and a scan still skips whole months."""
+    sub = ("(SELECT {agg}(ol.{c}) FROM orders_live ol JOIN live_sessions s2 ON s2.live_id = ol.live_id "
+           "WHERE s2.started_at >= $p_start AND s2.started_at < $p_end)")
+    lo = f"LEAST($p_start, COALESCE({sub.format(agg='min', c='first_paid')}, $p_start))"
+    hi = f"GREATEST($p_end, COALESCE({sub.format(agg='max', c='last_paid')}, $p_end))"
+    return f"{col} >= CAST({lo} AS {cast}) AND {col} <= CAST({hi} AS {cast})"
+
 _ACCOUNT_PRODUCT_ROLLUP_FROM = (
     "orders_product_account_daily r LEFT JOIN stores s ON r.store_id = s.store_id "
     "LEFT JOIN products p ON r.product_id = p.product_id LEFT JOIN accounts a ON r.account_id = a.account_id"
@@ -211,14 +238,23 @@ _ACCOUNT_PRODUCT_ROLLUP_DIMS = {
     "agency": "a.agency",
 }
 
+_HAS_ORDERS = "SUM(r.orders) <> 0"
+
 SOURCES: dict[str, Source] = {
     s.id: s
     for s in [
-        Source("orders", _ORDERS_FROM, "o.paid_at", _ORDER_DIMS, rollups=("orders_daily", "orders_product_daily", "orders_product_account_daily", "orders_live")),
-        Source("orders_daily", _ROLLUP_FROM, "r.day", _ROLLUP_DIMS),
-        Source("orders_product_daily", _PRODUCT_ROLLUP_FROM, "r.day", _PRODUCT_ROLLUP_DIMS),
-        Source("orders_product_account_daily", _ACCOUNT_PRODUCT_ROLLUP_FROM, "r.day", _ACCOUNT_PRODUCT_ROLLUP_DIMS),
+        Source("orders", _ORDERS_FROM, "o.paid_at", _ORDER_DIMS, rollups=("orders_daily", "orders_product_daily", "orders_product_account_daily")),
+        Source("orders_daily", _ROLLUP_FROM, "r.day", _ROLLUP_DIMS, nonempty=_HAS_ORDERS),
+        Source("orders_product_daily", _PRODUCT_ROLLUP_FROM, "r.day", _PRODUCT_ROLLUP_DIMS, nonempty=_HAS_ORDERS),
+        Source("orders_product_account_daily", _ACCOUNT_PRODUCT_ROLLUP_FROM, "r.day", _ACCOUNT_PRODUCT_ROLLUP_DIMS,
+               nonempty=_HAS_ORDERS),
         Source("orders_live", "orders_live r", "NULL", {"live": "r.live_id"}, whole_for=("live",)),
+        Source("live_orders", _ORDERS_FROM + _SESSION_JOIN.format("o"), _LIVE_TIME,
+               {**_ORDER_DIMS, **_time_dims(_LIVE_TIME)}, rollups=("live_orders_daily", "orders_live"),
+               prune=_session_paid_bounds("o.paid_at")),
+        Source("live_orders_daily", _ROLLUP_FROM + _SESSION_JOIN.format("r"), _LIVE_ROLLUP_TIME,
+               {**_ROLLUP_DIMS, **_time_dims(_LIVE_ROLLUP_TIME)}, prune=_session_paid_bounds("r.day", "DATE"),
+               nonempty=_HAS_ORDERS),
         Source(
             "order_buyers", _ORDERS_FROM, "o.paid_at", _ORDER_DIMS, grain="o.buyer_key",
             inner_cols={
@@ -265,11 +301,16 @@ SOURCES: dict[str, Source] = {
         # the entity's store gives brand / store type, so the sidebar filters apply.
         Source(
             "scores",
+            # (each entity's store and name from one list, es: a join on a COALESCE over
+            # three joined tables is more than ClickHouse's planner takes)
             "scores_daily sd "
-            "LEFT JOIN stores ss ON sd.score_type = 'store_experience' AND sd.entity_id = ss.store_id "
+            "LEFT JOIN (SELECT 'store_experience' AS score_type, store_id AS entity_id, store_id, store_name AS name "
+            "FROM stores UNION ALL SELECT 'creator_reputation', account_id, store_id, account_name FROM accounts "
+            "UNION ALL SELECT 'product', product_id, store_id, product_name FROM products) es "
+            "ON es.score_type = sd.score_type AND es.entity_id = sd.entity_id "
             "LEFT JOIN accounts a ON sd.score_type = 'creator_reputation' AND sd.entity_id = a.account_id "
             "LEFT JOIN products p ON sd.score_type = 'product' AND sd.entity_id = p.product_id "
-            "LEFT JOIN stores s ON s.store_id = COALESCE(ss.store_id, a.store_id, p.store_id)",
+            "LEFT JOIN stores s ON s.store_id = es.store_id",
             "sd.date",
             {
                 **_time_dims("sd.date"),
@@ -343,9 +384,10 @@ MEASURES: dict[str, Measure] = {
             _sum_if("o.shipped_at IS NOT NULL AND o.shipped_at <= o.paid_at + INTERVAL 48 HOUR", "1"),
             _daily_and_product(_sum("r.shipped_48h")),
         ),
-        Measure("live_gmv", "orders", _sum_if("o.channel = 'live'", "o.paid_amount"),
-                _daily(_sum_if("r.channel = 'live'", "r.gmv"))),
-        Measure("live_buyers", "orders", "COUNT(DISTINCT CASE WHEN o.channel = 'live' THEN o.buyer_key END)",
+        # live orders, counted with their session (see _LIVE_TIME)
+        Measure("live_gmv", "live_orders", _sum_if("o.channel = 'live'", "o.paid_amount"),
+                {"live_orders_daily": _sum_if("r.channel = 'live'", "r.gmv")}),
+        Measure("live_buyers", "live_orders", "COUNT(DISTINCT CASE WHEN o.channel = 'live' THEN o.buyer_key END)",
                 {"orders_live": _sum("r.live_buyers")},
                 bitmap="bit_count(bitstring_agg(o.buyer_key, 1, $buyer_max) FILTER (WHERE o.channel = 'live'))"),
         Measure("content_gmv", "orders", _sum_if(f"o.channel IN {_IN(schema.CONTENT_CHANNELS)}", "o.paid_amount"),
@@ -428,8 +470,9 @@ MEASURES: dict[str, Measure] = {
         Measure("active_products", "market", "ROUND(AVG(m.active_products))"),
         Measure("search_volume", "market", _sum("m.search_volume")),
         # growth levers
-        Measure("own_live_gmv", "orders", _sum_if("o.channel = 'live' AND a.account_type = 'own'", "o.paid_amount"),
-                _daily(_sum_if("r.channel = 'live' AND a.account_type = 'own'", "r.gmv"))),
+        Measure("own_live_gmv", "live_orders",
+                _sum_if("o.channel = 'live' AND a.account_type = 'own'", "o.paid_amount"),
+                {"live_orders_daily": _sum_if("r.channel = 'live' AND a.account_type = 'own'", "r.gmv")}),
         *[
             m
             for st in schema.SCORE_TYPES
@@ -536,7 +579,9 @@ METRICS: dict[str, Metric] = {
         M("new_followers", "涨粉数", "New followers", "count", "new_followers", definition="sum over sessions"),
         M("follow_rate", "转粉率", "Follow rate", "pct", ("new_followers", "viewers"),
           definition="new_followers / viewers"),
-        M("live_gmv", "直播成交金额", "Live GMV", "cny", "live_gmv", definition="gmv of orders with channel live"),
+        M("live_gmv", "直播成交金额", "Live GMV", "cny", "live_gmv",
+          definition="gmv of orders with channel live, counted with their session: in the period of its start, "
+                     "wherever paid (by paid_at when the order names no known session)"),
         M("gpm", "千次观看成交额", "GPM", "cny", ("live_gmv", "views"), scale=1000,
           definition="live gmv / views * 1000"),
         M("uv_value", "UV价值", "UV value", "cny", ("live_gmv", "viewers"), definition="live gmv / viewers"),
@@ -544,7 +589,7 @@ METRICS: dict[str, Metric] = {
           definition="sum over sessions"),
         M("product_clicks", "商品点击人数", "Product clicks", "count", "product_clicks", definition="sum over sessions"),
         M("live_buyers", "直播成交人数", "Live buyers", "count", "live_buyers",
-          definition="count(distinct buyer_id) of live orders"),
+          definition="count(distinct buyer_id) of live orders, counted with their session like live_gmv"),
         M("ctr", "商品点击率", "Product CTR", "pct", ("product_clicks", "viewers"),
           definition="product_clicks / viewers"),
         M("click_conversion", "点击成交转化率", "Click-to-buy rate", "pct", ("live_buyers", "product_clicks"),
@@ -596,7 +641,7 @@ METRICS: dict[str, Metric] = {
         M("search_volume", "搜索量", "Search volume", "count", "search_volume", definition="sum(search_volume)"),
         # --- growth levers (issue 6) ---
         M("own_live_gmv", "自播成交金额", "Own-live GMV", "cny", "own_live_gmv",
-          definition="gmv of live orders sold by own accounts"),
+          definition="live_gmv of orders sold by own accounts"),
         M("chuanliu_share", "川流自播占比", "川流 share of own-live GMV", "pct",
           ("own_distribution_traffic_gmv", "own_live_gmv"),
           definition="chuanliu_own_live_gmv / own_live_gmv"),

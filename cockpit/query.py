@@ -15,12 +15,12 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-import duckdb
 import polars as pl
 
 from cockpit import buyer_counts  # imports this module back: each reads the other at call time
 from cockpit import buyer_keys, clock, metrics as reg
 from cockpit import engine, periods, store
+from cockpit.engine import Database, Dialect
 from cockpit.lru import LRU, MISSING
 from cockpit.periods import Period
 
@@ -172,12 +172,14 @@ def conditions(
     params: dict | None = None,
     period: Period | None = None,
     time_col: str | None = None,
+    dialect: Dialect = engine.DUCKDB,
 ) -> list[str]:
     """WHERE conditions for rows described by ``dims`` (dim id -> SQL expression).
 
     Shared by the metric queries and by the pages' list queries (live now, minute
     curves...), so period, filters and data scope are bound the same way everywhere.
-    Values go into ``params``; only registry expressions reach the SQL text.
+    Values go into ``params``; only registry expressions reach the SQL text; a long
+    value list is spelled in the ``dialect`` of the engine that runs the statement.
     """
     params = {} if params is None else params
     conds: list[str] = []
@@ -189,9 +191,9 @@ def conditions(
         expr = dims.get(dim)
         if expr is None:
             continue  # rows that cannot be split by the dimension: the filter does not apply
-        conds.append(f"{expr} IN ({bind_list(params, f'f_{dim}', values)})")
+        conds.append(f"{expr} IN ({bind_list(params, f'f_{dim}', values, dialect)})")
     if scope is not None:
-        conds.append(_scope_condition(dims, scope, params))
+        conds.append(_scope_condition(dims, scope, params, dialect))
     return conds
 
 
@@ -202,15 +204,16 @@ def conditions(
 LIST_PARAM_AFTER = 64
 
 
-def bind_list(params: dict, prefix: str, values) -> str:
-    """Bind ``values`` and return what goes inside ``IN (...)``.
+def bind_list(params: dict, prefix: str, values, dialect: Dialect = engine.DUCKDB) -> str:
+    """Bind ``values`` and return what goes inside ``IN (...)`` (a long list as one list
+    parameter, spelled by the ``dialect`` of the engine that runs the statement).
 
     An empty list gives NULL, so ``x IN (NULL)`` matches nothing instead of failing.
     """
     values = list(values)
     if len(values) > LIST_PARAM_AFTER:
         params[prefix] = [None if v is None else str(v) for v in values]
-        return f"SELECT unnest(CAST(${prefix} AS VARCHAR[]))"
+        return dialect.list_rows(prefix, "VARCHAR")
     names = []
     for i, v in enumerate(values):
         params[f"{prefix}_{i}"] = v
@@ -218,11 +221,14 @@ def bind_list(params: dict, prefix: str, values) -> str:
     return ", ".join(names) if names else "NULL"
 
 
-def _where(src: reg.Source, q: Query, params: dict) -> list[str]:
-    return conditions(src.dims, q.filters, q.scope, params, q.period, src.time_col)
+def _where(src: reg.Source, q: Query, params: dict, dialect: Dialect = engine.DUCKDB) -> list[str]:
+    conds = conditions(src.dims, q.filters, q.scope, params, q.period, src.time_col, dialect)
+    if src.prune and q.period is not None:  # after the period: its parameters are bound
+        conds.append(src.prune)
+    return conds
 
 
-def _scope_condition(dims: dict[str, str], scope, params: dict) -> str:
+def _scope_condition(dims: dict[str, str], scope, params: dict, dialect: Dialect = engine.DUCKDB) -> str:
     """Rows visible under a data scope: any of the granted dims matches.
 
     Rows that carry none of the granted dimensions (market data) are public.
@@ -235,7 +241,7 @@ def _scope_condition(dims: dict[str, str], scope, params: dict) -> str:
             continue
         carried = True
         if values:
-            parts.append(f"{expr} IN ({bind_list(params, f's_{dim}', values)})")
+            parts.append(f"{expr} IN ({bind_list(params, f's_{dim}', values, dialect)})")
     if not carried:
         return "TRUE"
     return "(" + " OR ".join(parts) + ")" if parts else "FALSE"
@@ -265,9 +271,10 @@ def _from(from_sql: str, used: str) -> str:
     return head + "".join(f" LEFT JOIN {t} {a} ON {on}" for (t, a, on), k in zip(joins, keep) if k)
 
 
-def _source_cte(src: reg.Source, measures: list[tuple[str, str]], q: Query, params: dict) -> str:
+def _source_cte(src: reg.Source, measures: list[tuple[str, str]], q: Query, params: dict,
+                dialect: Dialect = engine.DUCKDB) -> str:
     dim_exprs = [(d, src.dims[d]) for d in q.dims]
-    where = _where(src, q, params)
+    where = _where(src, q, params, dialect)
     where_sql = f" WHERE {' AND '.join(where)}" if where else ""
     ms_sql = [f'{sql} AS "{m}"' for m, sql in measures]
     used = " ".join([e for _, e in dim_exprs] + ms_sql + [where_sql, src.grain or ""] + list(src.inner_cols.values()))
@@ -275,7 +282,8 @@ def _source_cte(src: reg.Source, measures: list[tuple[str, str]], q: Query, para
     if src.grain is None:
         sel = [f'{e} AS "{d}"' for d, e in dim_exprs] + ms_sql
         group = f" GROUP BY {', '.join(e for _, e in dim_exprs)}" if dim_exprs else ""
-        return f"SELECT {', '.join(sel)} FROM {from_sql}{where_sql}{group}"
+        having = f" HAVING {src.nonempty}" if src.nonempty and dim_exprs else ""
+        return f"SELECT {', '.join(sel)} FROM {from_sql}{where_sql}{group}{having}"
     inner_sel = [f'{e} AS "{d}"' for d, e in dim_exprs] + [f"{src.grain} AS _grain"]
     inner_sel += [f"{expr} AS {name}" for name, expr in src.inner_cols.items()]
     inner_group = ", ".join([e for _, e in dim_exprs] + [src.grain])
@@ -286,8 +294,10 @@ def _source_cte(src: reg.Source, measures: list[tuple[str, str]], q: Query, para
     return f"SELECT {', '.join(sel)} FROM ({inner}) g{group}"
 
 
-def build_sql(q: Query, buyer_max: int | None = None, computed: dict | None = None) -> tuple[str, dict]:
-    """The statement for one query (no comparison) and its bound parameters.
+def build_sql(q: Query, buyer_max: int | None = None, computed: dict | None = None,
+              dialect: Dialect = engine.DUCKDB) -> tuple[str, dict]:
+    """The statement for one query (no comparison) and its bound parameters, in the
+    ``dialect`` of the engine that runs it.
 
     ``buyer_max``: the largest buyer key (cockpit.buyer_keys); without it distinct
     buyers are always hashed.  ``computed``: {source id: figures} counted outside DuckDB
@@ -305,10 +315,10 @@ def build_sql(q: Query, buyer_max: int | None = None, computed: dict | None = No
         names[sid] = name
         cte_of.update({m: name for m, _ in measures})
         if computed and sid in computed:
-            body = _bound(computed[sid], q.dims, [m for m, _ in measures], params, name)
+            body = _bound(computed[sid], q.dims, [m for m, _ in measures], params, name, dialect)
         else:
-            body = _source_cte(reg.SOURCES[sid], measures, q, params)
-        ctes.append(f"{name} AS ({body})")
+            body = _source_cte(reg.SOURCES[sid], measures, q, params, dialect)
+        ctes.append(dialect.cte(name, body, reused=bool(q.dims)))  # with a split: read by keys and joined
 
     def measure_col(m: str) -> str:
         ref = f'{cte_of[m]}."{m}"'
@@ -330,22 +340,40 @@ def build_sql(q: Query, buyer_max: int | None = None, computed: dict | None = No
         joined_sel = [f'{measure_col(m)} AS "{m}"' for m in all_measures]
         ctes.append(f"joined AS (SELECT {', '.join(joined_sel)} FROM {cross})")
 
-    sel = [f'j."{d}"' if d in q.dims else _attribute_sql(d) for d in final_q.dims]
+    # The metrics over the measures, then labels and entity attributes looked up per
+    # result row by a LEFT JOIN to the dimension table (its key is unique: every write
+    # upserts by key); every name qualified, since a dimension table may have a column
+    # named like a metric (accounts.followers).
+    res_sel = [f'j."{d}" AS "{d}"' for d in q.dims] + [f'{reg.metric(m).sql()} AS "{m}"' for m in q.metrics]
+    ctes.append(f"res AS (SELECT {', '.join(res_sel)} FROM joined j)")
+    looked_up: list[str] = []
+
+    def col(d: str) -> str:
+        """The result column of dim or metric ``d``, qualified."""
+        attr = reg.DIMENSIONS[d].attribute_of if d in reg.DIMENSIONS and d not in q.dims else None
+        if attr is None:
+            return f'r."{d}"'
+        if attr[0] not in looked_up:
+            looked_up.append(attr[0])
+        return f'x_{attr[0]}."{attr[1]}"'
+
+    sel = [f'{col(d)} AS "{d}"' for d in final_q.dims]
     if q.labels:
         for d in q.dims:
             dim = reg.DIMENSIONS[d]
             if dim.label_table:
-                sel.append(
-                    f'(SELECT x."{dim.label_col}" FROM "{dim.label_table}" x '
-                    f'WHERE x."{dim.label_key}" = j."{d}") AS "{d}_name"'
-                )
-    sel += [f'{reg.metric(m).sql()} AS "{m}"' for m in q.metrics]
-    order = _order_sql(final_q)
+                looked_up.append(d) if d not in looked_up else None
+                sel.append(f'x_{d}."{dim.label_col}" AS "{d}_name"')
+    sel += [f'r."{m}" AS "{m}"' for m in q.metrics]
+    order = _order_sql(final_q, col)
+    lookups = "".join(
+        f' LEFT JOIN "{reg.DIMENSIONS[e].label_table}" x_{e} ON x_{e}."{reg.DIMENSIONS[e].label_key}" = r."{e}"'
+        for e in looked_up)
     limit = ""
     if q.limit is not None:
         params["limit"] = int(q.limit)
         limit = " LIMIT $limit"
-    sql = f"WITH {', '.join(ctes)} SELECT {', '.join(sel)} FROM joined j{order}{limit}"
+    sql = f"WITH {', '.join(ctes)} SELECT {', '.join(sel)} FROM res r{lookups}{order}{limit}"
     if "$now" in sql:
         params["now"] = q.now or clock.now().replace(second=0, microsecond=0)
     if "$buyer_max" in sql:
@@ -353,47 +381,44 @@ def build_sql(q: Query, buyer_max: int | None = None, computed: dict | None = No
     return sql, params
 
 
-def _bound(figures: dict, dims: tuple[str, ...], measures: list[str], params: dict, name: str) -> str:
-    """A source computed outside DuckDB as bound values: {measure: int} without a split,
-    {"dims": {dim: [value per group]}, measure: [value per group]} with one."""
+def _bound(figures: dict, dims: tuple[str, ...], measures: list[str], params: dict, name: str,
+           dialect: Dialect = engine.DUCKDB) -> str:
+    """A source computed outside the statement as bound values: {measure: int} without a
+    split, {"dims": {dim: [value per group]}, measure: [value per group]} with one (one
+    list parameter per column, read back as rows in the engine's dialect)."""
     if "dims" not in figures:
         params.update({f"v_{m}": int(figures[m]) for m in measures})
         return "SELECT " + ", ".join(f'CAST($v_{m} AS BIGINT) AS "{m}"' for m in measures)
     cols = []
     for i, d in enumerate(dims):
         params[f"{name}_d{i}"] = [None if v is None else str(v) for v in figures["dims"][d]]
-        cols.append(f'unnest(CAST(${name}_d{i} AS VARCHAR[])) AS "{d}"')
+        cols.append((f"{name}_d{i}", "VARCHAR", d))
     for m in measures:
         params[f"{name}_{m}"] = [int(v) for v in figures[m]]
-        cols.append(f'unnest(CAST(${name}_{m} AS BIGINT[])) AS "{m}"')
-    return "SELECT " + ", ".join(cols)
+        cols.append((f"{name}_{m}", "BIGINT", m))
+    return dialect.zip_rows(cols)
 
 
 def _by_entity(q: Query) -> Query:
     """``q`` without the dims that are attributes of another of its dims (store_type with
-    store): those are looked up per result row instead (see _attribute_sql)."""
+    store): those are looked up per result row instead (see build_sql)."""
     keep = tuple(d for d in q.dims if (reg.DIMENSIONS[d].attribute_of or (None,))[0] not in q.dims)
     return q if keep == q.dims else dataclasses.replace(q, dims=keep)
 
 
-def _attribute_sql(d: str) -> str:
-    entity, col = reg.DIMENSIONS[d].attribute_of
-    e = reg.DIMENSIONS[entity]
-    return f'(SELECT x."{col}" FROM "{e.label_table}" x WHERE x."{e.label_key}" = j."{entity}") AS "{d}"'
-
-
-def _order_sql(q: Query) -> str:
+def _order_sql(q: Query, col) -> str:
+    """ORDER BY over the result columns (``col(name)``: a dim's or metric's qualified column)."""
     if q.order_by:
         if q.order_by in q.metrics:
-            return f' ORDER BY "{q.order_by}" DESC NULLS LAST' + "".join(f', "{d}"' for d in q.dims)
+            return f" ORDER BY {col(q.order_by)} DESC NULLS LAST" + "".join(f", {col(d)}" for d in q.dims)
         if q.order_by in q.dims:
-            return f' ORDER BY "{q.order_by}"'
+            return f" ORDER BY {col(q.order_by)}"
         raise reg.MetricError(f"cannot order by {q.order_by!r}: it is neither a chosen metric nor dimension")
     time_dims = [d for d in q.dims if reg.DIMENSIONS[d].time]
     if time_dims:
-        return " ORDER BY " + ", ".join(f'"{d}"' for d in q.dims)
+        return " ORDER BY " + ", ".join(col(d) for d in q.dims)
     if q.dims:
-        return f' ORDER BY "{q.metrics[0]}" DESC NULLS LAST, ' + ", ".join(f'"{d}"' for d in q.dims)
+        return f" ORDER BY {col(q.metrics[0])} DESC NULLS LAST, " + ", ".join(col(d) for d in q.dims)
     return ""
 
 
@@ -440,15 +465,20 @@ def _cached(con, cache: QueryCache | None, sql: str, params: dict, compute, *kin
     return cache.get_or_run(key, compute)
 
 
-def execute(con: duckdb.DuckDBPyConnection, sql: str, params: dict, cache: QueryCache | None = None) -> pl.DataFrame:
+def execute(con: Database, sql: str, params: dict, cache: QueryCache | None = None) -> pl.DataFrame:
     return _cached(con, cache, sql, params, lambda: _fetch(con, sql, params))
 
 
-def run(con: duckdb.DuckDBPyConnection, q: Query, cache: QueryCache | None = None) -> pl.DataFrame:
+def dialect_of(con) -> Dialect:
+    """The dialect of the engine behind ``con`` (a Database, or a bare DuckDB connection)."""
+    return engine.wrap(con).dialect
+
+
+def run(con: Database, q: Query, cache: QueryCache | None = None) -> pl.DataFrame:
     q = _filters_by_entity(con, q, cache)
     # read through the cache: once per data version, not once per question
     buyer_max = buyer_keys.max_key(con, lambda sql: execute(con, sql, {}, cache)) if _wants_buyer_max(q) else None
-    sql, params = build_sql(q, buyer_max, buyer_counts.figures(con, q, buyer_max, cache))
+    sql, params = build_sql(q, buyer_max, buyer_counts.figures(con, q, buyer_max, cache), dialect_of(con))
     return execute(con, sql, params, cache)
 
 
@@ -471,7 +501,7 @@ def _filters_by_entity(con, q: Query, cache: QueryCache | None) -> Query:
         e = reg.DIMENSIONS[entity]
         params: dict = {}
         sql = (f'SELECT "{e.label_key}" AS k FROM "{e.label_table}" WHERE "{col}" IN '
-               f'({bind_list(params, "v", values)}) ORDER BY 1')
+               f'({bind_list(params, "v", values, dialect_of(con))}) ORDER BY 1')
         keys = set(execute(con, sql, params, cache)["k"].to_list())
         entity_keys[entity] = keys if entity_keys.get(entity) is None else entity_keys[entity] & keys
     if not entity_keys:
@@ -503,7 +533,7 @@ def _shift_time(df: pl.DataFrame, dim: str, cur: Period, cmp: Period) -> pl.Data
 
 
 def run_compared(
-    con: duckdb.DuckDBPyConnection, q: Query, mode: str | None, cache: QueryCache | None = None,
+    con: Database, q: Query, mode: str | None, cache: QueryCache | None = None,
     compare: list[str] | None = None,
 ) -> pl.DataFrame:
     """The query's rows with, per metric, its comparison value, change and % change.

@@ -32,7 +32,22 @@ TITLE_ROWS_MAX = 10
 
 
 class ReadError(Exception):
-    """The file cannot be read at all; the message names the file and says why."""
+    """The file cannot be read at all; the message names the file and says why.
+
+    ``problem(lang)`` is the bare problem in the user's language (a catalogue key of
+    :mod:`cockpit.i18n` and its values); ``str()`` is the English one with the name."""
+
+    def __init__(self, key: str, name: str = "", **params):
+        self.key, self.name, self.params = key, name, params
+        super().__init__(f"{name}: {self.problem('en')}" if name else self.problem("en"))
+
+    def problem(self, lang: str = "en") -> str:
+        from cockpit import i18n
+
+        return i18n.t(self.key, lang, **self.params)
+
+    def named(self, name: str) -> "ReadError":
+        return self if self.name else ReadError(self.key, name, **self.params)
 
 
 @dataclass
@@ -61,25 +76,26 @@ def sniff_format(data: bytes) -> str:
     return "csv"
 
 
-def read_table(path: str | Path, data: bytes | None = None, header_score=None) -> RawTable:
+def read_table(path: str | Path, data: bytes | None = None, header_score=None, lang: str = "en") -> RawTable:
     """Read ``path`` (or its already-loaded bytes ``data``) into a :class:`RawTable`.
 
     ``header_score(cells) -> int``: how many of a row's cells are known headers; with
-    it, title rows above the header are skipped (CSV and Excel)."""
+    it, title rows above the header are skipped (CSV and Excel).  ``lang``: the
+    language of per-row problems."""
     path = Path(path)
     name = path.name
     if data is None:
         try:
             data = path.read_bytes()
         except FileNotFoundError:
-            raise ReadError(f"{name}: file not found ({path})") from None
+            raise ReadError("imp.file_not_found", name, path=str(path)) from None
         except IsADirectoryError:
-            raise ReadError(f"{name}: is a folder, not a file") from None
+            raise ReadError("imp.is_folder", name) from None
         except OSError as e:
-            raise ReadError(f"{name}: cannot be opened ({e.strerror or e})") from None
+            raise ReadError("imp.cannot_open", name, why=str(e.strerror or e)) from None
     blank = b" \t\r\n\x00\xef\xbb\xbf"
     if not data[:65536].strip(blank) and not data[65536:].strip(blank):
-        raise ReadError(f"{name}: the file is empty")
+        raise ReadError("imp.empty", name)
     fmt = sniff_format(data)
     try:
         if fmt == "xlsx" or fmt == "xls":
@@ -87,15 +103,31 @@ def read_table(path: str | Path, data: bytes | None = None, header_score=None) -
         elif fmt == "parquet":
             raw = _read_parquet(data)
         else:
-            raw = _read_csv(data, name, header_score)
+            raw = _read_csv(data, name, header_score, lang)
     except ReadError as e:
-        msg = str(e)
-        raise ReadError(msg if msg.startswith(name) else f"{name}: {msg}") from None
+        raise e.named(name) from None
     except Exception as e:  # a corrupt file may surface as any library error
-        what = {"xlsx": "an Excel file", "xls": "an Excel file", "parquet": "a Parquet file"}.get(fmt, "a CSV file")
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise ReadError(f"{name}: cannot be read as {what} ({first})") from None
+        from cockpit import i18n
+
+        quoted = re.match(r"could not parse `(.*?)` as dtype .*? at column '(.*?)'", str(e), re.S)
+        if fmt == "csv" and quoted:  # the one CSV error people make: a quote never closed
+            near = quoted.group(1).replace("\r", "").replace("\n", "⏎")[:40]
+            raise ReadError("imp.csv_quote", name, column=quoted.group(2), near=near) from None
+        what = {"xlsx": "imp.fmt_excel", "xls": "imp.fmt_excel", "parquet": "imp.fmt_parquet"}.get(fmt, "imp.fmt_csv")
+        first = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
+        raise _CannotRead(name, what, first, i18n) from None
     return _drop_blank_rows(raw)
+
+
+class _CannotRead(ReadError):
+    """"cannot be read as an Excel file (...)": the format's name in the user's language too."""
+
+    def __init__(self, name, what_key, why, i18n):
+        self._what_key, self._i18n = what_key, i18n
+        super().__init__("imp.cannot_read", name, why=why)
+
+    def problem(self, lang: str = "en") -> str:
+        return self._i18n.t(self.key, lang, what=self._i18n.t(self._what_key, lang), **self.params)
 
 
 # ---------------------------------------------------------------- CSV
@@ -111,7 +143,7 @@ def _utf8_body(data: bytes) -> tuple[bytes, str]:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16").encode("utf-8"), "utf-16"
     if b"\x00" in data[:65536]:
-        raise ReadError("is not a text file (it contains binary data) and not XLSX or Parquet either")
+        raise ReadError("imp.binary")
     return data, "utf-8"
 
 
@@ -119,7 +151,7 @@ def _from_gb18030(data: bytes) -> bytes:
     try:
         return data.decode("gb18030").encode("utf-8")
     except UnicodeDecodeError:
-        raise ReadError("is not readable text: neither UTF-8 nor GBK/GB18030") from None
+        raise ReadError("imp.not_text") from None
 
 
 def _sniff_delimiter(header_line: str) -> str:
@@ -162,14 +194,16 @@ def _first_lines(body: bytes, k: int) -> list[bytes]:
     return out
 
 
-def _read_csv(data: bytes, name: str, header_score=None) -> RawTable:
+def _read_csv(data: bytes, name: str, header_score=None, lang: str = "en") -> RawTable:
     body, encoding = _utf8_body(data)
+    if b"\r" in body and b"\n" not in body:  # Excel for Mac's "CSV (Macintosh)": CR line ends
+        body = body.replace(b"\r", b"\n")
     first = _first_lines(body, TITLE_ROWS_MAX)
     try:
         texts = [line.decode("utf-8") for line in first]
     except UnicodeDecodeError:
         if encoding != "utf-8":
-            raise ReadError("is not readable text: the header line is not valid UTF-8") from None
+            raise ReadError("imp.header_not_utf8") from None
         body, encoding = _from_gb18030(body), "gb18030"
         first = _first_lines(body, TITLE_ROWS_MAX)
         texts = [line.decode("utf-8") for line in first]
@@ -183,7 +217,7 @@ def _read_csv(data: bytes, name: str, header_score=None) -> RawTable:
     headers = next(csv.reader([header_line], delimiter=delimiter), [])
     headers = [h.strip().lstrip("\ufeff") for h in headers]
     if not any(headers):
-        raise ReadError("has no header line (the first line is blank)")
+        raise ReadError("imp.no_header")
     options = dict(separator=delimiter, infer_schema=False, quote_char='"', raise_if_empty=False)
 
     problems = None
@@ -209,13 +243,10 @@ def _read_csv(data: bytes, name: str, header_score=None) -> RawTable:
             **options,
         )
         long_rows = df[_EXTRA].is_not_null()
+        from cockpit import i18n
+
         problems = pl.select(
-            pl.when(pl.lit(long_rows)).then(
-                pl.lit(
-                    f"row has more fields than the header ({len(headers)}); "
-                    "a value probably contains an unquoted delimiter"
-                )
-            )
+            pl.when(pl.lit(long_rows)).then(pl.lit(i18n.t("imp.too_many_fields", lang, n=len(headers))))
         ).to_series()
         df = df.drop(_EXTRA)
         break
@@ -267,7 +298,7 @@ def _read_excel(data: bytes, fmt: str, header_score=None) -> RawTable:
 
     reader = fastexcel.read_excel(data)
     if not reader.sheet_names:
-        raise ReadError("the workbook has no sheets")
+        raise ReadError("imp.no_sheets")
     skip = 0
     if header_score is not None:
         top = reader.load_sheet(0, header_row=None, n_rows=TITLE_ROWS_MAX, dtypes="string").to_polars()

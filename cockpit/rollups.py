@@ -20,14 +20,20 @@ of one account, agency or account type (about 1M rows at 10M orders, so the smal
 is read whenever no account filter asks for this).
 
 ``orders_live`` holds what a session's list row needs and no daily rollup can hold: its
-distinct live buyers (one row per live session).  A year of sessions listed at once
-otherwise counts distinct buyers over millions of orders.  It answers only queries
+distinct live buyers (one row per live session), and when its orders were paid, first
+and last: a period's live figures count a session's orders wherever they were paid,
+and these bounds let that scan skip the rest of the year (metrics.py, live_orders).  A
+year of sessions listed at once otherwise counts distinct buyers over millions of orders.  It answers only queries
 split by session over all time, without a data scope (query.py checks).  Sums of DECIMAL money are exact, so both paths give
 identical figures (tests/test_rollup.py).
 
-On ClickHouse the rollups are views over ``orders`` with the same SELECT (always current,
-nothing to refresh; issue 14's phase 2 turns them into ClickHouse's own aggregating
-tables): the query builder reads the same names on either engine.
+On ClickHouse ClickHouse keeps the daily rollups itself: each is a SummingMergeTree of
+per-batch deltas fed by materialized views as rows arrive and as rows are replaced,
+read through a view of the committed batches' deltas (cockpit.engine.clickhouse_schema
+.rollup_ddl), so nothing is refreshed by the writer and a batch's rollup rows become
+visible with the statement that commits its rows.  ``orders_live`` is DuckDB's: on
+ClickHouse a session's distinct live buyers are counted from orders.  The query builder
+reads the same names on either engine.
 """
 
 from __future__ import annotations
@@ -43,8 +49,11 @@ ACCOUNT_PRODUCT_TABLE = "orders_product_account_daily"
 LIVE_TABLE = "orders_live"
 TABLES = (TABLE, PRODUCT_TABLE, ACCOUNT_PRODUCT_TABLE, LIVE_TABLE)
 # Bump when a table's shape or contents change: init_schema rebuilds them.
-VERSION = "4"
+VERSION = "5"  # 5: orders_live.first_paid / last_paid
 META_KEY = "orders_daily_version"
+# ClickHouse's rollups have a layout of their own (materialized views), versioned apart.
+CLICKHOUSE_META_KEY = "rollups_clickhouse_version"
+CLICKHOUSE_VERSION = "2"  # 2: orders_live.first_paid / last_paid
 
 # The daily rollups: each sums orders per day and these keys (in this column order).
 _KEY_TYPES = {"store_id": "VARCHAR", "account_id": "VARCHAR", "channel": "VARCHAR", "is_fan": "BOOLEAN",
@@ -65,7 +74,8 @@ DDL = {
     **{t: f"CREATE TABLE IF NOT EXISTS {t} (\n    "
           + ",\n    ".join(["day DATE NOT NULL", *(f"{k} {_KEY_TYPES[k]}" for k in keys), *_SUM_COLS]) + "\n)"
        for t, keys in DAILY_KEYS.items()},
-    LIVE_TABLE: f"CREATE TABLE IF NOT EXISTS {LIVE_TABLE} (live_id VARCHAR NOT NULL, live_buyers BIGINT NOT NULL)",
+    LIVE_TABLE: f"CREATE TABLE IF NOT EXISTS {LIVE_TABLE} (live_id VARCHAR NOT NULL, live_buyers BIGINT NOT NULL, "
+                "first_paid TIMESTAMP, last_paid TIMESTAMP)",
 }
 
 # Each rollup's rows for the orders matching `where` (SQL over orders o).
@@ -74,8 +84,8 @@ _SELECT = {
           + _SUMS + "FROM orders o WHERE {where} GROUP BY ALL ORDER BY day"
        for t, keys in DAILY_KEYS.items()},
     LIVE_TABLE: (
-        "SELECT o.live_id, COUNT(DISTINCT o.buyer_key) FILTER (WHERE o.channel = 'live') "
-        "FROM orders o WHERE o.live_id IS NOT NULL AND {where} GROUP BY o.live_id"
+        "SELECT o.live_id, COUNT(DISTINCT o.buyer_key) FILTER (WHERE o.channel = 'live'), MIN(o.paid_at), "
+        "MAX(o.paid_at) FROM orders o WHERE o.live_id IS NOT NULL AND {where} GROUP BY o.live_id"
     ),
 }
 
@@ -85,7 +95,7 @@ def ensure(con: Database) -> None:
     from cockpit.store import meta, set_meta, transaction  # store imports this module
 
     if con.kind == "clickhouse":
-        return _ensure_views(con, meta, set_meta)
+        return _ensure_clickhouse(con, meta, set_meta)
     if meta(con, META_KEY) == VERSION:
         for t in TABLES:
             con.execute(DDL[t])  # a no-op unless someone dropped it
@@ -99,25 +109,48 @@ def ensure(con: Database) -> None:
         set_meta(con, META_KEY, VERSION)
 
 
-def _clickhouse_select(t: str) -> str:
-    """The rollup's rows over all orders, as ClickHouse spells them (the view's body)."""
-    if t == LIVE_TABLE:
-        return ("SELECT o.live_id AS live_id, COUNT(DISTINCT CASE WHEN o.channel = 'live' THEN o.buyer_key END) "
-                "AS live_buyers FROM orders o WHERE o.live_id IS NOT NULL GROUP BY o.live_id")
-    keys = DAILY_KEYS[t]
-    return ("SELECT CAST(o.paid_at AS DATE) AS day, " + ", ".join(f"o.{k} AS {k}" for k in keys) + ", "
-            "COALESCE(SUM(o.paid_amount), 0) AS gmv, COALESCE(SUM(o.refund_amount), 0) AS refund_amount, "
-            "COUNT(*) AS orders, countIf(o.shipped_at IS NOT NULL AND o.shipped_at <= o.paid_at + INTERVAL 48 HOUR) "
-            "AS shipped_48h FROM orders o GROUP BY " + ", ".join(["day", *keys]))
+# On ClickHouse: the daily rollups are tables ClickHouse keeps current itself as rows
+# arrive (cockpit.engine.clickhouse_schema.rollup_ddl); a session's distinct live
+# buyers are counted from orders (no per-session table to keep exact under undo).
+_CH_SUMS = [("gmv", "COALESCE(SUM(o.paid_amount), 0)", "DECIMAL(38, 2)"),
+            ("refund_amount", "COALESCE(SUM(o.refund_amount), 0)", "DECIMAL(38, 2)"),
+            ("orders", "COUNT(*)", "BIGINT"),
+            ("shipped_48h", "countIf(o.shipped_at IS NOT NULL AND o.shipped_at <= o.paid_at + INTERVAL 48 HOUR)",
+             "BIGINT")]
 
 
-def _ensure_views(con: Database, meta, set_meta) -> None:
-    if meta(con, META_KEY) == VERSION and TABLES[0] in con.tables():
+# orders_live on ClickHouse: a view (a filter on live_id reaches the orders' scan).
+# first_paid / last_paid bound a session's payments, so a scan of its orders still
+# skips by paid_at (metrics._session_paid_bounds).
+_CH_LIVE = ("SELECT o.live_id AS live_id, uniqExactIf(o.buyer_key, o.channel = 'live') AS live_buyers, "
+            "MIN(o.paid_at) AS first_paid, MAX(o.paid_at) AS last_paid "
+            "FROM orders o WHERE o.live_id IS NOT NULL GROUP BY o.live_id")
+
+
+def clickhouse_parts(t: str) -> tuple[list, list]:
+    """(keys, sums) of daily rollup ``t`` for cockpit.engine.clickhouse_schema."""
+    keys = [("day", "CAST(o.paid_at AS DATE)", "DATE")] + [(k, f"o.{k}", _KEY_TYPES[k]) for k in DAILY_KEYS[t]]
+    return keys, _CH_SUMS
+
+
+def _ensure_clickhouse(con: Database, meta, set_meta) -> None:
+    from cockpit.engine import clickhouse_schema as chs
+
+    have = con.tables()
+    if meta(con, CLICKHOUSE_META_KEY) == CLICKHOUSE_VERSION and all(t in have for t in TABLES):
         return
-    for t in TABLES:
-        con.execute(f"DROP VIEW IF EXISTS {t}")
-        con.execute(f"CREATE VIEW {t} AS {_clickhouse_select(t)}")
-    set_meta(con, META_KEY, VERSION)
+    for t in TABLES:  # an older layout (plain views over orders) or a half-made one
+        for kind, obj in chs.rollup_objects(t):
+            if obj in have:
+                con.execute(f'DROP {kind} IF EXISTS "{obj}"')
+    for t in DAILY_KEYS:
+        keys, sums = clickhouse_parts(t)
+        for stmt in chs.rollup_ddl(t, keys, sums):
+            con.execute(stmt)
+        # what is there already (a copied or upgraded database), tagged with each row's batch
+        con.execute(f'INSERT INTO "{t}__rows" ' + chs.rollup_select(keys, sums, "orders"))
+    con.execute(f"CREATE VIEW IF NOT EXISTS {LIVE_TABLE} AS " + _CH_LIVE)
+    set_meta(con, CLICKHOUSE_META_KEY, CLICKHOUSE_VERSION)
 
 
 def refresh(con: Database, touched_sql: str, params: list | None = None) -> None:
@@ -140,9 +173,10 @@ def _refresh_days(con: Database, days: list[dt.date]) -> None:
     if not days:
         return
     con.execute("CREATE OR REPLACE TEMP TABLE _rollup_days AS SELECT unnest(CAST($d AS DATE[])) AS day", {"d": days})
+    # Both ends inclusive, so the calendar's last day (9999-12-31) needs no "next day".
     lo = dt.datetime.combine(days[0], dt.time())
-    hi = dt.datetime.combine(days[-1] + dt.timedelta(days=1), dt.time())
-    where = "o.paid_at >= $lo AND o.paid_at < $hi"
+    hi = dt.datetime.combine(days[-1], dt.time.max)
+    where = "o.paid_at >= $lo AND o.paid_at <= $hi"
     if len(days) < (days[-1] - days[0]).days + 1:  # gaps: only the touched days (a whole range needs no lookup)
         where += " AND CAST(o.paid_at AS DATE) IN (SELECT day FROM _rollup_days)"
     for t in DAILY_KEYS:  # recomputed by the days a write touches
@@ -160,3 +194,12 @@ def _refresh_lives(con: Database, lives: list[str]) -> None:
     con.execute(f"INSERT INTO {LIVE_TABLE} "
                 + _SELECT[LIVE_TABLE].format(where="o.live_id IN (SELECT live_id FROM _rollup_lives)"))
     con.execute("DROP TABLE _rollup_lives")
+
+
+def _register() -> None:
+    from cockpit import store
+
+    store.register(store.Part("rollups", ensure=ensure, meta_key=META_KEY, version=VERSION, order=20))
+
+
+_register()

@@ -8,7 +8,9 @@ this module keeps the names the rest of the code calls (``connect``, ``transacti
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from cockpit import engine, schema
 from cockpit.engine import Database
@@ -24,6 +26,7 @@ BOOKKEEPING_DDL = [
         rows_read BIGINT,
         rows_accepted BIGINT,
         rows_rejected BIGINT,
+        rows_duplicate BIGINT,
         rejects_path VARCHAR,
         started_at TIMESTAMP,
         finished_at TIMESTAMP,
@@ -56,9 +59,72 @@ def resolve_db_path(cli_value: str | os.PathLike | None = None):
     return url
 
 
+def url_of(db) -> engine.DatabaseURL:
+    """The database a path, URL or DatabaseURL names, with an absolute path."""
+    try:
+        return engine.resolve(db).resolve()
+    except engine.URLError as e:
+        raise StoreError(str(e)) from None
+
+
+def beside(db, suffix: str) -> Path:
+    """A file or folder kept beside the database (``<file>.server.json``, ``<stem>.inbox``,
+    ``rejects``): next to the DuckDB file or the chDB folder; for a ClickHouse server,
+    under ``data/`` named after the server's database."""
+    url = url_of(db)
+    anchor = url.anchor if url.anchor is not None else (Path("data") / f"{url.host}-{url.database}").resolve()
+    if suffix == ".inbox":
+        return anchor.with_name(anchor.stem + ".inbox")
+    return anchor.with_name(anchor.name + suffix)
+
+
 def replaced_table(name: str) -> str:
     """Archive of rows an import replaced, so an undo can put them back."""
     return f"_replaced_{name}"
+
+
+# ---------------------------------------------------------------------------
+# Parts: the modules that own tables register their DDL and upgrade step here, so the
+# store (the engine's side) imports none of them (issue 14, the house).
+
+
+@dataclass(frozen=True)
+class Part:
+    """What one module keeps in the database.
+
+    ``ddl``: simple CREATE TABLE IF NOT EXISTS statements in DuckDB's spelling (the
+    ClickHouse door spells them for ClickHouse); ``ensure(con)``: builds or upgrades what
+    the module derives, idempotent, run after every part's DDL, in ``order``;
+    ``meta_key``/``version``: where ensure() records what it built, so a read-only open
+    of an older DuckDB file knows it must upgrade; ``on_open(con)``: run at every
+    writable open (a crashed writer's leftovers)."""
+
+    name: str
+    ddl: tuple[str, ...] = ()
+    ensure: Callable[[Database], None] | None = None
+    meta_key: str | None = None
+    version: str | None = None
+    order: int = 50
+    on_open: Callable[[Database], None] | None = None
+
+
+_PARTS: dict[str, Part] = {}
+# The modules that own tables, imported before a database is opened so each has
+# registered its part (the composition root: the one place that names them).
+OWNERS = ("cockpit.auth", "cockpit.push.db", "cockpit.batches", "cockpit.buyer_keys", "cockpit.rollups",
+          "cockpit.buyer_sets")
+
+
+def register(part: Part) -> None:
+    _PARTS[part.name] = part
+
+
+def parts() -> list[Part]:
+    import importlib
+
+    for name in OWNERS:
+        importlib.import_module(name)
+    return sorted(_PARTS.values(), key=lambda p: (p.order, p.name))
 
 
 def init_schema(con: Database) -> None:
@@ -77,39 +143,73 @@ def init_schema(con: Database) -> None:
     con.execute(
         "INSERT INTO cockpit_meta VALUES ('data_version', '0') ON CONFLICT DO NOTHING"
     )
-    from cockpit import auth  # users and scopes live in the same file
+    _run_parts(con)
 
-    auth.init(con)
-    __import__("cockpit.push").push.init(con)  # channels, alert rules, reports, deliveries
-    for derived in _derived():
-        derived.ensure(con)
+
+def _run_parts(con: Database) -> None:
+    ps = parts()
+    for p in ps:
+        for stmt in p.ddl:
+            con.execute(stmt)
+    for p in ps:
+        if p.ensure is not None:
+            p.ensure(con)
+    for p in ps:
+        if p.on_open is not None:
+            p.on_open(con)
+
+
+# Bump when the ClickHouse layout of the canonical tables changes (views are replaced,
+# physical columns added): 2: rows an undo writes back keep their original batch.
+CLICKHOUSE_LAYOUT = "2"
+_FINGERPRINT_KEY = "clickhouse_schema"
+
+
+def _clickhouse_fingerprint() -> str:
+    """Everything a writable open would create or upgrade, as one hash: when the stored
+    one matches, opening a ClickHouse database runs no DDL at all (each statement costs
+    milliseconds there, ~75 of them)."""
+    import hashlib
+
+    from cockpit.engine import clickhouse_schema as chs
+
+    text = [CLICKHOUSE_LAYOUT, *BOOKKEEPING_DDL]
+    for t in schema.TABLES.values():
+        text += [chs.rows_ddl(t), chs.view_ddl(t), chs.superseded_ddl(t), chs.replaced_ddl(t, replaced_table(t.name))]
+    for p in parts():
+        text += [p.name, *p.ddl, p.meta_key or "", p.version or ""]
+    return hashlib.sha256("\n".join(text).encode()).hexdigest()[:16]
 
 
 def _init_clickhouse(con: Database) -> None:
-    from cockpit import auth
     from cockpit.engine import clickhouse_schema as chs
 
+    fingerprint = _clickhouse_fingerprint()
     have = con.tables()
+    if "cockpit_meta" in have and meta(con, _FINGERPRINT_KEY) == fingerprint:
+        for p in parts():  # nothing to create: only a crashed writer's leftovers
+            if p.on_open is not None:
+                p.on_open(con)
+        return
     for stmt in BOOKKEEPING_DDL:
         con.execute(chs.translate_ddl(stmt))
-    auth.init(con)  # its DuckDB DDL spelled for ClickHouse at the door
-    __import__("cockpit.push").push.init(con)  # push's tables, spelled the same way
     for t in schema.TABLES.values():
+        rows = chs.ROWS.format(t.name)
         con.execute(chs.rows_ddl(t))
+        if rows in have:  # an older layout
+            con.execute(f'ALTER TABLE "{rows}" ADD COLUMN IF NOT EXISTS "{chs.ORIGIN}" BIGINT')  # layout 2
         con.execute(chs.superseded_ddl(t))
         con.execute(chs.replaced_ddl(t, replaced_table(t.name)))
+        view = chs.view_ddl(t)
         if t.name not in have:
-            con.execute(chs.view_ddl(t))
-        elif _add_clickhouse_columns(con, t):  # a database from before a column was declared
-            con.execute(f'DROP VIEW IF EXISTS "{t.name}"')
-            con.execute(chs.view_ddl(t))
+            con.execute(view)
+        else:  # an older layout, or a database from before a column was declared: the view follows
+            _add_clickhouse_columns(con, t)
+            con.execute(view.replace("CREATE VIEW IF NOT EXISTS", "CREATE OR REPLACE VIEW", 1))
     if meta(con, "data_version") is None:
         set_meta(con, "data_version", "0")
-    for derived in _derived():
-        derived.ensure(con)
-    from cockpit import batches
-
-    batches.recover(con)  # what a crashed writer left half-staged
+    _run_parts(con)  # their DuckDB DDL spelled for ClickHouse at the door
+    set_meta(con, _FINGERPRINT_KEY, fingerprint)
 
 
 def _add_clickhouse_columns(con: Database, t: schema.Table) -> bool:
@@ -128,23 +228,17 @@ def _add_clickhouse_columns(con: Database, t: schema.Table) -> bool:
     return changed
 
 
-def _derived():
-    """Structures derived from the imported tables (in build order): each has META_KEY,
-    VERSION and ensure(), which builds or upgrades it when the stored version differs."""
-    from cockpit import buyer_keys, buyer_sets, rollups  # they import this module
-
-    return (buyer_keys, rollups, buyer_sets)
-
-
 def meta(con: Database, key: str) -> str | None:
     rows = con.fetchall("SELECT value FROM cockpit_meta WHERE key = ?", [key], record=False)
     return rows[0][0] if rows else None
 
 
 def set_meta(con: Database, key: str, value: str) -> None:
-    if con.kind == "clickhouse":
-        con.execute("DELETE FROM cockpit_meta WHERE key = ?", [key])
-        con.execute("INSERT INTO cockpit_meta (key, value) VALUES (?, ?)", [key, value])
+    if con.kind == "clickhouse":  # no upsert there; an UPDATE is far cheaper than a DELETE
+        if con.scalar("SELECT count() FROM cockpit_meta WHERE key = ?", [key], record=False):
+            con.execute("UPDATE cockpit_meta SET value = ? WHERE key = ?", [value, key])
+        else:
+            con.execute("INSERT INTO cockpit_meta (key, value) VALUES (?, ?)", [key, value])
         return
     con.execute("INSERT OR REPLACE INTO cockpit_meta VALUES (?, ?)", [key, value])
 
@@ -158,10 +252,9 @@ def connect(path=None, read_only: bool = False) -> Database:
         url = engine.resolve(path)
     except engine.URLError as e:
         raise StoreError(str(e)) from None
-    if url.engine == "duckdb" and url.path is not None:
-        shared = _SHARED.get(str(url.path.resolve()))
-        if shared is not None:  # inside the server process: a cursor of its one connection
-            return shared.cursor()
+    shared = _SHARED.get(url.key)
+    if shared is not None:  # inside the server process: a cursor of its one connection
+        return shared.cursor()
     if read_only and url.engine == "duckdb" and url.path is not None and not url.path.exists():
         raise StoreError(f"database {url} does not exist; run `cockpit demo` or `cockpit import` first")
     if not read_only and url.path is not None:
@@ -181,14 +274,14 @@ def connect(path=None, read_only: bool = False) -> Database:
 _SHARED: dict[str, Database] = {}
 
 
-def share(path: Path, con: Database) -> None:
-    """The server's connection to ``path``: connect() in this process returns its cursors
+def share(db, con: Database) -> None:
+    """The server's connection to ``db``: connect() in this process returns its cursors
     (a second open of the same file in one process would clash with it)."""
-    _SHARED[str(Path(path).resolve())] = con
+    _SHARED[url_of(db).key] = con
 
 
-def unshare(path: Path) -> None:
-    _SHARED.pop(str(Path(path).resolve()), None)
+def unshare(db) -> None:
+    _SHARED.pop(url_of(db).key, None)
 
 
 def _open(url: engine.DatabaseURL, read_only: bool, upgrading: bool = False) -> Database:
@@ -224,10 +317,10 @@ def _missing_columns(con: Database) -> list[tuple[str, schema.Column]]:
 
 
 def _needs_upgrade(con: Database) -> bool:
-    if not con.scalar("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'cockpit_meta'", record=False):
+    if "cockpit_meta" not in con.tables():
         return False  # not a cockpit database: nothing to upgrade
     tables = con.tables()
-    return (any(meta(con, d.META_KEY) != d.VERSION for d in _derived())
+    return (any(meta(con, p.meta_key) != p.version for p in parts() if p.meta_key)
             or any(t not in tables for t in schema.TABLES) or bool(_missing_columns(con)))
 
 

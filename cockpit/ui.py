@@ -61,8 +61,9 @@ PAGE_CONTROLS: dict[str, tuple[str, ...]] = {
 
 @st.cache_resource(show_spinner=False)
 def _open(path: str):
-    """One connection per database file for the whole server process (DuckDB allows one
-    writer process); each script run reads through its own cursor.
+    """One connection per database for the whole server process (DuckDB and chDB allow
+    one process); each script run reads through its own cursor.  ``path`` is the full
+    URL, password included (the key of this cache, never shown).
 
     Under `cockpit serve` the server's lifespan opened it and started the background work
     before anyone visited (cockpit.service.runtime).  A bare `streamlit run` or a page
@@ -71,7 +72,7 @@ def _open(path: str):
     from cockpit.service import runtime
 
     rt = runtime.current()
-    if rt is not None and rt.db == Path(path).resolve():
+    if rt is not None and rt.db.key == store.url_of(path).key:
         return rt.con, rt.cache
     con = store.connect(path)
     from cockpit import inbox
@@ -85,12 +86,13 @@ def _open(path: str):
     return con, cache
 
 
-def db_path() -> Path:
+def db_path():
+    """The database: a Path for a DuckDB file, an engine.DatabaseURL for ClickHouse."""
     return store.resolve_db_path(None)
 
 
 def connection():
-    con, cache = _open(str(db_path().resolve()))
+    con, cache = _open(store.url_of(db_path()).dsn)
     return con.cursor(), cache
 
 

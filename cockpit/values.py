@@ -1,9 +1,11 @@
 """Vectorised parsers for values "as people export them" (SPEC section 2, import rules).
 
 Every parser takes an all-text Polars Series and returns :class:`Parsed`: the typed
-values and, per row, a reason when the text could not be understood.  Missing values
-(empty, whitespace, ``-``/``--``/``—``, and for typed columns ``null``/``N/A``/``NaN``)
-become null *without* a reason: whether a value is required is the importer's call.
+values and, per row, a reason when the text could not be understood, worded in the
+user's language (``lang``, from :mod:`cockpit.i18n`).  Missing values (empty,
+whitespace, ``-``/``--``/``—``, and for typed columns ``null``/``none``/``N/A``/``#N/A``/
+``无``/``空``) become null *without* a reason: whether a value is required is the
+importer's call.
 
 Speed matters (a 1M-row export must import in about the time DuckDB takes to load it),
 so each parser first tries one strict cast of the whole column; only the rows that cast
@@ -24,15 +26,29 @@ Decisions worth knowing:
   dates as ``2025-06-01 00:00:00``); any other time of day is rejected, not dropped.
 - Excel serial day numbers (20000-80000, i.e. 1954-2119) are accepted in date and
   timestamp columns, because XLSX cells formatted as numbers arrive that way.
+- Plausible dates only: a date or time outside :func:`date_window` (2000-01-01 to one
+  year after today unless ``$COCKPIT_DATE_MIN`` / ``$COCKPIT_DATE_MAX`` say otherwise)
+  is rejected, so no path downstream (rollups, buyer sets, periods) meets year 9999.
+- One rule for numbers: empty, a dash or a no-value word is no value; ``NaN``,
+  ``inf`` and anything else that is not a finite number is rejected, in every numeric
+  column (``NaN`` is what a failed computation writes, not a way of saying "none").
+  A non-zero value the column cannot hold is rejected rather than stored as 0: money
+  below half a cent (``0.004``, ``1e-320``), a count that is not whole, a decimal
+  below 1e-300 in size.
+- An id Excel turned into scientific notation (``2.02611E+18``) is rejected: its last
+  digits are gone, and two different orders would collapse into one.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+import re
 from typing import NamedTuple
 
 import polars as pl
 
-from cockpit import schema
+from cockpit import clock, i18n, schema
 
 # The dtypes come from the schema, the one place that declares them.
 DTYPES: dict[str, pl.DataType] = {kind: schema.polars_type(kind) for kind in schema.SQL_TYPES}
@@ -41,7 +57,7 @@ MONEY_DTYPE = DTYPES["money"]
 # Written for "no value" in exports.  Text columns only honour the dash forms, because
 # "NA" or "null" could be somebody's real name or id.
 _DASHES = ["", "-", "--", "---", "—", "——", "－", "/"]
-_NULL_WORDS = _DASHES + ["null", "none", "nan", "n/a", "na", "#n/a", "nil", "无", "空"]
+_NULL_WORDS = _DASHES + ["null", "none", "n/a", "na", "#n/a", "nil", "无", "空"]
 
 _MAX_SHOWN = 60  # characters of a bad value quoted in a reason
 
@@ -59,6 +75,31 @@ def _no_reasons(n: int) -> pl.Series:
     return pl.repeat(None, n, dtype=pl.Utf8, eager=True).alias("reason")
 
 
+def fmt_expr(template: str, **parts: pl.Expr) -> pl.Expr:
+    """A catalogue template (``"{label}: {what} '{value}'"``) as one Polars expression.
+
+    Only the catalogue's own words are literal text; every value (a header, a cell)
+    travels as an expression, so no brace or quote in a file can break the message."""
+    pieces = re.split(r"\{(\w+)\}", template)
+    exprs: list[pl.Expr] = []
+    for i, piece in enumerate(pieces):
+        if i % 2:
+            exprs.append(parts[piece].cast(pl.Utf8))
+        elif piece:
+            exprs.append(pl.lit(piece))
+    return pl.concat_str(exprs)
+
+
+def reason_expr(lang: str, label: str, what: str, value: pl.Expr, hint: str = "") -> pl.Expr:
+    """"{label}: {what} '{value}'{hint}" in the user's language."""
+    return fmt_expr(i18n.t("imp.reason", lang), label=pl.lit(label), what=pl.lit(what),
+                    value=value.str.slice(0, _MAX_SHOWN), hint=pl.lit(hint))
+
+
+def _what(key: str, lang: str, **kw) -> str:
+    return i18n.t(key, lang, **kw)
+
+
 def _nfkc(e: pl.Expr) -> pl.Expr:
     """Full-width digits, letters and punctuation to half-width; trims spaces."""
     return e.str.normalize("NFKC").str.strip_chars()
@@ -68,20 +109,11 @@ def _missing_expr(e: pl.Expr, words=_NULL_WORDS) -> pl.Expr:
     return e.is_null() | _nfkc(e).str.to_lowercase().is_in(words)
 
 
-def _reason(raw: pl.Series, bad: pl.Series, what: str, label: str, suffix: str = "") -> pl.Series:
-    """Reasons like "paid_amount: bad number '12abc'" for the rows flagged bad.
-
-    Label, wording and suffix travel as literals, never inside the format string, so a
-    brace in a header cannot break the formatting.
-    """
+def _reason(raw: pl.Series, bad: pl.Series, what: str, label: str, suffix: str = "", lang: str = "en") -> pl.Series:
+    """Reasons like "paid_amount: bad number '12abc'" for the rows flagged bad."""
     if not bad.any():
         return _no_reasons(raw.len())
-    shown = raw.str.slice(0, _MAX_SHOWN)
-    out = pl.select(
-        pl.when(pl.lit(bad)).then(
-            pl.format("{}: {} '{}'{}", pl.lit(label), pl.lit(what), pl.lit(shown), pl.lit(suffix))
-        )
-    ).to_series()
+    out = pl.select(pl.when(pl.lit(bad)).then(reason_expr(lang, label, what, pl.lit(raw), suffix))).to_series()
     return out.alias("reason")
 
 
@@ -142,8 +174,8 @@ def _by_unique(s: pl.Series, parse) -> pl.Series:
     return s.replace_strict(mapping, default=None, return_dtype=parsed.dtype)
 
 
-def _assemble(s: pl.Series, values, bad, extra, what, label, suffix="") -> Parsed:
-    reasons = _reason(s, bad, what, label, suffix)
+def _assemble(s: pl.Series, values, bad, extra, what, label, suffix="", lang="en") -> Parsed:
+    reasons = _reason(s, bad, what, label, suffix, lang)
     if extra is not None:
         reasons = pl.select(pl.coalesce(pl.lit(extra), pl.lit(reasons))).to_series()
     return Parsed(values.alias(s.name), reasons.alias("reason"))
@@ -205,7 +237,12 @@ def _scale_expr(unit: pl.Expr) -> pl.Expr:
     return unit.replace_strict(_SCALE, default=1.0, return_dtype=pl.Float64)
 
 
-def parse_money(s: pl.Series, label: str | None = None) -> Parsed:
+def _nonzero_digits(num: pl.Expr) -> pl.Expr:
+    """The number's text has a non-zero digit before any exponent (``1e-320``: yes)."""
+    return num.str.replace(r"[eE].*$", "").str.contains(r"[1-9]")
+
+
+def parse_money(s: pl.Series, label: str | None = None, lang: str = "en") -> Parsed:
     """CNY to Decimal(18,2), exact cents; ``¥1,234.50``, ``1.2万`` welcome, ``%`` not."""
     label = label or s.name
 
@@ -250,25 +287,29 @@ def parse_money(s: pl.Series, label: str | None = None) -> Parsed:
         half = pl.lit("0.005").cast(pl.Decimal(38, 12))
         cents = ((scaled.abs() + half) * pl.lit(100).cast(pl.Decimal(38, 0))).cast(pl.Int64, strict=False)
         too_big = (num.is_not_null() & cents.is_null()) | (cents >= 10**16)
+        # written non-zero, stored as 0.00: nobody paid 1e-320 yuan
+        below_cent = (cents == 0) & _nonzero_digits(pl.lit(parts["num"]))
         signed = pl.when(scaled < 0).then(-cents).otherwise(cents)
-        ok = (unit.is_null() | (unit != "%")) & ~too_big.fill_null(False)
+        ok = (unit.is_null() | (unit != "%")) & ~too_big.fill_null(False) & ~below_cent.fill_null(False)
         vals = pl.select(
             pl.when(ok).then(signed.cast(pl.Decimal(38, 0)) * pl.lit("0.01").cast(pl.Decimal(38, 2)))
         ).to_series()
-        shown = pl.lit(sub).str.slice(0, _MAX_SHOWN)
+        shown = pl.lit(sub)
         reason = (
             pl.when(unit == "%")
-            .then(pl.format("{}: a percentage is not an amount of money '{}'", pl.lit(label), shown))
+            .then(reason_expr(lang, label, _what("imp.pct_money", lang), shown))
             .when(too_big.fill_null(False))
-            .then(pl.format("{}: amount too large '{}'", pl.lit(label), shown))
+            .then(reason_expr(lang, label, _what("imp.money_too_large", lang), shown))
+            .when(below_cent.fill_null(False))
+            .then(reason_expr(lang, label, _what("imp.money_below_cent", lang), shown))
         )
         return vals.cast(MONEY_DTYPE), reason
 
     values, bad, extra = _two_stage(s, fast, slow)
-    return _assemble(s, values, bad, extra, "bad amount of money", label)
+    return _assemble(s, values, bad, extra, _what("imp.bad_money", lang), label, lang=lang)
 
 
-def parse_int(s: pl.Series, label: str | None = None) -> Parsed:
+def parse_int(s: pl.Series, label: str | None = None, lang: str = "en") -> Parsed:
     """Counts to Int64: ``1,234``, ``1.2万`` (=12000); ``12.5`` and ``12%`` rejected."""
     label = label or s.name
 
@@ -289,35 +330,44 @@ def parse_int(s: pl.Series, label: str | None = None) -> Parsed:
         ).to_series()
         reason = (
             pl.when(pl.lit(unit) == "%")
-            .then(pl.format("{}: a percentage is not a count '{}'", pl.lit(label), pl.lit(sub).str.slice(0, _MAX_SHOWN)))
-            .when(pl.lit(scaled).is_not_null() & ~pl.lit(whole))
-            .then(pl.format("{}: not a whole number '{}'", pl.lit(label), pl.lit(sub).str.slice(0, _MAX_SHOWN)))
+            .then(reason_expr(lang, label, _what("imp.pct_count", lang), pl.lit(sub)))
+            .when(pl.lit(scaled).is_not_null() & pl.lit(scaled).is_finite() & ~pl.lit(whole))
+            .then(reason_expr(lang, label, _what("imp.not_whole", lang), pl.lit(sub)))
         )
         return vals, reason
 
     values, bad, extra = _two_stage(s, fast, slow)
-    return _assemble(s, values, bad, extra, "bad number", label)
+    return _assemble(s, values, bad, extra, _what("imp.bad_number", lang), label, lang=lang)
 
 
-def parse_float(s: pl.Series, label: str | None = None) -> Parsed:
-    """Float64; ``12%`` means 0.12, ``1.2万`` means 12000; NaN and infinity rejected."""
+_TINY = 1e-300  # below this a non-zero decimal is (nearly) lost to underflow
+
+
+def parse_float(s: pl.Series, label: str | None = None, lang: str = "en") -> Parsed:
+    """Float64; ``12%`` means 0.12, ``1.2万`` means 12000; NaN, infinity and non-zero
+    values too small to store (``1e-320``) rejected."""
     label = label or s.name
 
     def fast(x: pl.Series) -> pl.Series:
         v = x.cast(pl.Float64, strict=False)
-        if v.is_finite().not_().any():
-            v = pl.select(pl.when(pl.lit(v).is_finite()).then(pl.lit(v))).to_series()
+        odd = ~v.is_finite() | ((v.abs() < _TINY) & ((v != 0) | x.str.contains(r"[eE]")))
+        if odd.any():  # the slow path says why
+            v = pl.select(pl.when(~pl.lit(odd)).then(pl.lit(v))).to_series()
         return v
 
     def slow(sub: pl.Series):
         parts = _split_number(sub)
         num = parts["num"].cast(pl.Float64, strict=False)
-        scaled = pl.select(pl.lit(num) * _scale_expr(pl.lit(parts["unit"]))).to_series()
-        vals = pl.select(pl.when(pl.lit(scaled).is_finite()).then(pl.lit(scaled))).to_series()
-        return vals, None
+        scaled = pl.lit(num) * _scale_expr(pl.lit(parts["unit"]))
+        tiny = (scaled.abs() < _TINY) & ((scaled != 0) | _nonzero_digits(pl.lit(parts["num"])))
+        ok = scaled.is_finite() & ~tiny
+        vals = pl.select(pl.when(ok).then(scaled)).to_series()
+        reason = pl.when(scaled.is_finite() & tiny).then(
+            reason_expr(lang, label, _what("imp.number_too_small", lang), pl.lit(sub)))
+        return vals, reason
 
     values, bad, extra = _two_stage(s, fast, slow)
-    return _assemble(s, values, bad, extra, "bad number", label)
+    return _assemble(s, values, bad, extra, _what("imp.bad_number", lang), label, lang=lang)
 
 
 # ---------------------------------------------------------------- date and time
@@ -404,14 +454,14 @@ def _fast_ts(x: pl.Series) -> pl.Series:
     return x.str.strptime(pl.Datetime("us"), best, strict=False)
 
 
-def parse_timestamp(s: pl.Series, label: str | None = None) -> Parsed:
+def parse_timestamp(s: pl.Series, label: str | None = None, lang: str = "en") -> Parsed:
     """Local timestamps: ``2025/6/1 20:05``, ``2025年6月1日 20:05``, ``2025.6.1`` ..."""
     label = label or s.name
     values, bad, extra = _two_stage(s, _fast_ts, lambda sub: (_parse_ts_slow(sub), None))
-    return _assemble(s, values, bad, extra, "bad date/time", label)
+    return _assemble(s, values, bad, extra, _what("imp.bad_datetime", lang), label, lang=lang)
 
 
-def parse_date(s: pl.Series, label: str | None = None) -> Parsed:
+def parse_date(s: pl.Series, label: str | None = None, lang: str = "en") -> Parsed:
     """Dates: ``2025-06-01``, ``2025/6/1``, ``2025年6月1日``, ``20250601``; midnight times ok."""
     label = label or s.name
 
@@ -423,12 +473,97 @@ def parse_date(s: pl.Series, label: str | None = None) -> Parsed:
         midnight = pl.select(pl.lit(ts).dt.time() == pl.time(0, 0, 0)).to_series()
         vals = pl.select(pl.when(pl.lit(midnight)).then(pl.lit(ts).dt.date())).to_series()
         reason = pl.when(pl.lit(ts).is_not_null() & ~pl.lit(midnight)).then(
-            pl.format("{}: a date was expected, not a time of day '{}'", pl.lit(label), pl.lit(sub).str.slice(0, _MAX_SHOWN))
-        )
+            reason_expr(lang, label, _what("imp.time_in_date", lang), pl.lit(sub)))
         return vals, reason
 
     values, bad, extra = _two_stage(s, fast, slow)
-    return _assemble(s, values, bad, extra, "bad date", label)
+    return _assemble(s, values, bad, extra, _what("imp.bad_date", lang), label, lang=lang)
+
+
+# ---------------------------------------------------------------- plausible dates
+
+DATE_MIN = dt.date(2000, 1, 1)
+ENV_MIN, ENV_MAX = "COCKPIT_DATE_MIN", "COCKPIT_DATE_MAX"
+
+
+class BadSetting(ValueError):
+    """A setting (environment variable) that makes no sense; the message says which."""
+
+    def __init__(self, key: str, **params):
+        self.key, self.params = key, params
+        super().__init__(self.message("en"))
+
+    def message(self, lang: str = "en") -> str:
+        return i18n.t(self.key, lang, **self.params)
+
+
+def _one_year_after(d: dt.date) -> dt.date:
+    try:
+        return d.replace(year=d.year + 1)
+    except ValueError:  # 29 February
+        return d.replace(year=d.year + 1, day=28)
+
+
+def date_window(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """(first, last) date a value may fall on, both included: ``$COCKPIT_DATE_MIN``
+    (default 2000-01-01) and ``$COCKPIT_DATE_MAX`` (default one year after today, in
+    business time).  Raises :class:`BadSetting` for a value that is not a date."""
+    out = []
+    for name, default in ((ENV_MIN, None), (ENV_MAX, None)):
+        text = (os.environ.get(name) or "").strip()
+        if not text:
+            out.append(default)
+            continue
+        try:
+            out.append(dt.date.fromisoformat(text))
+        except ValueError:
+            raise BadSetting("imp.bad_setting", name=name, value=text) from None
+    lo = out[0] or DATE_MIN
+    hi = out[1] or _one_year_after(today or clock.today())
+    if lo > hi:
+        raise BadSetting("imp.bad_window", min=lo.isoformat(), max=hi.isoformat())
+    return lo, hi
+
+
+def check_window(parsed: Parsed, raw: pl.Series, window: tuple[dt.date, dt.date], label: str,
+                 lang: str = "en") -> Parsed:
+    """Dates and times outside ``window`` become null with a reason (dates compared, so
+    a window ending 9999-12-31 is safe too)."""
+    lo, hi = window
+    v = parsed.values
+    day = v if v.dtype == pl.Date else v.dt.date()
+    out = ((day < lo) | (day > hi)).fill_null(False)
+    if not out.any():
+        return parsed
+    what = _what("imp.out_of_window", lang, min=lo.isoformat(), max=hi.isoformat())
+    reason = pl.select(pl.when(pl.lit(out)).then(
+        reason_expr(lang, label, what, pl.lit(raw), _what("imp.window_hint", lang)))).to_series()
+    values = pl.select(pl.when(~pl.lit(out)).then(pl.lit(v))).to_series().alias(v.name)
+    reasons = pl.select(pl.coalesce(pl.lit(parsed.reasons), pl.lit(reason))).to_series().alias("reason")
+    return Parsed(values, reasons)
+
+
+# ---------------------------------------------------------------- ids
+
+# How Excel shows a long number it has already rounded: 2.02611E+18 (15 digits kept at
+# most, usually 6).  Plain "12E34" is left alone: some ids do look like that.
+_EXCEL_SCI = r"^[+-]?\d(?:\.\d+)?[eE]\+\d{1,3}$"
+
+
+def is_id_column(col: schema.Column) -> bool:
+    return col.kind == "text" and col.name.endswith("_id")
+
+
+def check_id(parsed: Parsed, raw: pl.Series, label: str, lang: str = "en") -> Parsed:
+    """Ids in Excel's scientific notation are rejected (the digits are lost)."""
+    v = parsed.values
+    sci = v.str.contains(_EXCEL_SCI).fill_null(False)
+    if not sci.any():
+        return parsed
+    reason = pl.select(pl.when(pl.lit(sci)).then(
+        reason_expr(lang, label, _what("imp.sci_id", lang), pl.lit(raw), _what("imp.sci_id_hint", lang)))).to_series()
+    values = pl.select(pl.when(~pl.lit(sci)).then(pl.lit(v))).to_series().alias(v.name)
+    return Parsed(values, reason.alias("reason"))
 
 
 # ---------------------------------------------------------------- booleans and enums
@@ -438,7 +573,7 @@ _FALSE = ("否", "false", "f", "0", "n", "no", "假", "×", "✗", "0.0")
 _BOOL_MAP = {w: True for w in _TRUE} | {w: False for w in _FALSE}
 
 
-def parse_bool(s: pl.Series, label: str | None = None) -> Parsed:
+def parse_bool(s: pl.Series, label: str | None = None, lang: str = "en") -> Parsed:
     """``是/否``, ``true/false``, ``1/0``, ``Y/N`` (any case, any width)."""
     label = label or s.name
 
@@ -456,13 +591,12 @@ def parse_bool(s: pl.Series, label: str | None = None) -> Parsed:
 
     # "无" is a null word but also a plausible "no"; keep it a null (unknown).
     values, bad, extra = _two_stage(s, fast, slow)
-    return _assemble(s, values, bad, extra, "not a yes/no value", label,
-                     " (use 是/否, true/false, 1/0, Y/N)")
+    return _assemble(s, values, bad, extra, _what("imp.bad_bool", lang), label,
+                     _what("imp.bool_hint", lang), lang)
 
 
 def enum_key(text: str) -> str:
     """How enum words are compared: NFKC, case-folded, without spaces, _ and -."""
-    import re
     import unicodedata
 
     return re.sub(r"[\s_\-]", "", unicodedata.normalize("NFKC", text)).casefold()
@@ -472,7 +606,8 @@ def allowed_text(values: dict[str, tuple[str, ...]]) -> str:
     return ", ".join(f"{k} ({'/'.join(v)})" if v else k for k, v in values.items())
 
 
-def parse_enum(s: pl.Series, values: dict[str, tuple[str, ...]], label: str | None = None) -> Parsed:
+def parse_enum(s: pl.Series, values: dict[str, tuple[str, ...]], label: str | None = None,
+               lang: str = "en") -> Parsed:
     """Canonical value or any of its Chinese words (``直营``→direct, ``分销达人``→distributor)."""
     label = label or s.name
     canonical = list(values)
@@ -494,20 +629,24 @@ def parse_enum(s: pl.Series, values: dict[str, tuple[str, ...]], label: str | No
         return _by_unique(sub, parse), None
 
     values_out, bad, extra = _two_stage(s, fast, slow)
-    return _assemble(s, values_out, bad, extra, "unknown value", label,
-                     f" (allowed: {allowed_text(values)})")
+    return _assemble(s, values_out, bad, extra, _what("imp.bad_enum", lang), label,
+                     _what("imp.enum_hint", lang, allowed=allowed_text(values)), lang)
 
 
 # ---------------------------------------------------------------- dispatch
 
-def parse_column(s: pl.Series, col: schema.Column, label: str | None = None) -> Parsed:
-    """Parse one column of text according to its declared kind in :mod:`cockpit.schema`."""
+def parse_column(s: pl.Series, col: schema.Column, label: str | None = None, lang: str = "en",
+                 window: tuple[dt.date, dt.date] | None = None) -> Parsed:
+    """Parse one column of text according to its declared kind in :mod:`cockpit.schema`;
+    dates outside ``window`` (default :func:`date_window`) and Excel-mangled ids are
+    rejected too."""
     s = s.cast(pl.Utf8)
     label = label or col.name
     if col.kind == "text":
-        return parse_text(s, label)
+        parsed = parse_text(s, label)
+        return check_id(parsed, s, label, lang) if is_id_column(col) else parsed
     if col.kind == "enum":
-        return parse_enum(s, col.values, label)
+        return parse_enum(s, col.values, label, lang)
     parser = {
         "money": parse_money,
         "int": parse_int,
@@ -516,7 +655,10 @@ def parse_column(s: pl.Series, col: schema.Column, label: str | None = None) -> 
         "date": parse_date,
         "bool": parse_bool,
     }[col.kind]
-    return parser(s, label)
+    parsed = parser(s, label, lang)
+    if col.kind in ("timestamp", "date"):
+        parsed = check_window(parsed, s, window or date_window(), label, lang)
+    return parsed
 
 
 # ---------------------------------------------------------------- declared parsers and header units
@@ -547,7 +689,7 @@ def unit_key(unit: str | None) -> str | None:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", unit)).casefold() or None
 
 
-def parse_duration(s: pl.Series, label: str | None = None, unit: str | None = None) -> Parsed:
+def parse_duration(s: pl.Series, label: str | None = None, unit: str | None = None, lang: str = "en") -> Parsed:
     """Seconds from ``3分48秒``, ``1小时2分``, ``48秒``, ``3m48s``, ``03:48``, ``1:02:03``;
     a plain number counts in the header's unit (``人均观看时长(分钟)``: minutes), else
     seconds.  A percentage or a negative duration is rejected."""
@@ -555,7 +697,7 @@ def parse_duration(s: pl.Series, label: str | None = None, unit: str | None = No
     per = _DURATION_UNITS.get(unit_key(unit), None)
     if per is None:
         return _assemble(s, pl.repeat(None, s.len(), dtype=pl.Float64, eager=True),
-                         s.is_not_null(), None, f"unknown duration unit ({unit}) for", label)
+                         s.is_not_null(), None, _what("imp.unknown_duration_unit", lang, unit=unit), label, lang=lang)
 
     def fast(x: pl.Series) -> pl.Series:
         v = x.cast(pl.Float64, strict=False)
@@ -577,19 +719,20 @@ def parse_duration(s: pl.Series, label: str | None = None, unit: str | None = No
         return vals, None
 
     values, bad, extra = _two_stage(s, fast, slow)
-    return _assemble(s, values, bad, extra, "bad duration", label, " (e.g. 3分48秒, 228, 03:48)")
+    return _refuse_tiny(_assemble(s, values, bad, extra, _what("imp.bad_duration", lang), label,
+                                  _what("imp.duration_hint", lang), lang), s, label, lang)
 
 
-def parse_figure(s: pl.Series, label: str | None = None, unit: str | None = None) -> Parsed:
+def parse_figure(s: pl.Series, label: str | None = None, unit: str | None = None, lang: str = "en") -> Parsed:
     """A benchmark figure of any metric: a number, a percentage (``12.5%`` = 0.125), an
     amount (``¥1.2万``) or a duration (``3分48秒`` = 228 s)."""
     label = label or s.name
-    p = parse_float(s, label)
+    p = parse_float(s, label, lang)
     bad = p.reasons.is_not_null()
     if not bad.any():
         return p
     idx = bad.arg_true()
-    d = parse_duration(s.gather(idx), label)
+    d = parse_duration(s.gather(idx), label, lang=lang)
     fixed = d.reasons.is_null() & d.values.is_not_null()
     if not fixed.any():
         return p
@@ -600,10 +743,11 @@ def parse_figure(s: pl.Series, label: str | None = None, unit: str | None = None
     return Parsed(values, reasons)
 
 
-def parse_money_fen(s: pl.Series, label: str | None = None) -> Parsed:
+def parse_money_fen(s: pl.Series, label: str | None = None, lang: str = "en") -> Parsed:
     """Money written in 分 (cents), as some exports do (``成交金额(分)``: 12345 = ¥123.45);
-    fractions of a 分 round half away from zero."""
-    p = parse_money(s, label)
+    fractions of a 分 round half away from zero (and a non-zero amount that rounds to
+    nothing is refused, as in yuan)."""
+    p = parse_money(s, label, lang)
     hundredths = pl.select((pl.lit(p.values) * 100).cast(pl.Int64, strict=False)).to_series()  # 0.01 分
     cents = pl.select(
         pl.when(pl.lit(hundredths) < 0).then(-((-pl.lit(hundredths) + 50) // 100))
@@ -611,19 +755,44 @@ def parse_money_fen(s: pl.Series, label: str | None = None) -> Parsed:
     ).to_series()
     yuan = pl.select((pl.lit(cents).cast(pl.Decimal(38, 0)) * pl.lit("0.01").cast(pl.Decimal(38, 2)))
                      .cast(MONEY_DTYPE)).to_series()
-    return Parsed(yuan.alias(s.name), p.reasons)
+    lost = ((cents == 0) & (hundredths != 0)).fill_null(False)
+    if not lost.any():
+        return Parsed(yuan.alias(s.name), p.reasons)
+    why = pl.select(pl.when(pl.lit(lost)).then(
+        reason_expr(lang, label or s.name, _what("imp.money_below_cent", lang), pl.lit(s)))).to_series()
+    yuan = pl.select(pl.when(~pl.lit(lost)).then(pl.lit(yuan))).to_series()
+    return Parsed(yuan.alias(s.name), pl.select(pl.coalesce(pl.lit(p.reasons), pl.lit(why))).to_series().alias("reason"))
+
+
+def _refuse_tiny(p: Parsed, raw: pl.Series, label: str, lang: str) -> Parsed:
+    """The decimals' rule for a declared parser too: a non-zero number too small to store
+    (``1e-320``, or ``1e-400`` that underflows to 0) is refused, not kept as (nearly) 0."""
+    v = p.values
+    text = pl.select(_nfkc(pl.lit(raw))).to_series()
+    tiny = ((v.abs() < _TINY) & ((v != 0) | (text.str.contains(r"[eE]") & _nonzero_digits_s(text)))).fill_null(False)
+    if not tiny.any():
+        return p
+    why = pl.select(pl.when(pl.lit(tiny)).then(
+        reason_expr(lang, label, _what("imp.number_too_small", lang), pl.lit(raw)))).to_series()
+    values = pl.select(pl.when(~pl.lit(tiny)).then(pl.lit(v))).to_series().alias(v.name)
+    return Parsed(values, pl.select(pl.coalesce(pl.lit(p.reasons), pl.lit(why))).to_series().alias("reason"))
+
+
+def _nonzero_digits_s(text: pl.Series) -> pl.Series:
+    return pl.select(_nonzero_digits(pl.lit(text))).to_series()
 
 
 DECLARED_PARSERS = {"duration": parse_duration, "figure": parse_figure}
 
 
-def parse_declared(s: pl.Series, col: schema.Column, label: str | None = None, unit: str | None = None) -> Parsed:
+def parse_declared(s: pl.Series, col: schema.Column, label: str | None = None, unit: str | None = None,
+                   lang: str = "en", window: tuple[dt.date, dt.date] | None = None) -> Parsed:
     """:func:`parse_column`, plus the column's declared parser and the unit its header
     names: money in 分, durations in 分钟 or 小时.  Any other unit is ignored as before."""
     s = s.cast(pl.Utf8)
     label = label or col.name
     if col.parser:
-        return DECLARED_PARSERS[col.parser](s, label, unit=unit if col.parser == "duration" else None)
+        return DECLARED_PARSERS[col.parser](s, label, unit=unit if col.parser == "duration" else None, lang=lang)
     if col.kind == "money" and unit_key(unit) in _FEN_UNITS:
-        return parse_money_fen(s, label)
-    return parse_column(s, col, label)
+        return parse_money_fen(s, label, lang)
+    return parse_column(s, col, label, lang, window)

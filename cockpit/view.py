@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-import duckdb
 import polars as pl
 
-from cockpit import clock, query, store
+from cockpit import clock, engine, query, store
+from cockpit.engine import Database, Dialect
 from cockpit.periods import Period
 from cockpit.query import Query, QueryCache
 from cockpit.selection import Selection
@@ -21,7 +21,7 @@ from cockpit.selection import Selection
 
 @dataclass
 class View:
-    con: duckdb.DuckDBPyConnection
+    con: Database
     sel: Selection = field(default_factory=Selection)
     lang: str = "zh"
     now: dt.datetime = field(default_factory=lambda: clock.now().replace(second=0, microsecond=0))
@@ -74,6 +74,15 @@ class View:
         """Ad-hoc parameterised read (lists, curves) through the same cache."""
         return query.execute(self.con, sql, params or {}, self.cache)
 
+    @property
+    def dialect(self) -> Dialect:
+        """How the engine behind this view spells what DuckDB and ClickHouse write differently."""
+        return engine.wrap(self.con).dialect
+
+    def in_list(self, params: dict, prefix: str, values) -> str:
+        """Bind ``values`` for ``x IN (...)`` in this engine's dialect (query.bind_list)."""
+        return query.bind_list(params, prefix, values, self.dialect)
+
     def has_data(self) -> bool:
         return bool(store.scalar(self.con, "SELECT EXISTS (SELECT 1 FROM orders) OR EXISTS (SELECT 1 FROM live_sessions)"))
 
@@ -82,6 +91,6 @@ class View:
         """SQL conditions (period, sidebar filters, data scope) for a page's own list query."""
         p = self.period if period == "selected" else period
         conds = query.conditions(
-            dims, tuple(self.filters().items()), self.scope, params, p, time_col
+            dims, tuple(self.filters().items()), self.scope, params, p, time_col, self.dialect
         )
         return " AND ".join(conds) if conds else "TRUE"

@@ -38,7 +38,10 @@ def app_test(monkeypatch):
 
 @pytest.fixture
 def tiny_copy(tiny_db, tmp_path):
-    """A private copy of the tiny database file (the app opens it read-write)."""
+    """A private copy of the tiny database file (the app opens it read-write); on chDB
+    the shared tiny database (rebuilt after a test that changed it)."""
+    if str(tiny_db).startswith("chdb://"):
+        return tiny_db
     dst = tmp_path / "app_tiny.duckdb"
     shutil.copy(tiny_db, dst)
     return dst

@@ -178,13 +178,37 @@ def load_tiny(con) -> None:
 
 
 @pytest.fixture
-def tiny_db(tmp_path):
-    """Path of a real DuckDB file holding the tiny group."""
-    path = tmp_path / "tiny.duckdb"
-    con = store.connect(path)
-    load_tiny(con)
-    con.close()
-    return path
+def engine_name(request) -> str:
+    """The engine a test runs on: "duckdb", or each of ENGINES in a module marked
+    ``pytest.mark.engines`` (one fixture parameter, the same hand-worked figures)."""
+    return getattr(request, "param", "duckdb")
+
+
+def pytest_generate_tests(metafunc):
+    marker = metafunc.definition.get_closest_marker("engines")
+    if "engine_name" in metafunc.fixturenames and marker is not None:
+        # engines("duckdb") on a test: a DuckDB-only feature (its fast paths)
+        metafunc.parametrize("engine_name", marker.args or ENGINES, indirect=True)
+
+
+@pytest.fixture
+def tiny_db(engine_name, tmp_path, request):
+    """The tiny group: the path of a real DuckDB file, or on chDB the URL of a database
+    holding it (shared by the tests that only read it: rebuilt after one that wrote)."""
+    if engine_name == "duckdb":
+        path = tmp_path / "tiny.duckdb"
+        con = store.connect(path)
+        load_tiny(con)
+        con.close()
+        yield path
+        return
+    marker = request.node.get_closest_marker("engines")
+    if marker is not None and marker.kwargs.get("process") == "other":  # a `cockpit` subprocess opens it
+        yield request.getfixturevalue("_tiny_chdb_elsewhere")
+        return
+    shared = request.getfixturevalue("_tiny_chdb")
+    yield shared.url
+    shared.heal()
 
 
 @pytest.fixture
@@ -196,11 +220,16 @@ def tiny_con(tiny_db):
 
 @pytest.fixture(autouse=True)
 def _no_cockpit_db_env(monkeypatch):
-    """Tests name their database explicitly; a developer's $COCKPIT_DB must not leak in."""
+    """Tests name their database explicitly; a developer's $COCKPIT_DB must not leak in.
+    Messages outside the browser follow $COCKPIT_LANG or the locale: tests read English."""
     monkeypatch.delenv("COCKPIT_DB", raising=False)
+    monkeypatch.setenv("COCKPIT_LANG", "en")
 
 
 def pytest_configure(config):
+    config.addinivalue_line("markers", "engines: run the module's tiny-group tests on DuckDB and on chDB "
+                                       "(engines(process='other'): the tests open it from a subprocess; "
+                                       "engines('duckdb') on a test: a DuckDB-only feature)")
     # No background warm-up threads in in-process app tests (tests/test_warmup.py covers it);
     # the browser tests' real server still warms up as in production.
     os.environ.setdefault("COCKPIT_WARMUP", "0")
@@ -208,6 +237,42 @@ def pytest_configure(config):
     # agree so tests that compare with time.localtime-based values see one zone.
     os.environ.setdefault("TZ", "Asia/Shanghai")
     __import__("time").tzset()
+
+
+# A session across a period boundary (issue 12), every figure worked by hand in
+# tests/test_query.py.  S1 / A1 (own) sells live; October and November 2025.
+#   sessions L1 A1 10-31 19:40 - 11-01 00:19  views 1000 viewers 400 clicks 50
+#            L2 A1 11-01 10:00 - 12:00        views  500 viewers 250 clicks 20
+#   orders   M1 10-31 20:00 L1 live B1 100.00 | M2 11-01 00:10 L1 live B2 60.00 (after midnight)
+#            M3 11-01 10:30 L2 live B1  30.00 | M4 10-15 12:00 -  live B3 20.00 (no session named)
+#            M5 11-01 00:05 -  mall B2  40.00 | M6 10-20 09:00 LX live B4 10.00 (a session never imported)
+MIDNIGHT = {
+    "stores": [dict(store_id="S1", store_name="山野茶官方旗舰店", brand="山野茶", store_type="direct", category="茶叶")],
+    "accounts": [dict(account_id="A1", account_name="山野茶官方直播间", account_type="own", store_id="S1")],
+    "live_sessions": [
+        dict(live_id="L1", account_id="A1", title="万圣夜", started_at=D(2025, 10, 31, 19, 40),
+             ended_at=D(2025, 11, 1, 0, 19), views=1000, viewers=400, product_clicks=50),
+        dict(live_id="L2", account_id="A1", title="双十一预热", started_at=D(2025, 11, 1, 10, 0),
+             ended_at=D(2025, 11, 1, 12, 0), views=500, viewers=250, product_clicks=20),
+    ],
+    "orders": [
+        _order("M1", D(2025, 10, 31, 20, 0), "S1", "A1", "L1", "live", "B1", True, "100.00"),
+        _order("M2", D(2025, 11, 1, 0, 10), "S1", "A1", "L1", "live", "B2", False, "60.00"),
+        _order("M3", D(2025, 11, 1, 10, 30), "S1", "A1", "L2", "live", "B1", True, "30.00"),
+        _order("M4", D(2025, 10, 15, 12, 0), "S1", None, None, "live", "B3", False, "20.00"),
+        _order("M5", D(2025, 11, 1, 0, 5), "S1", None, None, "mall", "B2", False, "40.00"),
+        _order("M6", D(2025, 10, 20, 9, 0), "S1", None, "LX", "live", "B4", False, "10.00"),
+    ],
+}
+
+
+@pytest.fixture
+def midnight_con(tmp_path):
+    con = store.connect(tmp_path / "midnight.duckdb")
+    for name, rows in MIDNIGHT.items():
+        batches.write_batch(con, name, schema.frame(name, rows), file_name=f"midnight-{name}", source="test")
+    yield con
+    con.close()
 
 
 # --- engines (issue 14): the same test on DuckDB and on ClickHouse (chDB in-process) ---
@@ -223,11 +288,24 @@ def _chdb_folder(tmp_path_factory):
 
 
 @pytest.fixture(params=ENGINES)
-def db_url(request, tmp_path, _chdb_folder):
+def db_url(request, tmp_path, _chdb_folder, _chdb_keepalive):
     """A fresh, empty cockpit database URL on each engine (one fixture parameter)."""
     if request.param == "duckdb":
         yield str(tmp_path / "cockpit.duckdb")
         return
+    name = f"t_{request.node.name.split('[')[0][:40]}_{os.getpid()}_{id(request)}".replace("-", "_")
+    url = f"chdb://{_chdb_folder}?database={name}"
+    yield url
+    con = store.connect(url)
+    try:
+        con.execute(f"DROP DATABASE IF EXISTS `{name}`")
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def db_url_chdb(request, _chdb_folder, _chdb_keepalive):
+    """A fresh, empty chDB database URL (for a fixture that already chose the engine)."""
     name = f"t_{request.node.name.split('[')[0][:40]}_{os.getpid()}_{id(request)}".replace("-", "_")
     url = f"chdb://{_chdb_folder}?database={name}"
     yield url
@@ -245,3 +323,82 @@ def tiny_any(db_url):
     load_tiny(con)
     yield con
     con.close()
+
+
+@pytest.fixture(scope="session")
+def _chdb_keepalive(_chdb_folder):
+    """One handle open for the whole run: chDB stops its engine when the last handle
+    closes, and starting it again costs half a second."""
+    from cockpit import engine
+
+    con = engine.connect(f"chdb://{_chdb_folder}?database=default")
+    yield con
+    con.close()
+
+
+class SharedTiny:
+    """The tiny group in one chDB database for every test that reads it: loading it
+    costs ~1.5 s on ClickHouse, a read costs milliseconds.  A test that changed it (any
+    new, mutated or dropped part) gets it rebuilt before the next one."""
+
+    def __init__(self, folder):
+        self.name = f"tiny_shared_{os.getpid()}"
+        self.url = f"chdb://{folder}?database={self.name}"
+        self.builds = 0
+        self._build()
+
+    def _state(self, con) -> tuple:
+        return tuple(r[0] for r in con.fetchall(
+            "SELECT name FROM system.parts WHERE database = ? AND active ORDER BY table, name", [self.name],
+            record=False))
+
+    def _build(self) -> None:
+        con = store.connect(self.url)
+        try:
+            con.execute(f"DROP DATABASE IF EXISTS `{self.name}`")
+        finally:
+            con.close()
+        con = store.connect(self.url)
+        try:
+            load_tiny(con)
+            self.builds += 1
+            # a data version no earlier build reached: a query cache of the app's process
+            # (ui._open keeps one per URL) must not answer from a state that is gone
+            store.set_meta(con, "data_version", str(1000 * self.builds))
+            self.state = self._state(con)
+        finally:
+            con.close()
+
+    def heal(self) -> None:
+        con = store.connect(self.url)
+        try:
+            changed = self._state(con) != self.state
+        finally:
+            con.close()
+        if changed:
+            self._build()
+
+
+@pytest.fixture(scope="session")
+def _tiny_chdb(_chdb_folder, _chdb_keepalive) -> SharedTiny:
+    return SharedTiny(_chdb_folder)
+
+
+@pytest.fixture(scope="session")
+def _tiny_chdb_elsewhere(tmp_path_factory) -> str:
+    """The tiny group in a chDB folder of its own, written by a `cockpit copy`
+    subprocess: this process hosts another chDB folder, and a folder is one process's
+    at a time, so the `cockpit` commands of a test open this one (read only)."""
+    import subprocess
+    import sys
+
+    base = tmp_path_factory.mktemp("tiny_elsewhere")
+    src = base / "tiny.duckdb"
+    con = store.connect(src)
+    load_tiny(con)
+    con.close()
+    url = f"chdb://{base / 'chdb'}"
+    r = subprocess.run([sys.executable, "-m", "cockpit.cli", "copy", "--db", str(src), "--to", url],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    return url

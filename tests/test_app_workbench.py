@@ -102,7 +102,7 @@ def test_upload_history_rejects_and_undo(db, tmp_path):
     con = store.connect(db)
     admin = auth.LOCAL_USER
     data = '订单编号,支付时间,店铺ID,成交渠道,买家ID,实付金额\nO20,2025/6/20 10:00,S1,商城,B9,"￥1,234.50"\nO21,2025/6/21,S1,商城,B9,-5\n'
-    res = wb.import_uploaded(con, admin, "orders", "orders-upload.csv", data.encode("gb18030"))
+    res = wb.import_uploaded(con, admin, "orders", "orders-upload.csv", data.encode("gb18030"), "en")
     assert res.ok and (res.rows_accepted, res.rows_rejected) == (1, 1)
     assert store.scalar(con, "SELECT CAST(paid_amount AS DOUBLE) FROM orders WHERE order_id = 'O20'") == 1234.5
     name, content = wb.rejects_file(con, admin, res.batch_id)
@@ -110,6 +110,12 @@ def test_upload_history_rejects_and_undo(db, tmp_path):
     assert lines[1].startswith("3,paid_amount (实付金额): negative amount of money '-5',O21")
     hist = wb.history(con, admin, "en")
     assert hist.frame.row(0, named=True)["File"] == "orders-upload.csv"
+    assert [hist.frame.row(0, named=True)[c] for c in ("Rows read", "Accepted", "Rejected", "Duplicates")] == [2, 1, 1, 0]
+    zh = wb.import_uploaded(con, admin, "orders", "orders-upload.csv", data.encode("gb18030"), "zh")
+    assert zh.summary_line().startswith("orders-upload.csv → orders：读取 2 行，导入 1 行，拒绝 1 行，文件内重复 0 行")
+    assert wb.rejects_file(con, admin, zh.batch_id)[1].decode("utf-8-sig").splitlines()[1].startswith(
+        "3,paid_amount (实付金额)：金额为负数“-5”,O21")
+    wb.undo(con, admin, zh.batch_id)
     assert wb.undo(con, admin, res.batch_id) == 1
     assert store.scalar(con, "SELECT count(*) FROM orders WHERE order_id = 'O20'") == 0
     actions = [r[0] for r in store.fetchall(con, 'SELECT action FROM audit_log ORDER BY "at"')]

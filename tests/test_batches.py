@@ -70,3 +70,16 @@ def test_undo_restores_replaced_rows_and_refuses_out_of_order(con):
     assert _names(con) == {}
     with pytest.raises(batches.UndoError, match="no import batch 99"):
         batches.undo_batch(con, 99)
+
+
+def test_undo_refusals_in_both_languages(con):
+    b1 = batches.write_batch(con, "stores", _stores(("S1", "甲")), file_name="a")
+    b2 = batches.write_batch(con, "stores", _stores(("S1", "甲改")), file_name="b")
+    with pytest.raises(batches.UndoError) as e:
+        batches.undo_batch(con, b1)
+    assert e.value.message("en") == (f"cannot undo batch {b1}: later imports replaced some of its rows "
+                                     f"(batch {b2} (1 rows)); undo those first")
+    assert e.value.message("zh") == f"不能撤销批次 {b1}：之后的导入替换了它的部分行（批次 {b2}，1 行）；请先撤销那些批次"
+    with pytest.raises(batches.UndoError) as e:
+        batches.undo_batch(con, 99)
+    assert e.value.message("zh") == "没有导入批次 99"

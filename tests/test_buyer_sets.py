@@ -208,6 +208,44 @@ def test_an_import_drops_the_months_it_touches_and_the_figures_stay_right(tmp_pa
     con.close()
 
 
+def test_a_month_that_cannot_be_built_is_logged_counted_from_orders_and_retried_after_a_write(
+        tmp_path, monkeypatch, caplog):
+    """After a committed import nothing may raise (issue 12: one bad month stopped every
+    import and the server's upkeep): the month is logged once and read from orders."""
+    con = store.connect(tmp_path / "f.duckdb")
+    load_tiny(con)
+    real = buyer_sets._build_month
+    tried = []
+
+    def flaky(c, m):
+        tried.append(m)
+        if m == D(2025, 6, 1):
+            raise OverflowError("year 10000 is out of range")
+        real(c, m)
+
+    monkeypatch.setattr(buyer_sets, "_build_month", flaky)
+    assert buyer_sets.build(con) == 2  # 2024-06 and 2025-05; June 2025 logged
+    assert "buyer sets of 2025-06 not built" in caplog.text and "OverflowError" in caplog.text
+    assert buyer_sets.missing_months(con) == [D(2025, 6, 1)]
+    q = Query.make(["buyers", "repurchase_rate"], period=Period(D(2025, 5, 1), D(2025, 6, 30)))
+    df, used = _used_sets(con, q)
+    assert not used and df.row(0) == (6, 3 / 6)  # exact, from orders
+    tried.clear()
+    assert buyer_sets.build(con) == 0 and tried == []  # not retried until the data changes
+    batches.write_batch(con, "stores", schema.frame("stores", [dict(store_id="S9", store_name="x",
+                                                                     store_type="direct")]), file_name="s")
+    monkeypatch.setattr(buyer_sets, "_build_month", real)
+    assert buyer_sets.build(con) == 1
+    df, used = _used_sets(con, q)
+    assert used and df.row(0) == (6, 3 / 6)
+    con.close()
+
+
+def test_month_spans_reach_the_calendars_last_instant():
+    assert buyer_sets.month_span(D(2025, 2, 14)) == (dt.datetime(2025, 2, 1), dt.datetime(2025, 2, 28, 23, 59, 59, 999999))
+    assert buyer_sets.month_span(D(9999, 12, 1)) == (dt.datetime(9999, 12, 1), dt.datetime.max)
+
+
 def test_a_file_from_before_the_sets_is_read_right_and_built_on_demand(tiny_db):
     con = store.connect(tiny_db)
     for t in buyer_sets.TABLES:
@@ -284,3 +322,10 @@ def test_figures_are_the_same_whatever_memory_holds(group, monkeypatch, budget):
         assert used
         assert dict(df.select("account", "buyers").iter_rows()) == \
             {g: r[0] for g, r in _plain(group, period, "s.brand = '山野茶'", by="o.account_id").items()}
+
+
+def test_covered_months_at_the_calendars_edges(tiny_con):
+    # the last month (9999-12) is never covered: nothing to bound it, read from orders
+    assert buyer_sets.covered_months(tiny_con, D(9999, 12, 1), D(9999, 12, 31)) is None
+    assert buyer_sets.covered_months(tiny_con, D(2025, 5, 1), D(9999, 12, 31)) == (D(2025, 5, 1), D(9999, 12, 1))
+    assert buyer_sets.covered_months(tiny_con, D(1, 1, 1), D(2025, 5, 31)) == (D(1, 1, 1), D(2025, 6, 1))

@@ -6,6 +6,11 @@ import json
 import subprocess
 import sys
 
+import pytest
+
+# every command on the tiny group in DuckDB and in chDB (opened by each `cockpit` process)
+pytestmark = pytest.mark.engines(process="other")
+
 
 def cockpit(*args, check=True):
     r = subprocess.run([sys.executable, "-m", "cockpit.cli", *map(str, args)], capture_output=True, text=True,
@@ -70,6 +75,7 @@ def test_db_from_environment(tiny_db):
     assert json.loads(r.stdout) == [{"orders": 11}]
 
 
+@pytest.mark.engines("duckdb")  # buyer sets: DuckDB's fast path
 def test_import_rebuilds_the_buyer_sets_of_the_months_it_touched(tiny_db, tmp_path):
     from cockpit import buyer_sets, store
 

@@ -93,7 +93,7 @@ def test_gbk_export_every_rule_with_line_and_reason(con, tmp_path):
     assert rejects.filter(pl.col("line") == "7").select("数量", "实付金额（元）").row(0) == ("-1", "-10")
     assert Path(r.rejects_path).read_bytes().startswith(b"\xef\xbb\xbf")
     assert r.summary_line() == (
-        f"订单导出.csv → orders: 10 read, 3 accepted, 7 rejected (rejects: {r.rejects_path})"
+        f"订单导出.csv → orders: 10 read, 3 accepted, 7 rejected, 0 duplicates (rejects: {r.rejects_path})"
     )
     assert batch_rows(con) == [(1, "订单导出.csv", "orders", 10, 3, 7, "committed")]
     sha, rp = store.fetchall(con, "SELECT sha256, rejects_path FROM import_batches")[0]
@@ -322,7 +322,7 @@ def test_import_files_each_on_its_own(con, tmp_path):
     bad = write(tmp_path / "bad.csv", "store_id,store_type\nS2,直营\n")
     res = importer.import_files(con, "stores", [ok, bad])
     assert [r.ok for r in res] == [True, False]
-    assert res[0].summary_line() == "ok.csv → stores: 1 read, 1 accepted, 0 rejected"
+    assert res[0].summary_line() == "ok.csv → stores: 1 read, 1 accepted, 0 rejected, 0 duplicates"
     assert store.row_count(con, "stores") == 1
 
 
@@ -348,15 +348,20 @@ def test_progress_on_a_terminal(con, tmp_path, monkeypatch):
     assert shown.endswith("\r")  # the status line is cleared before the summary is printed
 
 
-def test_hook_error_rolls_back(con, tmp_path):
-    f = write(tmp_path / "o.csv", "store_id,store_name,store_type\nS1,甲,直营\n")
+def test_unforeseen_error_rolls_back_reports_a_sentence_and_leaves_no_rejects_file(con, tmp_path, caplog):
+    f = write(tmp_path / "o.csv", "store_id,store_name,store_type\nS1,甲,直营\nS2,乙,加盟\n")
 
     def boom():
-        raise RuntimeError("hook")
+        raise RuntimeError("disk on fire")
 
-    with pytest.raises(RuntimeError):
-        importer.import_file(con, "stores", f, before_commit=boom)
+    r = importer.import_file(con, "stores", f, before_commit=boom, rejects_dir=tmp_path / "rej", lang="en")
+    assert not r.ok and r.unexpected
+    assert r.summary_line() == ("o.csv → stores: NOT IMPORTED: the import stopped on an unexpected problem "
+                                "(disk on fire); details are in the log; nothing changed")
+    assert "RuntimeError" not in r.summary_line() and "RuntimeError" not in r.summary_line("zh")
+    assert "Traceback" in caplog.text  # the log keeps what a developer needs
     assert store.row_count(con, "stores") == 0 and batch_rows(con) == []
+    assert not (tmp_path / "rej").exists() or not list((tmp_path / "rej").iterdir())
 
 
 KILL_SCRIPT = textwrap.dedent("""
@@ -403,7 +408,7 @@ def test_cli_import(tmp_path):
     p = run(good)
     assert p.returncode == 0, p.stderr
     lines = p.stdout.strip().splitlines()
-    assert lines[0].startswith("stores.csv → stores: 2 read, 1 accepted, 1 rejected (rejects: ")
+    assert lines[0].startswith("stores.csv → stores: 2 read, 1 accepted, 1 rejected, 0 duplicates (rejects: ")
     assert str(tmp_path / "rejects") in lines[0]
     missing = write(tmp_path / "m.csv", "店铺ID\nS3\n")
     p = run(good, missing)
@@ -420,6 +425,238 @@ def test_cli_import(tmp_path):
         assert len(batch_rows(c)) == 2
     finally:
         c.close()
+
+
+# --- issue 12: implausible dates, and nothing after a commit turns success into failure ------
+
+EDGE_HEAD = "order_id,paid_at,store_id,channel,buyer_id,paid_amount\n"
+
+
+def _cli_import(db, *files, env=None):
+    return subprocess.run(
+        ["cockpit", "import", "--db", str(db), "--table", "orders", *map(str, files)],
+        capture_output=True, text=True, cwd=db.parent, timeout=120,
+        env={**os.environ, "COCKPIT_LANG": "en", **(env or {})},
+    )
+
+
+def test_implausible_dates_are_rejected_per_row_and_later_imports_still_succeed(tmp_path):
+    """9999-12-30 used to be committed and then break the buyer-set rebuild after the
+    commit (exit 2 for that import and every later one); 9999-12-31 ended in a traceback
+    and left an orphan rejects file; 0001-01-01 and 2099-12-31 went in unquestioned."""
+    db = tmp_path / "edge.duckdb"
+    files = [
+        write(tmp_path / "o1.csv", EDGE_HEAD + "A1,2025-06-01 10:00,S1,mall,B1,10\nA2,9999-12-30 10:00,S1,mall,B2,10\n"),
+        write(tmp_path / "o2.csv", EDGE_HEAD + "A3,9999-12-31 10:00,S1,mall,B3,10\n"),
+        write(tmp_path / "o3.csv", EDGE_HEAD + "A4,2025-06-02 10:00,S1,mall,B4,10\nA5,0001-01-01,S1,mall,B5,1\n"
+              "A6,2099-12-31 23:59,S1,mall,B6,1\n"),
+    ]
+    expected = ["o1.csv → orders: 2 read, 1 accepted, 1 rejected, 0 duplicates",
+                "o2.csv → orders: 1 read, 0 accepted, 1 rejected, 0 duplicates",
+                "o3.csv → orders: 3 read, 1 accepted, 2 rejected, 0 duplicates"]
+    for f, line in zip(files, expected):
+        p = _cli_import(db, f)
+        assert p.returncode == 0, (p.stdout, p.stderr)
+        assert p.stdout.startswith(line + " (rejects: "), p.stdout
+        assert "Traceback" not in p.stderr and "Error" not in p.stdout + p.stderr
+    rejects = sorted((tmp_path / "rejects").iterdir())
+    assert len(rejects) == 3  # one per file, none orphaned
+    reasons = [r for f in rejects for r in pl.read_csv(f, infer_schema=False).select("line", "reason").rows()]
+    lo, hi = "2000-01-01", values_max()
+    why = f"paid_at: date outside the accepted range {lo} to {hi} '{{}}' " \
+          "(the range is set by COCKPIT_DATE_MIN / COCKPIT_DATE_MAX)"
+    assert sorted(reasons) == sorted([
+        ("3", why.format("9999-12-30 10:00")), ("2", why.format("9999-12-31 10:00")),
+        ("3", why.format("0001-01-01")), ("4", why.format("2099-12-31 23:59")),
+    ])
+    c = store.connect(db, read_only=True)
+    try:
+        assert [r[0] for r in orders(c)] == ["A1", "A4"]
+        assert [b[3:6] for b in batch_rows(c)] == [(2, 1, 1), (1, 0, 1), (3, 1, 2)]
+        assert store.fetchall(c, "SELECT month FROM buyer_sets_built ORDER BY 1") == [(dt.date(2025, 6, 1),)]
+    finally:
+        c.close()
+
+
+def values_max() -> str:
+    from cockpit import values
+
+    return values.date_window()[1].isoformat()
+
+
+def test_the_widest_window_reaches_the_calendars_edges_and_every_import_succeeds(tmp_path):
+    """Set to accept any date, the derived structures (rollups, buyer sets) cope with
+    0001-01-01 and 9999-12-31 too: no import reports failure after its commit."""
+    db = tmp_path / "wide.duckdb"
+    env = {"COCKPIT_DATE_MIN": "0001-01-01", "COCKPIT_DATE_MAX": "9999-12-31"}
+    files = [
+        write(tmp_path / "o1.csv", EDGE_HEAD + "A1,2025-06-01 10:00,S1,mall,B1,10\nA2,9999-12-30 10:00,S1,mall,B2,10\n"),
+        write(tmp_path / "o2.csv", EDGE_HEAD + "A3,9999-12-31 23:59:59,S1,mall,B3,10\nA4,0001-01-01,S1,mall,B1,5\n"),
+        write(tmp_path / "o3.csv", EDGE_HEAD + "A5,2025-06-02 10:00,S1,mall,B4,10\n"),
+    ]
+    for f in files:
+        p = _cli_import(db, f, env=env)
+        assert p.returncode == 0, (p.stdout, p.stderr)
+        assert " 0 rejected" in p.stdout and "not rebuilt" not in p.stdout, p.stdout
+    c = store.connect(db, read_only=True)
+    try:
+        assert len(orders(c)) == 5
+        assert store.fetchall(c, "SELECT month FROM buyer_sets_built ORDER BY 1") == [
+            (dt.date(1, 1, 1),), (dt.date(2025, 6, 1),), (dt.date(9999, 12, 1),)]
+        assert store.fetchall(c, "SELECT day, orders FROM orders_daily ORDER BY day") == [
+            (dt.date(1, 1, 1), 1), (dt.date(2025, 6, 1), 1), (dt.date(2025, 6, 2), 1),
+            (dt.date(9999, 12, 30), 1), (dt.date(9999, 12, 31), 1)]
+    finally:
+        c.close()
+
+
+def test_a_failure_after_the_commit_never_turns_an_import_into_a_failure(tmp_path, monkeypatch, capsys):
+    from cockpit import buyer_sets, cli
+
+    def broken(con, months=None):
+        raise OverflowError("year 10000 is out of range")
+
+    monkeypatch.setattr(buyer_sets, "build", broken)
+    db = tmp_path / "post.duckdb"
+    f = write(tmp_path / "o.csv", EDGE_HEAD + "A1,2025-06-01 10:00,S1,mall,B1,10\n")
+    for _ in range(2):
+        assert cli.main(["import", "--db", str(db), "--table", "orders", "--lang", "en", str(f)]) == 0
+        out = capsys.readouterr().out.splitlines()
+        assert out == ["o.csv → orders: 1 read, 1 accepted, 0 rejected, 0 duplicates",
+                       "buyer sets not rebuilt (year 10000 is out of range); the import is committed, and figures "
+                       "stay exact, counted from orders until the app rebuilds them"]
+
+
+# --- true summaries: read = accepted + rejected + duplicates --------------------------------
+
+
+def test_duplicates_within_a_file_are_counted_listed_and_the_last_row_wins(con, tmp_path):
+    """issue 12: "4 read, 4 accepted" while 2 rows were written (last wins, unreported)."""
+    f = write(tmp_path / "dup.csv", EDGE_HEAD
+              + "A1,2025-06-01 10:00,S1,mall,B1,10\n"     # line 2: replaced by line 4
+              + "A2,2025-06-01 10:00,S1,mall,B2,20\n"     # line 3: kept
+              + "A1,2025-06-01 10:00,S1,mall,B1,11\n"     # line 4: kept (the last good A1)
+              + "A1,2025-06-01 10:00,S1,mall,B1,abc\n"    # line 5: rejected, so it replaces nothing
+              + " A2 ,2025-06-01 10:00,S1,mall,B2,21\n")  # line 6: the same key once trimmed: kept
+    r = importer.import_file(con, "orders", f, rejects_dir=tmp_path / "rej", lang="en")
+    assert r.ok and (r.rows_read, r.rows_accepted, r.rows_rejected, r.rows_duplicate) == (5, 2, 1, 2)
+    assert r.summary_line() == ("dup.csv → orders: 5 read, 2 accepted, 1 rejected, 2 duplicates (the last row of a "
+                                f"repeated key wins) (rejects: {r.rejects_path})")
+    assert store.fetchall(con, "SELECT order_id, paid_amount FROM orders ORDER BY 1") == [
+        ("A1", Decimal("11.00")), ("A2", Decimal("21.00"))]
+    rejects = pl.read_csv(r.rejects_path, infer_schema=False)
+    assert rejects.select("line", "reason", "order_id", "paid_amount").rows() == [
+        ("2", "duplicate: line 4 has the same order_id=A1 and is kept (within a file the last row of a key wins)",
+         "A1", "10"),
+        ("3", "duplicate: line 6 has the same order_id=A2 and is kept (within a file the last row of a key wins)",
+         "A2", "20"),
+        ("5", "paid_amount: bad amount of money 'abc'", "A1", "abc"),
+    ]
+    assert store.fetchall(con, "SELECT rows_read, rows_accepted, rows_rejected, rows_duplicate FROM import_batches") \
+        == [(5, 2, 1, 2)]
+    zh = r.summary_line("zh")
+    assert zh == ("dup.csv → orders：读取 5 行，导入 2 行，拒绝 1 行，文件内重复 2 行（重复的主键以文件中最后一行为准）"
+                  f"（被拒绝和重复的行：{r.rejects_path}）")
+
+
+def test_the_issues_four_rows_two_keys(con, tmp_path):
+    f = write(tmp_path / "four.csv", EDGE_HEAD + "K1,2025-06-01 10:00,S1,mall,B1,1\nK2,2025-06-01 10:00,S1,mall,B1,2\n"
+              "K1,2025-06-01 10:00,S1,mall,B1,3\nK2,2025-06-01 10:00,S1,mall,B1,4\n")
+    r = importer.import_file(con, "orders", f, rejects_dir=tmp_path, lang="en")
+    assert r.summary_line().startswith("four.csv → orders: 4 read, 2 accepted, 0 rejected, 2 duplicates")
+    assert store.row_count(con, "orders") == 2
+
+
+def test_duplicates_of_a_key_of_several_columns_with_an_empty_one(con, tmp_path):
+    f = write(tmp_path / "ads.csv", "date,account_id,live_id,spend\n2025-06-01,A1,,10\n2025-06-01,A1,L1,20\n"
+              "2025-06-01,A1,,30\n")
+    r = importer.import_file(con, "ad_spend", f, rejects_dir=tmp_path, lang="en")
+    assert (r.rows_accepted, r.rows_duplicate) == (2, 1)
+    assert pl.read_csv(r.rejects_path, infer_schema=False).select("line", "reason").rows() == [
+        ("2", "duplicate: line 4 has the same date=2025-06-01, account_id=A1, live_id= and is kept "
+              "(within a file the last row of a key wins)")]
+    assert store.fetchall(con, "SELECT live_id, spend FROM ad_spend ORDER BY 2") == [
+        ("L1", Decimal("20.00")), (None, Decimal("30.00"))]
+
+
+def test_an_older_import_history_gets_its_duplicate_counts_on_upgrade(tmp_path):
+    db = tmp_path / "old.duckdb"
+    c = store.connect(db)
+    c.execute("ALTER TABLE import_batches DROP COLUMN rows_duplicate")
+    c.execute("DELETE FROM cockpit_meta WHERE key = 'import_batches_version'")
+    # as an older cockpit recorded a file of 5 rows: 1 rejected, 2 written, 2 repeated keys
+    c.execute("INSERT INTO import_batches (batch_id, file_name, table_name, rows_read, rows_accepted, rows_rejected) "
+              "VALUES (1, 'old.csv', 'orders', 5, 2, 1)")
+    c.close()
+    ro = store.connect(db, read_only=True)  # upgraded through a short write open
+    try:
+        assert store.fetchall(ro, "SELECT rows_read, rows_accepted, rows_rejected, rows_duplicate "
+                                  "FROM import_batches") == [(5, 2, 1, 2)]
+    finally:
+        ro.close()
+
+
+def test_a_full_refund_is_accepted_and_a_cent_more_is_rejected(con, tmp_path):
+    """The boundary of "refund larger than payment": changing > to >= must fail here."""
+    f = write(tmp_path / "refunds.csv", "order_id,paid_at,store_id,channel,buyer_id,paid_amount,refund_amount\n"
+              "R1,2025-06-01 10:00,S1,mall,B1,100.00,100.00\n"
+              "R2,2025-06-01 10:00,S1,mall,B1,100.00,100.01\n"
+              "R3,2025-06-01 10:00,S1,mall,B1,¥100,\"¥100.00\"\n"
+              "R4,2025-06-01 10:00,S1,mall,B1,0,0\n")
+    r = importer.import_file(con, "orders", f, rejects_dir=tmp_path, lang="en")
+    assert (r.rows_accepted, r.rows_rejected) == (3, 1)
+    assert store.fetchall(con, "SELECT order_id, refund_amount FROM orders ORDER BY 1") == [
+        ("R1", Decimal("100.00")), ("R3", Decimal("100.00")), ("R4", Decimal("0.00"))]
+    assert pl.read_csv(r.rejects_path, infer_schema=False).select("line", "reason").rows() == [
+        ("3", "refund_amount: refund 100.01 is larger than the paid amount 100.00")]
+
+
+def test_nan_and_excel_ids_in_a_file(con, tmp_path):
+    f = write(tmp_path / "m.csv", "order_id,paid_at,store_id,channel,buyer_id,quantity,paid_amount\n"
+              "2.02611E+18,2025-06-01 10:00,S1,mall,B1,1,10\n"
+              "2.02611E+18,2025-06-01 11:00,S1,mall,B2,1,12\n"
+              "O3,2025-06-01 10:00,S1,mall,B3,NaN,10\n"
+              "O4,2025-06-01 10:00,S1,mall,B4,,1e-320\n"
+              "O5,2025-06-01 10:00,S1,mall,B5,,10\n")
+    r = importer.import_file(con, "orders", f, rejects_dir=tmp_path, lang="en")
+    assert (r.rows_read, r.rows_accepted, r.rows_rejected, r.rows_duplicate) == (5, 1, 4, 0)
+    reasons = pl.read_csv(r.rejects_path, infer_schema=False)["reason"].to_list()
+    assert reasons[0].startswith("order_id: looks like a number Excel turned into scientific notation")
+    assert reasons[2:] == ["quantity: bad number 'NaN'",
+                           "paid_amount: amount below one cent (it would be stored as 0.00) '1e-320'"]
+    assert store.fetchall(con, "SELECT order_id, quantity FROM orders") == [("O5", None)]
+
+
+def test_results_and_rejects_in_chinese(con, tmp_path):
+    f = write(tmp_path / "zh.csv", "订单编号,支付时间,店铺ID,成交渠道,买家ID,实付金额\n"
+              "A1,2025-06-01 10:00,S1,直播,B1,abc\nA2,9999-12-30,S1,直播,B2,1\nA3,2025-06-01 10:00,S1,直播,B3,1\n")
+    r = importer.import_file(con, "orders", f, rejects_dir=tmp_path, lang="zh")
+    assert r.summary_line() == f"zh.csv → orders：读取 3 行，导入 1 行，拒绝 2 行，文件内重复 0 行（被拒绝和重复的行：{r.rejects_path}）"
+    lo, hi = "2000-01-01", values_max()
+    assert pl.read_csv(r.rejects_path, infer_schema=False)["reason"].to_list() == [
+        "paid_amount (实付金额)：金额无法识别“abc”",
+        f"paid_at (支付时间)：日期不在可接受范围 {lo} 至 {hi} 内“9999-12-30”（范围可用 COCKPIT_DATE_MIN / COCKPIT_DATE_MAX 设置）",
+    ]
+    bad = write(tmp_path / "bad.csv", "订单号\nA1\n")
+    r2 = importer.import_file(con, "orders", bad, lang="zh")
+    assert r2.summary_line().startswith("bad.csv → orders：未导入：缺少必填列 paid_at（可用的表头：paid_at / 支付时间 / 下单时间；")
+    assert r2.summary_line().endswith("；数据没有任何改动")
+    assert importer.import_file(con, "orders", tmp_path / "gone.csv", lang="zh").summary_line() == (
+        f"gone.csv → orders：未导入：找不到文件（{tmp_path / 'gone.csv'}）；数据没有任何改动")
+
+
+def test_default_language(monkeypatch):
+    for var in ("COCKPIT_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    assert importer.default_lang() == "zh"
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    assert importer.default_lang() == "en"
+    monkeypatch.setenv("LC_ALL", "zh_TW.UTF-8")
+    assert importer.default_lang() == "zh"
+    monkeypatch.setenv("COCKPIT_LANG", "en")
+    assert importer.default_lang() == "en"
+    assert importer.default_lang("zh") == "zh"
 
 
 # ---------------------------------------------------------------- live review exports (issue 17)

@@ -183,6 +183,52 @@ def test_malformed_files_go_to_failed_with_reason_and_change_nothing(tiny_con, t
     assert log.count("failed  ") == 3 and log.count("done    ") == 1
 
 
+def test_an_implausible_date_is_a_rejected_row_with_its_line_and_the_file_is_done(tiny_con, tmp_path):
+    """issue 12: 9999-12-31 once failed the whole file with "OverflowError: date value out
+    of range"; now it is one rejected row, named by its line, and the rest goes in."""
+    folder = tmp_path / "inbox"
+    write_csv(folder / "orders-1.csv", "order_id,paid_at,store_id,channel,buyer_id,paid_amount\n"
+                                       "Z1,2025-06-03 10:00,S1,mall,B1,10\nZ2,9999-12-31 10:00,S1,mall,B2,10\n")
+    (o,) = inbox.Watcher(tiny_con, folder, lang="en").run_once()
+    assert o.ok and (folder / "done" / "orders-1.csv").exists()
+    assert o.line.startswith("orders-1.csv → orders: 2 read, 1 accepted, 1 rejected, 0 duplicates (rejects: ")
+    rejects = Path(o.line.split("(rejects: ")[1].rstrip(")"))
+    assert rejects.read_text("utf-8-sig").splitlines()[1].startswith(
+        "3,paid_at: date outside the accepted range 2000-01-01 to ")
+    assert store.fetchall(tiny_con, "SELECT order_id FROM orders WHERE order_id LIKE 'Z%'") == [("Z1",)]
+
+
+@pytest.mark.parametrize("lang, expected", [
+    ("en", "orders-1.csv → orders: NOT IMPORTED: the import stopped on an unexpected problem (date value out of "
+           "range); details are in the log; nothing changed"),
+    ("zh", "orders-1.csv → orders：未导入：导入时出现意外问题（date value out of range），详情已写入日志；数据没有任何改动"),
+])
+def test_an_unforeseen_failure_is_a_sentence_not_an_exception_name(tiny_con, tmp_path, monkeypatch, lang, expected):
+    from cockpit import batches
+
+    def overflow(*a, **k):
+        raise OverflowError("date value out of range")
+
+    monkeypatch.setattr(batches, "write_batch", overflow)
+    folder = tmp_path / "inbox"
+    before = counts(tiny_con)
+    write_csv(folder / "orders-1.csv", "order_id,paid_at,store_id,channel,buyer_id,paid_amount\n"
+                                       "Z1,2025-06-03 10:00,S1,mall,B1,10\n")
+    (o,) = inbox.Watcher(tiny_con, folder, lang=lang).run_once()
+    assert not o.ok
+    reason = (folder / "failed" / "orders-1.csv.reason.txt").read_text("utf-8").strip()
+    assert reason == expected and "OverflowError" not in reason
+    assert counts(tiny_con) == before
+    # the same when the importer itself raises (it should never): a sentence, and the app goes on
+    from cockpit import importer
+
+    monkeypatch.setattr(importer, "import_file", lambda *a, **k: (_ for _ in ()).throw(ValueError("odd")))
+    write_csv(folder / "orders-2.csv", "order_id\nZ2\n")
+    (o,) = inbox.Watcher(tiny_con, folder, lang="en").run_once()
+    assert o.line == ("orders-2.csv → orders: NOT IMPORTED: the import stopped on an unexpected problem (odd); "
+                      "details are in the log; nothing changed")
+
+
 def test_file_committed_before_a_restart_is_not_imported_twice(tiny_con, tmp_path):
     folder = tmp_path / "inbox"
     write_csv(folder / "stores-1.csv", "store_id,store_name,store_type\nS9,新店,direct\n")

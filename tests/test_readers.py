@@ -169,3 +169,19 @@ def test_random_bytes(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(readers.ReadError, match="nope.csv: file not found"):
         readers.read_table(tmp_path / "nope.csv")
+
+
+def test_a_quote_never_closed_is_explained_in_words(tmp_path):
+    p = tmp_path / "q.csv"
+    p.write_bytes(b'order_id,amount\n"A1,5\nA2,6\n')
+    with pytest.raises(readers.ReadError) as e:
+        readers.read_table(p)
+    assert e.value.problem("en") == ("a value in column 'order_id' opens a quote that is not closed properly "
+                                     "(near '\"A1,5⏎A2,6⏎'); the file may be cut short, or a quote is unpaired")
+    assert e.value.problem("zh").startswith("列“order_id”里有一个以引号开头的值没有正确结束")
+
+
+def test_old_mac_line_ends(tmp_path):
+    p = tmp_path / "mac.csv"
+    p.write_bytes(b"id,name\r1,a\r2,b\r")
+    assert rows(readers.read_table(p)) == [("1", "a", 2), ("2", "b", 3)]

@@ -14,6 +14,8 @@ from cockpit.reports import page_tables
 from cockpit.selection import Selection
 from cockpit.view import View
 
+pytestmark = pytest.mark.engines  # every tiny-group test on DuckDB and on chDB
+
 D = dt.datetime
 JUNE = dict(period="custom", start=dt.date(2025, 6, 1), end=dt.date(2025, 6, 30))
 NOW = D(2025, 6, 30, 12, 0)  # "today" is June 30, 2025

@@ -29,6 +29,8 @@ from cockpit.reports import live
 from cockpit.selection import Selection
 from cockpit.view import View
 
+pytestmark = pytest.mark.engines  # every tiny-group test on DuckDB and on chDB
+
 D = dt.datetime
 NOW = D(2025, 6, 20, 21, 30)
 

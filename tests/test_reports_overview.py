@@ -9,6 +9,8 @@ from cockpit.reports import overview as ov
 from cockpit.selection import Selection
 from cockpit.view import View
 
+pytestmark = pytest.mark.engines  # every tiny-group test on DuckDB and on chDB
+
 NOW = dt.datetime(2025, 7, 1, 9, 0)
 
 

@@ -9,6 +9,8 @@ from cockpit.reports import sessions
 from cockpit.selection import Selection
 from cockpit.view import View
 
+pytestmark = pytest.mark.engines  # every tiny-group test on DuckDB and on chDB
+
 D = dt.datetime
 JUNE = dict(period="custom", start=dt.date(2025, 6, 1), end=dt.date(2025, 6, 30))
 NOW = D(2025, 7, 1, 9, 0)  # June is complete

@@ -199,16 +199,17 @@ def test_per_session_buyers_only_where_they_are_whole(tiny_con):
         return query.build_sql(q)[0]
 
     q = Query.make(["live_buyers"], ["live"], None, {"live": ["L0", "L1", "L2", "L3", "L4"]})
-    assert "orders_live" in sql(q)
+    assert "FROM orders_live r" in sql(q)
+    # (a period's live figures read orders_live's payment bounds, not its buyers)
     # a period cuts sessions, other splits add sessions up, a scope may see part of one,
     # and without a filter on sessions the "no session" group (null) would be missing
-    assert "orders_live" not in sql(Query(("live_buyers",), ("live",), None))
+    assert "FROM orders_live r" not in sql(Query(("live_buyers",), ("live",), None))
     named = (("live", ("L1", "L4")),)
-    assert "orders_live" not in sql(Query(("live_buyers",), ("live",), JUNE, named))
-    assert "orders_live" not in sql(Query(("live_buyers",), ("account",), None, named))
-    assert "orders_live" not in sql(Query(("live_buyers",), ("live", "day"), None, named))
-    assert "orders_live" not in sql(Query(("live_buyers",), ("live",), None, named, scope=(("store", ("S1",)),)))
-    assert "orders_live" not in sql(Query.make(["live_buyers"], ["live"], None, {"store": ["S1"], "live": ["L1"]}))
+    assert "FROM orders_live r" not in sql(Query(("live_buyers",), ("live",), JUNE, named))
+    assert "FROM orders_live r" not in sql(Query(("live_buyers",), ("account",), None, named))
+    assert "FROM orders_live r" not in sql(Query(("live_buyers",), ("live", "day"), None, named))
+    assert "FROM orders_live r" not in sql(Query(("live_buyers",), ("live",), None, named, scope=(("store", ("S1",)),)))
+    assert "FROM orders_live r" not in sql(Query.make(["live_buyers"], ["live"], None, {"store": ["S1"], "live": ["L1"]}))
     got = {r["live"]: r["live_buyers"] for r in query.run(tiny_con, q).iter_rows(named=True)}
     assert got == {"L0": 1, "L1": 2, "L2": 1, "L3": 1, "L4": 1}  # by hand: B1 | B1, B2 | B3 | B5 | B2
     _per_session(tiny_con)
@@ -261,3 +262,37 @@ def test_account_product_rollup_for_one_account_agency_or_type(tiny_con, flt, di
     _same(tiny_con, Query.make(["gmv", "orders"], dims, JUNE, flt), "yoy", table="orders_product_account_daily")
     # the smaller product rollup still answers everything without an account filter
     assert "orders_product_account_daily" not in query.build_sql(Query.make(["gmv"], dims, JUNE))[0]
+
+
+# --- live orders counted with their session: the rollup against the scan -------------------
+
+LIVE_METRICS = _rollup_metrics("live_orders_daily")
+LIVE_DIMS = sorted(reg.SOURCES["live_orders_daily"].dims)
+LIVE_ROLLUP = "ls ON r.live_id = ls.live_id"  # orders_daily joined to sessions: the fast path's mark in the SQL
+OCT_NOV = [Period(dt.date(2025, 10, 1), dt.date(2025, 10, 31)), Period(dt.date(2025, 11, 1), dt.date(2025, 11, 30)),
+           Period(dt.date(2025, 10, 31), dt.date(2025, 11, 1))]
+
+
+def test_live_metrics_read_the_session_rollup():
+    assert {"live_gmv", "gpm", "uv_value", "own_live_gmv", "chuanliu_share", "short_video_live_share"} \
+        <= set(LIVE_METRICS)
+    assert LIVE_ROLLUP in query.build_sql(Query.make(["gpm"], ["account"], JUNE))[0]
+
+
+@pytest.mark.parametrize("dim", [None, *LIVE_DIMS])
+def test_live_metrics_by_every_dim_across_midnight_and_on_the_tiny_group(midnight_con, tiny_con, dim):
+    dims = [dim] if dim else []
+    for con, periods in ((midnight_con, OCT_NOV), (tiny_con, (JUNE, ALL))):
+        mids = [m for m in LIVE_METRICS if dim is None or dim in reg.dims_available(m)]
+        for period in periods:
+            _same(con, Query.make(mids, dims, period), table=LIVE_ROLLUP)
+
+
+@pytest.mark.parametrize("flt", [{"store": ["S1"]}, {"account": ["A1"]}, {"channel": ["live"]}, {"live": ["L1"]},
+                                 {"account_type": ["own"]}])
+def test_live_metrics_under_filters_scopes_and_comparisons(midnight_con, flt):
+    for period in OCT_NOV:
+        _same(midnight_con, Query.make(LIVE_METRICS, ["day"], period, flt), table=LIVE_ROLLUP)
+        scope = tuple((d, tuple(v)) for d, v in flt.items())
+        _same(midnight_con, Query(tuple(LIVE_METRICS), ("store",), period, scope=scope), table=LIVE_ROLLUP)
+    _same(midnight_con, Query.make(["live_gmv", "gpm"], ["day"], OCT_NOV[1]), "prev", table=LIVE_ROLLUP)

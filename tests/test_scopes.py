@@ -8,8 +8,6 @@ products or sessions may appear.
 
 import csv
 import datetime as dt
-import subprocess
-import sys
 
 import pytest
 
@@ -17,6 +15,9 @@ from cockpit import auth, reports
 from cockpit.reports import overview
 from cockpit.selection import Selection
 from cockpit.view import View
+from tests import clirun
+
+pytestmark = pytest.mark.engines  # every tiny-group test on DuckDB and on chDB
 
 JUNE = dict(period="custom", start=dt.date(2025, 6, 1), end=dt.date(2025, 6, 30))
 NOW = dt.datetime(2025, 6, 30, 23, 0)
@@ -72,9 +73,8 @@ def test_export_for_a_user_holds_only_their_rows(tiny_db, tmp_path):
     con.close()
     for page in reports.PAGES:
         out = tmp_path / page / "x.csv"
-        r = subprocess.run([sys.executable, "-m", "cockpit.cli", "export", "--db", str(tiny_db), "--page", page,
-                            "--from", "2025-06-01", "--to", "2025-06-30", "--user", "dealer_b", "--out", str(out)],
-                           capture_output=True, text=True, timeout=120)
+        r = clirun.cockpit("export", "--db", tiny_db, "--page", page, "--from", "2025-06-01", "--to", "2025-06-30",
+                           "--user", "dealer_b", "--out", out)
         assert r.returncode == 0, r.stderr
         values = []
         for f in out.parent.glob("*.csv"):

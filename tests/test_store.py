@@ -84,6 +84,7 @@ def test_an_older_clickhouse_database_gains_the_new_columns(tmp_path, _chdb_fold
             for tn in (chs.ROWS.format(t.name), store.replaced_table(t.name)):
                 con.execute(f'ALTER TABLE "{tn}" DROP COLUMN "{c}"')
         con.execute(chs.view_ddl(old))
+        store.set_meta(con, "clickhouse_schema", "older")  # what an older cockpit's schema left
         assert "exposures" not in con.columns("live_sessions")
         con.close()
         con = store.connect(url)

@@ -45,7 +45,7 @@ with data_tab, ui.guarded():
         bar = st.progress(0.0)
         for n, (f, table) in enumerate(plan, start=1):
             bar.progress((n - 1) / len(plan), text=f"{fmt.md(f.name)} …")
-            result = wb.import_uploaded(con, user, table, f.name, f.getvalue())
+            result = wb.import_uploaded(con, user, table, f.name, f.getvalue(), lang)
             (st.success if result.ok and not result.rows_rejected else st.warning if result.ok else st.error)(
                 fmt.md(wb.summary(result, lang)))
         bar.progress(1.0, text=ui.t("wb.done"))
@@ -68,7 +68,7 @@ with data_tab, ui.guarded():
                 removed = wb.undo(con, user, batch_id)
                 st.success(ui.t("wb.undone", batch=batch_id, rows=removed))
             except UndoError as e:
-                st.error(fmt.md(str(e)))
+                st.error(fmt.md(e.message(lang)))
 
 with users_tab, ui.guarded():
     ui.table(wb.users_table(con, user, lang))

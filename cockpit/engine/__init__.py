@@ -13,7 +13,7 @@ from cockpit.engine.dialect import CLICKHOUSE, DUCKDB, Dialect
 from cockpit.engine.url import DEFAULT_DB, DatabaseURL, URLError, parse, resolve
 
 __all__ = ["Database", "DatabaseURL", "Dialect", "Error", "OpenError", "Result", "URLError", "connect",
-           "errors", "parse", "wrap", "recorder", "recording", "resolve", "DEFAULT_DB", "DUCKDB", "CLICKHOUSE"]
+           "errors", "connection_gone", "parse", "wrap", "recorder", "recording", "resolve", "DEFAULT_DB", "DUCKDB", "CLICKHOUSE"]
 
 
 class OpenError(Exception):
@@ -41,7 +41,7 @@ def connect(url, read_only: bool = False) -> Database:
     except ImportError as e:
         raise OpenError(f"{u}: the ClickHouse client is not installed ({e}); pip install clickhouse-connect chdb") from e
     except clickhouse_engine.OpenError as e:
-        raise OpenError(str(e)) from e
+        raise OpenError(str(e), e.locked) from e
 
 
 def wrap(con) -> Database:
@@ -70,6 +70,20 @@ def errors() -> tuple[type[BaseException], ...]:
     except ImportError:
         pass
     return tuple(out)
+
+
+def connection_gone(e: BaseException) -> bool:
+    """Whether ``e`` says the connection itself is closed (the server is shutting down),
+    not that one statement was refused."""
+    try:
+        import duckdb
+
+        if isinstance(e, duckdb.ConnectionException):
+            return True
+    except ImportError:
+        pass
+    text = str(e).lower()
+    return "connection already closed" in text
 
 
 def __getattr__(name: str):

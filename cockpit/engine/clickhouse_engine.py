@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import os
 import re
 import threading
 from contextlib import contextmanager
@@ -51,7 +52,39 @@ def _error_class():
 
 
 class OpenError(Exception):
-    pass
+    """The database cannot be opened; ``locked`` when another process holds the chDB folder."""
+
+    def __init__(self, message: str, locked: bool = False):
+        super().__init__(message)
+        self.locked = locked
+
+
+# chDB runs one embedded server per process, on one folder: the folder this process
+# hosts (while any handle is open), and the handles open on it.
+_CHDB_LOCK = threading.Lock()
+_chdb_open: dict[str, int] = {}
+
+
+def _chdb_held_elsewhere(folder) -> bool:
+    """Whether another process runs chDB on ``folder`` (it keeps an exclusive flock on
+    the folder's ``status`` file while it does, as a ClickHouse server does)."""
+    import fcntl
+
+    status = folder / "status"
+    if not status.exists():
+        return False
+    try:
+        fd = os.open(status, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
 
 
 # ---------------------------------------------------------------------------
@@ -167,13 +200,31 @@ def _ddl(sql: str) -> str:
     return sql
 
 
+_QUALIFIED = re.compile(r"^[A-Za-z_]\w*\.([A-Za-z_]\w*)$")
+
+
+def _names(names: list[str]) -> list[str]:
+    """Column names as DuckDB gives them: ``ls.account_id`` (ClickHouse keeps the table
+    alias when two joined tables have the column) is ``account_id``."""
+    out = []
+    for n in names:
+        m = _QUALIFIED.match(n)
+        out.append(m.group(1) if m and m.group(1) not in names and m.group(1) not in out else n)
+    return out
+
+
 def _normalise(table: pa.Table) -> pa.Table:
-    """As DuckDB returns it: times without a zone (the stored wall clock), integers signed."""
+    """As DuckDB returns it: times without a zone (the stored wall clock), integers signed,
+    columns named like DuckDB names them."""
+    names = _names(table.column_names)
+    if names != table.column_names:
+        table = table.rename_columns(names)
     cols, changed = [], False
     for f, col in zip(table.schema, table.columns):
         t = f.type
-        if pa.types.is_timestamp(t) and t.tz is not None:
-            col = pc.cast(col, pa.timestamp(t.unit))  # UTC instants -> the same wall clock, naive
+        if pa.types.is_timestamp(t) and (t.tz is not None or t.unit != "us"):
+            # UTC instants -> the same wall clock, naive, in microseconds (DuckDB's TIMESTAMP)
+            col = pc.cast(pc.cast(col, pa.timestamp(t.unit)) if t.tz is not None else col, pa.timestamp("us"))
             changed = True
         elif pa.types.is_unsigned_integer(t):
             col = pc.cast(col, pa.int64())
@@ -241,13 +292,18 @@ class ClickHouseDatabase(Database):
         yield self  # each statement reads a consistent set of parts; no snapshot across statements
 
     def cursor(self) -> "ClickHouseDatabase":
+        _hold(self.url)
         return ClickHouseDatabase(self.url, self.read_only)
 
     def close(self) -> None:
+        if isinstance(self._client, _Closed):
+            return
+        client, self._client = self._client, _Closed()
         try:
-            self._client.close()
+            client.close()
         except Exception:  # noqa: BLE001 - closing twice, or a server gone away
             pass
+        _release(self.url)
 
     def tables(self) -> set[str]:
         return {r[0] for r in self.fetchall("SELECT name FROM system.tables WHERE database = currentDatabase()",
@@ -257,6 +313,13 @@ class ClickHouseDatabase(Database):
         return [r[0] for r in self.fetchall(
             "SELECT name FROM system.columns WHERE database = currentDatabase() AND table = ? ORDER BY position",
             [table], record=False)]
+
+
+class _Closed:
+    """What a closed handle holds instead of its client: any use says so."""
+
+    def __getattr__(self, name):
+        raise RuntimeError("connection already closed")
 
 
 def _client(url: DatabaseURL, database: str | None = None):
@@ -273,8 +336,43 @@ def _client(url: DatabaseURL, database: str | None = None):
     )
 
 
+def _hold(url: DatabaseURL) -> None:
+    if url.scheme == "chdb":
+        key = str(url.path.resolve()) if url.path is not None else ":memory:"
+        with _CHDB_LOCK:
+            _chdb_open[key] = _chdb_open.get(key, 0) + 1
+
+
+def _release(url: DatabaseURL) -> None:
+    if url.scheme == "chdb":
+        key = str(url.path.resolve()) if url.path is not None else ":memory:"
+        with _CHDB_LOCK:
+            n = _chdb_open.get(key, 0) - 1
+            if n > 0:
+                _chdb_open[key] = n
+            else:
+                _chdb_open.pop(key, None)
+
+
+def _check_chdb_folder(url: DatabaseURL) -> None:
+    """A clear refusal before chDB's own (which names neither the folder nor why)."""
+    if url.scheme != "chdb" or url.path is None:
+        return
+    key = str(url.path.resolve())
+    with _CHDB_LOCK:
+        here = dict(_chdb_open)
+    if key in here:
+        return  # this process hosts it already: one more handle
+    other = next((k for k in here if k != key), None)
+    if other is not None:
+        raise OpenError(f"this process already runs chDB on {other}; a process can open one chDB folder at a time")
+    if _chdb_held_elsewhere(url.path.resolve()):
+        raise OpenError(f"the chDB folder {url.path} is in use by another process", locked=True)
+
+
 def open_database(url: DatabaseURL, read_only: bool = False) -> ClickHouseDatabase:
     Error = _error_class()
+    _check_chdb_folder(url)
     try:
         if url.scheme == "chdb" and url.path is not None and not read_only:
             url.path.mkdir(parents=True, exist_ok=True)
@@ -286,6 +384,7 @@ def open_database(url: DatabaseURL, read_only: bool = False) -> ClickHouseDataba
             client.close()
             raise OpenError(f"database {url} does not exist; run `cockpit demo` or `cockpit copy` first")
         client.database = url.database
+        _hold(url)
         return ClickHouseDatabase(url, read_only, client)
     except Error as e:
         raise OpenError(f"cannot open {url}: {str(e).strip().splitlines()[0]}") from e

@@ -17,6 +17,9 @@ from cockpit import schema
 from cockpit.engine.dialect import CLICKHOUSE
 
 ROWS = "{}__rows"  # physical table of canonical table T
+# A row an undo writes back is stored under the undo's batch (so it shows when the undo
+# commits) with the batch that first imported it here: what readers see as its batch.
+ORIGIN = "_origin"
 SUPERSEDED = "_superseded_{}"  # row ids a batch replaces: hidden once that batch commits
 MUTABLE = "SETTINGS enable_block_number_column = 1, enable_block_offset_column = 1"  # lightweight UPDATE / DELETE
 
@@ -48,6 +51,7 @@ def rows_ddl(t: schema.Table) -> str:
     cols.append(f'"{schema.BATCH_COLUMN}" Int64')
     cols += [_derived_col(t, n, sql_type) for n, sql_type in t.derived]
     cols.append('"_row_id" UInt64 DEFAULT rand64()')
+    cols.append(f'"{ORIGIN}" Nullable(Int64)')
     for c in t.columns:
         if c.kind == "enum":
             allowed = ", ".join(f"'{v}'" for v in c.values)
@@ -68,7 +72,10 @@ def _derived_col(t: schema.Table, name: str, sql_type: str) -> str:
 
 
 def view_ddl(t: schema.Table) -> str:
-    cols = ", ".join(f'"{c}"' for c in t.stored_names)
+    """Readers see the rows of committed batches less the rows committed batches replaced,
+    each with the batch that imported it (a row an undo put back: its original batch)."""
+    cols = ", ".join(f'COALESCE("{ORIGIN}", "{c}") AS "{c}"' if c == schema.BATCH_COLUMN else f'"{c}"'
+                     for c in t.stored_names)
     rows = ROWS.format(t.name)
     return (f'CREATE VIEW IF NOT EXISTS "{t.name}" AS SELECT {cols} FROM "{rows}" '
             f'PREWHERE "{schema.BATCH_COLUMN}" IN ({committed()}) '
@@ -146,3 +153,63 @@ def translate_ddl(ddl: str) -> str:
     order = ", ".join(key) if key else "tuple()"
     return (f"CREATE TABLE IF NOT EXISTS {name} ({', '.join(cols + checks)}) ENGINE = MergeTree "
             f"ORDER BY ({order}) {MUTABLE}")
+
+
+# ---------------------------------------------------------------------------
+# Rollups: sums kept by ClickHouse itself as rows arrive (materialized views)
+
+ROLLUP_VISIBLE = "SELECT batch_id FROM import_batches WHERE status IN ('committed', 'undone')"
+
+
+def rollup_ddl(name: str, keys: list[tuple[str, str, str]], sums: list[tuple[str, str, str]]) -> list[str]:
+    """A rollup of orders as ClickHouse keeps it, exact under the staged batches.
+
+    ``keys``: (column, SQL over orders ``o``, DuckDB type); ``sums``: (column, aggregate
+    over ``o``, DuckDB type).
+
+    Every batch adds *deltas* tagged with its id to ``<name>__rows`` (a SummingMergeTree):
+    its own rows (a materialized view on the orders' physical table) and, negated, the
+    rows it replaces (one on the archive of replaced rows, where each replaced row lands
+    exactly once, tagged with the batch that replaced it).  An undo adds its own deltas
+    (cockpit.batches).  The view ``<name>`` shows the deltas of committed and undone
+    batches: a batch's deltas become visible with the one statement that commits it, so
+    the rollup's sums never disagree with the rows they sum.  A group whose orders all
+    left has deltas that sum to zero orders: readers keep groups with orders only.
+    """
+    rows = f"{name}__rows"
+    cols = [f'"{k}" {CLICKHOUSE.type(t, nullable=(k != "day"))}' for k, _, t in keys]
+    cols += [f'"{s}" {CLICKHOUSE.type(t, nullable=False)}' for s, _, t in sums]
+    cols.append('"_batch_id" Int64')
+    key_names = ", ".join(f'"{k}"' for k, _, _ in keys)
+    out = [
+        f'CREATE TABLE IF NOT EXISTS "{rows}" ({", ".join(cols)}) ENGINE = SummingMergeTree '
+        f'PARTITION BY toYYYYMM("day") ORDER BY ({key_names}, "_batch_id") '
+        "SETTINGS allow_nullable_key = 1",
+    ]
+    for mv, source, sign, tag in ((f"{name}__add", ROWS.format("orders"), "", "o._batch_id"),
+                                  (f"{name}__sub", "_replaced_orders", "-", "o._replaced_by")):
+        out.append(f'CREATE MATERIALIZED VIEW IF NOT EXISTS "{mv}" TO "{rows}" AS '
+                   + rollup_select(keys, sums, source, sign, tag,
+                                   "o._replaced_by IS NOT NULL" if sign else None))
+    # the visible deltas as they are: every read of a rollup sums its columns (they are
+    # additive) and keeps only groups that hold an order (metrics.Source.nonempty)
+    sel = [f'"{k}"' for k, _, _ in keys] + [f'"{s}"' for s, _, _ in sums]
+    out.append(f'CREATE VIEW IF NOT EXISTS "{name}" AS SELECT {", ".join(sel)} FROM "{rows}" '
+               f'WHERE "_batch_id" IN ({ROLLUP_VISIBLE})')
+    return out
+
+
+def rollup_select(keys, sums, source: str, sign: str = "", tag: str = "o._batch_id", where: str | None = None) -> str:
+    """The deltas of the rows of ``source`` (alias ``o``), summed per key and tag."""
+    sel = [f'{f"assumeNotNull({e})" if k == "day" else e} AS "{k}"' for k, e, _ in keys]
+    sel += [f'{sign}({e}) AS "{s}"' for s, e, _ in sums]
+    sel.append(f'assumeNotNull({tag}) AS "_batch_id"')
+    # grouped by the expressions: a bare name would mean the source's column of that name
+    group = ", ".join([e for _, e, _ in keys] + ([tag] if tag.startswith("o.") else []))
+    return (f'SELECT {", ".join(sel)} FROM "{source}" o' + (f" WHERE {where}" if where else "")
+            + f" GROUP BY {group}")
+
+
+def rollup_objects(name: str) -> list[tuple[str, str]]:
+    """(kind, object) of a rollup, in the order to drop them."""
+    return [("VIEW", name), ("VIEW", f"{name}__add"), ("VIEW", f"{name}__sub"), ("TABLE", f"{name}__rows")]

@@ -33,10 +33,25 @@ class Dialect:
 
     def list_rows(self, param: str, duck_type: str = "VARCHAR") -> str:
         """A subquery yielding one row per value of the list bound as ``$param``
-        (``x IN (<this>)``): one parameter however long the list."""
+        (``x IN (<this>)``): one parameter however long the list (NULLs allowed)."""
         if self.name == "duckdb":
             return f"SELECT unnest(CAST(${param} AS {duck_type}[]))"
-        return f"SELECT arrayJoin(CAST(${param} AS Array({self.type(duck_type, nullable=False)})))"
+        return f"SELECT arrayJoin(CAST(${param} AS Array({self.type(duck_type)})))"
+
+    def zip_rows(self, cols: list[tuple[str, str, str]]) -> str:
+        """A SELECT of one row per position of several equally long lists, each bound as
+        one parameter: ``cols`` are (param, DuckDB element type, column alias)."""
+        if self.name == "duckdb":
+            return "SELECT " + ", ".join(f'unnest(CAST(${p} AS {t}[])) AS "{a}"' for p, t, a in cols)
+        arrays = ", ".join(f'CAST(${p} AS Array({self.type(t)})) AS "{a}"' for p, t, a in cols)
+        return "SELECT " + ", ".join(f'"{a}"' for _, _, a in cols) + f" FROM system.one ARRAY JOIN {arrays}"
+
+    def cte(self, name: str, body: str, reused: bool = False) -> str:
+        """``name AS (body)`` for a WITH clause.  ClickHouse runs a CTE again at every
+        reference unless it is MATERIALIZED; DuckDB decides for itself."""
+        if reused and self.name == "clickhouse":
+            return f"{name} AS MATERIALIZED ({body})"
+        return f"{name} AS ({body})"
 
     def anti_join(self, left: str, right: str, on: str) -> str:
         """``FROM left ... `` rows with no match in ``right`` (aliases inside the strings)."""

@@ -47,6 +47,28 @@ class DatabaseURL:
     def is_memory(self) -> bool:
         return self.path is None and self.host is None
 
+    @property
+    def anchor(self) -> Path | None:
+        """The file (DuckDB) or folder (chDB) on this machine that files kept beside the
+        database are named after (inbox, server file, rejects); None for a server."""
+        return self.path
+
+    @property
+    def local_only(self) -> bool:
+        """One process at a time: an embedded engine holds its file or folder (DuckDB's
+        lock, chDB's), so the running app is the one writer and the CLI hands its work
+        over.  A ClickHouse server takes any number of processes."""
+        return self.scheme in ("duckdb", "chdb") and self.path is not None
+
+    @property
+    def key(self) -> str:
+        """Which database this is, for comparing two URLs (resolved, no password)."""
+        u = self.resolve()
+        if u.scheme == "clickhouse":
+            return f"clickhouse://{u.user}@{u.host}:{u.port}/{u.database}"
+        return f"{u.scheme}://{u.path if u.path is not None else ':memory:'}" + (
+            f"?database={u.database}" if u.scheme == "chdb" else "")
+
     def exists(self) -> bool:
         """Whether there is something to open (a server always counts as there)."""
         if self.scheme == "clickhouse":
@@ -71,9 +93,12 @@ class DatabaseURL:
 
     @property
     def dsn(self) -> str:
-        """The full URL, password included: for the client library, never for printing."""
-        if self.scheme != "clickhouse":
+        """The full URL, password included (for the client library and for handing the
+        database to the app's own process; never for printing)."""
+        if self.scheme == "duckdb":
             return str(self)
+        if self.scheme == "chdb":
+            return f"chdb://{self.path if self.path is not None else ':memory:'}?database={self.database}"
         auth = f"{quote(self.user or 'default')}:{quote(self.password or '')}@"
         secure = "?secure=1" if self.secure else ""
         return f"clickhouse://{auth}{self.host}:{self.port}/{self.database}{secure}"

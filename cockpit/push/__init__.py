@@ -26,7 +26,7 @@ _TICK = threading.Lock()
 
 
 def init(con) -> None:
-    """Create push's tables (idempotent); called from store.init_schema."""
+    """Create push's tables (idempotent); store.init_schema does it through push.db's part."""
     db.init(con)
 
 

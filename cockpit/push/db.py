@@ -1,6 +1,6 @@
 """Push's own tables: channels, alert rules and their state, scheduled reports, deliveries.
 
-Created by :func:`init` from ``store.init_schema`` (idempotent).  Nothing here holds
+Created with every cockpit database (the part :func:`_register` gives the store; idempotent).  Nothing here holds
 figures: rules and reports are evaluated through the query layer each time.  The SQL
 stays in what both engines take (the ClickHouse door spells this DDL for ClickHouse):
 no sequences, no upserts, no table-level keys; a rule's state row is replaced by a
@@ -75,6 +75,15 @@ DDL = [
 def init(con) -> None:
     for stmt in DDL:
         con.execute(stmt)
+
+
+def _register() -> None:
+    from cockpit import store
+
+    store.register(store.Part("push", ddl=tuple(DDL), order=6))  # created with every cockpit database
+
+
+_register()
 
 
 def dumps(v) -> str:

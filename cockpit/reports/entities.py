@@ -68,7 +68,7 @@ def latest_scores(view: View, score_type: str, ids: list[str]) -> pl.DataFrame:
         return empty
     p = view.period
     params = {"st": score_type, "p_start": p.start, "p_end": p.end}
-    marks = query.bind_list(params, "id", ids)
+    marks = view.in_list(params, "id", ids)
     sql = f"""
         SELECT entity_id,
                arg_max(score, date) AS score,
@@ -139,7 +139,7 @@ def stores(view: View) -> pl.DataFrame:
 
 def _product_scores_by_store(view: View, store_ids: list[str]) -> pl.DataFrame:
     params: dict = {}
-    marks = query.bind_list(params, "sid", store_ids)
+    marks = view.in_list(params, "sid", store_ids)
     prods = view.sql(f"SELECT product_id, store_id FROM products WHERE store_id IN ({marks})", params)
     sc = latest_scores(view, SCORE_OF["product"], prods["product_id"].to_list())
     return prods.join(sc, left_on="product_id", right_on="entity_id", how="inner") \
@@ -252,7 +252,7 @@ def entity_sessions(view: View, kind: str, eid: str) -> pl.DataFrame:
         return df.with_columns(pl.lit(None, pl.Datetime("us")).alias("started_at"),
                                pl.lit(None, pl.Utf8).alias("account_name"))
     params: dict = {}
-    marks = query.bind_list(params, "l", df["live"].to_list())
+    marks = view.in_list(params, "l", df["live"].to_list())
     info = view.sql(
         "SELECT ls.live_id AS live, ls.started_at, a.account_name FROM live_sessions ls "
         f"JOIN accounts a ON ls.account_id = a.account_id WHERE ls.live_id IN ({marks})", params)

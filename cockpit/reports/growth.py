@@ -445,9 +445,9 @@ def _milestones(view: View, store_ids: list[str]) -> dict[str, tuple]:
         return {}
     params: dict = {"milestone": MILESTONE_GMV}
     where = view.where(_ORDERS.dims, params, period=None)
-    ids = query.bind_list(params, "cs", store_ids)
+    ids = view.in_list(params, "cs", store_ids)
     df = view.sql(
-        "WITH c AS (SELECT o.store_id, o.paid_at, SUM(o.paid_amount) OVER (PARTITION BY o.store_id "
+        "WITH c AS (SELECT o.store_id AS store_id, o.paid_at AS paid_at, SUM(o.paid_amount) OVER (PARTITION BY o.store_id "
         "ORDER BY o.paid_at, o.order_id ROWS UNBOUNDED PRECEDING) AS cum "
         f"FROM {_ORDERS.from_sql} WHERE {where} AND o.store_id IN ({ids})) "
         "SELECT store_id, MIN(paid_at) AS first_order, MIN(CASE WHEN cum >= $milestone THEN paid_at END) AS reached "
@@ -719,9 +719,9 @@ def score_entities(view: View, threshold: float = SCORE_THRESHOLD) -> pl.DataFra
     where = view.where(_SCORES.dims, params, _SCORES.time_col)
     return view.sql(
         "SELECT sd.score_type, sd.entity_id, "
-        "MIN(COALESCE(ss.store_name, a.account_name, p.product_name)) AS name, "
+        "MIN(es.name) AS name, "
         "arg_max(sd.score, sd.date) AS latest, MAX(sd.date) AS latest_date, MIN(sd.score) AS lowest, "
-        "AVG(sd.score) AS mean, arg_max(sd.score, sd.date) < $threshold AS flagged "
+        "AVG(sd.score) AS mean, CAST(arg_max(sd.score, sd.date) < $threshold AS BOOLEAN) AS flagged "
         f"FROM {_SCORES.from_sql} WHERE {where} GROUP BY sd.score_type, sd.entity_id "
         "ORDER BY flagged DESC, latest, sd.score_type, sd.entity_id",
         params,

@@ -101,7 +101,7 @@ def today_sessions(view: View) -> pl.DataFrame:
                   stale=view.now - dt.timedelta(hours=STALE_AFTER_HOURS))
     sql = (
         "SELECT ls.live_id, ls.account_id, a.account_name, a.account_type, ls.title, "
-        "ls.started_at, ls.ended_at, ls.ended_at IS NULL AS is_live "
+        "ls.started_at, ls.ended_at, CAST(ls.ended_at IS NULL AS BOOLEAN) AS is_live "
         f"FROM {SESSION_SRC.from_sql} "
         "WHERE date_trunc('minute', ls.started_at) <= $now AND ("
         "(ls.ended_at IS NULL AND ls.started_at >= $stale) OR ls.ended_at >= $day_start) "
@@ -115,7 +115,7 @@ def minute_series(view: View, ids: list[str]) -> pl.DataFrame:
     params: dict = {}
     sql = (
         "SELECT live_id, minute, online, entries, new_followers FROM live_minutes "
-        f"WHERE live_id IN ({query.bind_list(params, 'lid', ids)}) ORDER BY live_id, minute"
+        f"WHERE live_id IN ({view.in_list(params, 'lid', ids)}) ORDER BY live_id, minute"
     )
     return view.sql(sql, params)
 
@@ -133,7 +133,7 @@ def gmv_by_minute(view: View, ids: list[str]) -> pl.DataFrame:
         "SELECT o.live_id, date_trunc('minute', o.paid_at) AS minute, "
         f"CAST({gmv_sql} AS DOUBLE) AS gmv, "
         "CAST(COALESCE(SUM(CASE WHEN o.channel = 'live' THEN 1 ELSE 0 END), 0) AS BIGINT) AS orders "
-        f"FROM {ORDER_SRC.from_sql} WHERE o.live_id IN ({query.bind_list(params, 'lid', ids)}) AND {where} "
+        f"FROM {ORDER_SRC.from_sql} WHERE o.live_id IN ({view.in_list(params, 'lid', ids)}) AND {where} "
         "GROUP BY 1, 2 ORDER BY 1, 2"
     )
     return view.sql(sql, params)

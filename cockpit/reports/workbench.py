@@ -36,13 +36,14 @@ def table_from_filename(name: str) -> str | None:
 
 
 def import_uploaded(con: duckdb.DuckDBPyConnection, user: auth.User, table: str, name: str,
-                    data: bytes) -> importer.FileResult:
-    """Import one uploaded file through the same importer as `cockpit import`."""
+                    data: bytes, lang: str = "zh") -> importer.FileResult:
+    """Import one uploaded file through the same importer as `cockpit import`; its
+    summary and the rejects file's reasons in ``lang`` (the UI's language)."""
     require_admin(user)
     with tempfile.TemporaryDirectory(prefix="cockpit-upload-") as tmp:
         path = Path(tmp) / Path(name).name
         path.write_bytes(data)
-        return importer.import_file(con, table, path, imported_by=user.username, source="upload")
+        return importer.import_file(con, table, path, imported_by=user.username, source="upload", lang=lang)
 
 
 # import_batches.status / .source and audit_log.action as words of the UI language
@@ -82,14 +83,15 @@ def history(con, user: auth.User, lang: str, limit: int = 500) -> DisplayTable:
     require_admin(user)
     df = store.fetch_pl(
         con,
-        "SELECT batch_id, file_name, table_name, rows_read, rows_accepted, rows_rejected, imported_by, source, "
+        "SELECT batch_id, file_name, table_name, rows_read, rows_accepted, rows_rejected, rows_duplicate, imported_by, source, "
         "started_at, finished_at, status, rejects_path FROM import_batches ORDER BY batch_id DESC LIMIT $limit",
         {"limit": limit},
     )
     labels = {
         "batch_id": ("批次", "Batch"), "file_name": ("文件", "File"), "table_name": ("数据表", "Table"),
         "rows_read": ("读取行数", "Rows read"), "rows_accepted": ("导入行数", "Accepted"),
-        "rows_rejected": ("拒绝行数", "Rejected"), "imported_by": ("导入人", "By"), "source": ("来源", "Source"),
+        "rows_rejected": ("拒绝行数", "Rejected"), "rows_duplicate": ("文件内重复", "Duplicates"),
+        "imported_by": ("导入人", "By"), "source": ("来源", "Source"),
         "started_at": ("开始时间", "Started"), "finished_at": ("完成时间", "Finished"), "status": ("状态", "Status"),
     }
     tables = {n: (t.zh if lang == "zh" else n) for n, t in schema.TABLES.items()}

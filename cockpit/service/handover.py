@@ -35,24 +35,33 @@ def secret_matches(given: str | None, expected: str) -> bool:
 
 # ------------------------------------------------------------------ caller's side
 
+def _absolute(value: str) -> str:
+    """A path option's value from the caller's folder (a database URL: its path)."""
+    if "://" in value:
+        from cockpit import store
+
+        return store.url_of(value).dsn
+    return str(Path(value).expanduser().resolve())
+
+
 def _absolute_paths(argv: list[str]) -> list[str]:
     out = []
     take = False
     for a in argv:
         if take:
-            out.append(str(Path(a).expanduser().resolve()))
+            out.append(_absolute(a))
             take = False
             continue
         opt, eq, value = a.partition("=")
         if opt in PATH_OPTIONS and eq:
-            out.append(f"{opt}={Path(value).expanduser().resolve()}")
+            out.append(f"{opt}={_absolute(value)}")
             continue
         take = a in PATH_OPTIONS
         out.append(a)
     return out
 
 
-def forward(argv: list[str], db: Path, stdin_text: str = "") -> int | None:
+def forward(argv: list[str], db, stdin_text: str = "") -> int | None:
     """Run ``argv`` in the app serving ``db``; None when no app serves it."""
     from cockpit.service import runtime
 
@@ -61,7 +70,9 @@ def forward(argv: list[str], db: Path, stdin_text: str = "") -> int | None:
         return None
     argv = _absolute_paths(argv)
     if not any(a == "--db" or a.startswith("--db=") for a in argv):
-        argv = [argv[0], "--db", str(Path(db).resolve()), *argv[1:]]
+        from cockpit import store
+
+        argv = [argv[0], "--db", store.url_of(db).dsn, *argv[1:]]
     body = json.dumps({"argv": argv, "stdin": stdin_text}).encode()
     req = urllib.request.Request(info["url"].rstrip("/") + PATH, data=body, method="POST", headers={
         "Content-Type": "application/json", SECRET_HEADER: info["secret"]})
@@ -147,7 +158,7 @@ def run_here(argv: list[str], stdin_text: str, rt) -> dict:
     if argv and argv[0] in ("serve", "demo"):
         return {"code": 2, "stdout": "", "stderr": f"cockpit {argv[0]}: not handed over (the app is running)\n"}
     db_given = _db_of(argv)
-    if db_given is not None and Path(db_given).resolve() != rt.db:
+    if db_given is not None and store.url_of(db_given).key != rt.db.key:
         return {"code": 2, "stdout": "", "stderr": f"cockpit: this app serves {rt.db}, not {db_given}\n"}
     with _captured(stdin_text) as (out, err):
         try:

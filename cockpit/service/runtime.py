@@ -4,11 +4,13 @@
 wait for a visitor: the inbox watcher, the upkeep (buyer sets, warm-up, ended sessions)
 and the push scheduler start with the server (cockpit.service.lifespan) and stop with
 it.  Pages, the HTTP API and commands handed over by the CLI all read through cursors of
-this one connection (DuckDB lets one process hold the file).
+this one connection (DuckDB lets one process hold the file, chDB its folder; on a
+ClickHouse server it is simply this process's client).
 
 The runtime also leaves a *server file* beside the database (``<db>.server.json``, owner-
 only) with the app's URL and a secret: a `cockpit` command that finds the database held
-reads it and hands its work to the running app (cockpit.service.handover).
+reads it and hands its work to the running app (cockpit.service.handover).  A ClickHouse
+server is never held, so there nothing is handed over (every process opens it itself).
 """
 
 from __future__ import annotations
@@ -22,13 +24,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cockpit import query, store
+from cockpit.engine import DatabaseURL
 
 log = logging.getLogger("cockpit.service")
 
 
 @dataclass
 class Runtime:
-    db: Path
+    db: DatabaseURL  # resolved
     con: object  # the process's connection; everyone else uses con.cursor()
     cache: query.QueryCache
     base_url: str | None = None
@@ -48,26 +51,26 @@ _LOCK = threading.Lock()
 _CURRENT: Runtime | None = None
 
 
-def server_file(db: Path) -> Path:
-    db = Path(db)
-    return db.with_name(db.name + ".server.json")
+def server_file(db) -> Path:
+    """``<database>.server.json`` beside the DuckDB file or chDB folder."""
+    return store.beside(db, ".server.json")
 
 
 def current() -> Runtime | None:
     return _CURRENT
 
 
-def start(db: Path, base_url: str | None = None, background: bool = True) -> Runtime:
+def start(db, base_url: str | None = None, background: bool = True) -> Runtime:
     """Open the database and start the background work, once per process (idempotent).
 
     ``background=False`` only opens the connection (a page test has no server to run
     work for); a later call with a base URL, from the server's lifespan, still starts it.
     """
     global _CURRENT
-    db = Path(db).resolve()
+    db = store.url_of(db)
     with _LOCK:
         rt = _CURRENT
-        if rt is not None and rt.db != db:
+        if rt is not None and rt.db.key != db.key:
             raise store.StoreError(f"this process already serves {rt.db}, not {db}")
         if rt is None:
             con = store.connect(db)
@@ -77,7 +80,8 @@ def start(db: Path, base_url: str | None = None, background: bool = True) -> Run
         if base_url and not rt.base_url:
             rt.base_url = base_url
             os.environ["COCKPIT_BASE_URL"] = base_url
-            _write_server_file(rt)
+            if db.local_only:  # only a held file or folder needs the CLI's hand-over
+                _write_server_file(rt)
         if background and not rt.workers:
             from cockpit.service import background as bg
 
@@ -108,7 +112,7 @@ def stop() -> None:
 
 
 def _write_server_file(rt: Runtime) -> None:
-    info = {"pid": os.getpid(), "url": rt.base_url, "secret": rt.secret, "db": str(rt.db)}
+    info = {"pid": os.getpid(), "url": rt.base_url, "secret": rt.secret, "db": rt.db.key}
     path = rt.server_file
     tmp = path.with_name(path.name + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # the secret is the owner's only
@@ -126,10 +130,10 @@ def _remove_server_file(rt: Runtime) -> None:
         pass
 
 
-def running_server(db: Path) -> dict | None:
+def running_server(db) -> dict | None:
     """The running app's server file for this database, if its process is alive."""
     try:
-        info = json.loads(server_file(Path(db).resolve()).read_text("utf-8"))
+        info = json.loads(server_file(db).read_text("utf-8"))
         pid = int(info["pid"])
     except (OSError, ValueError, KeyError, TypeError):
         return None

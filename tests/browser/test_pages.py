@@ -35,7 +35,7 @@ def settle(page, timeout=60_000):
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout
     )
-    page.wait_for_timeout(1500)  # data grids and charts draw after the run ends
+    page.wait_for_timeout(800)  # data grids and charts draw after the run ends
     if page.locator('[data-testid="stDataFrame"]').count():  # the first grid has drawn its cells
         page.wait_for_function("() => document.querySelector('[data-testid=stDataFrame] td')", timeout=timeout)
 
@@ -87,7 +87,7 @@ def test_every_page_in_both_languages_at_desktop_and_phone_width(open_page, serv
             assert (g > r) if lang == "zh" else (r > g), (lang, r, g)
     page.screenshot(path=str(artifacts / f"{name}-{lang}-1440.png"), full_page=True)
     page.set_viewport_size({"width": 390, "height": 2400})
-    page.wait_for_timeout(1200)
+    page.wait_for_timeout(700)
     no_error(page, f"{name} {lang} phone")
     if name == "live":  # on a phone the drop-alert count, then the rooms, come first
         alert = page.locator('[data-card="live.card_dropping"]').bounding_box()
@@ -234,12 +234,11 @@ def test_no_markup_from_data_links_or_search_renders(open_page, tiny_server, bea
 
     evil = quote(payload(beacon.port))
     june = "period=custom&start=2025-06-01&end=2025-06-30"
-    urls = [
-        f"/?{june}", f"/?{june}&store={evil}&brand={evil}&period={evil}", f"/entities?{june}",
-        f"/entities?{june}&entity=store:S1", f"/entities?{june}&entity=account:A1",
-        f"/entities?{june}&entity=store:{evil}", f"/sessions?{june}&live=L1", f"/sessions?{june}&live={evil}",
-        f"/review?{june}&live=L1", f"/review?{june}&live={evil}",
-        "/live", "/live?wall=1", f"/growth?{june}", "/workbench",
+    urls = [  # each source once: link parameters, store / account names, session titles, the live feed
+        f"/?{june}&store={evil}&brand={evil}&period={evil}", f"/entities?{june}",
+        f"/entities?{june}&entity=store:S1", f"/entities?{june}&entity=store:{evil}",
+        f"/sessions?{june}&live=L1", f"/sessions?{june}&live={evil}", f"/review?{june}&live=L1",
+        "/live", "/live?wall=1", f"/growth?{june}",
     ]
     page = open_page(1440, 2400)
     rendered = ("() => document.querySelectorAll('a[href*=\"evil.example\"], img[src*=\"127.0.0.1\"]').length"
