@@ -95,7 +95,7 @@ with users_tab, ui.guarded():
                 st.success(ui.t("wb.created", name=fmt.md(name)))
                 st.rerun()
             except auth.AuthError as e:
-                st.error(fmt.md(str(e)))
+                st.error(fmt.md(e.message(lang)))
 
     names = [r[0] for r in auth.list_users(con)]
     if names:
@@ -112,14 +112,14 @@ with users_tab, ui.guarded():
                     auth.update_user(con, who, role, grants, display_name=row[1], disabled=disabled, by=user.username)
                     st.success(ui.t("wb.saved", name=fmt.md(who)))
                 except auth.AuthError as e:
-                    st.error(fmt.md(str(e)))
+                    st.error(fmt.md(e.message(lang)))
             new_pw = st.text_input(ui.t("wb.new_password"), type="password", key=f"w_edit_pw_{who}")
             if st.button(ui.t("wb.reset_password"), key=f"w_edit_pwgo_{who}"):
                 try:
                     auth.set_password(con, who, new_pw, by=user.username)
                     st.success(ui.t("wb.saved", name=fmt.md(who)))
                 except auth.AuthError as e:
-                    st.error(fmt.md(str(e)))
+                    st.error(fmt.md(e.message(lang)))
 
 with audit_tab, ui.guarded():
     ui.table(wb.audit_table(con, user, lang), height=480)
