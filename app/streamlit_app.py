@@ -1,4 +1,4 @@
-"""Brand Cockpit web app: shared sidebar, then the page the user chose."""
+"""Brand Cockpit web app: the link and sign-in, the page the user chose, its sidebar."""
 
 from pathlib import Path
 
@@ -10,7 +10,9 @@ st.set_page_config(page_title="品牌驾驶舱 · Brand Cockpit", page_icon=str(
 
 view = ui.bootstrap()
 pages = [
-    st.Page("views/overview.py", title=ui.t("nav.overview"), icon=":material/dashboard:", url_path="overview", default=True),
+    st.Page("views/overview.py", title=ui.t("nav.overview"), icon=":material/dashboard:", url_path="home", default=True),
+    # the default page lives at "/"; a link to /overview opens it too
+    st.Page("views/overview.py", title=ui.t("nav.overview"), url_path="overview", visibility="hidden"),
     st.Page("views/live.py", title=ui.t("nav.live"), icon=":material/live_tv:", url_path="live"),
     st.Page("views/sessions.py", title=ui.t("nav.sessions"), icon=":material/analytics:", url_path="sessions"),
     st.Page("views/review.py", title=ui.t("nav.review"), icon=":material/troubleshoot:", url_path="review"),
@@ -21,4 +23,6 @@ pages = [
 if ui.current_user().is_admin:  # not even routable for anyone else
     pages.append(st.Page("views/workbench.py", title=ui.t("nav.workbench"), icon=":material/admin_panel_settings:",
                          url_path="workbench"))
-st.navigation(pages).run()
+page = st.navigation(pages)
+ui.sidebar(view, page.url_path)
+page.run()

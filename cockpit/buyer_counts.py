@@ -45,7 +45,7 @@ def vectors(con, q: Query, buyer_max: int | None, cache: QueryCache | None, skip
         if sid in skip or src.vector is None or not all(reg.MEASURES[m].vector for m, _ in measures):
             continue
         params: dict = {}
-        where = qb._where(src, q, params)
+        where = qb._where(src, q, params, engine.DUCKDB)  # (DuckDB's fast path)
         code_sql, per_key = src.vector
         where_sql = f" WHERE {' AND '.join(where)}" if where else ""
         sql = f"SELECT {code_sql} AS code FROM {qb._from(src.from_sql, code_sql + where_sql)}{where_sql}"
@@ -76,7 +76,7 @@ def from_sets(con, q: Query, buyer_max: int | None, cache: QueryCache | None) ->
     period that holds every order of at least one month, split and filtered by dims a
     layout of sets keeps, and with the sets of those months built.  The period's other
     days are read from orders; the result is the number the SQL path counts."""
-    if not use_buyer_sets or q.period is None or con.kind != "duckdb":  # sets: DuckDB's fast path
+    if not use_buyer_sets or q.period is None or q.period.partial or con.kind != "duckdb":  # sets: DuckDB's fast path, whole days
         return None
     # A first look, to choose the path (the figures look again inside their snapshot).
     # No covered month: every day is read from orders, still cheaper than a hash count.
@@ -135,7 +135,7 @@ def _gather(con, q: Query, lay: buyer_sets.Layout, kinds: tuple[str, ...]) -> di
     tokens = buyer_sets.built_tokens(con, *span) if span else {}
     if tokens:  # which parts of those months the question keeps, and its groups
         params: dict = {"m0": min(tokens), "m1": max(tokens) + dt.timedelta(days=1)}
-        conds = ["r.month >= $m0 AND r.month < $m1", *qb.conditions(lay.dims, q.filters, q.scope, params)]
+        conds = ["r.month >= $m0 AND r.month < $m1", *qb.conditions(lay.dims, q.filters, q.scope, params, dialect=engine.DUCKDB)]
         sel = ["r.month", *(f"r.{k}" for k in lay.keys), *(lay.dims[d] for d in q.dims)]
         from_where = f"FROM {qb._from(lay.from_sql, ' '.join(sel + conds))} WHERE {' AND '.join(conds)}"
         rows = [r for r in con.fetchall(f"SELECT {', '.join(sel)} {from_where}", params, record=False) if r[0] in tokens]
@@ -160,7 +160,7 @@ def _gather(con, q: Query, lay: buyer_sets.Layout, kinds: tuple[str, ...]) -> di
         if lo < hi:
             eparams: dict = {}
             edge = Period(lo, hi - dt.timedelta(days=1))
-            where = qb.conditions(src.dims, q.filters, q.scope, eparams, edge, src.time_col)
+            where = qb.conditions(src.dims, q.filters, q.scope, eparams, edge, src.time_col, engine.DUCKDB)
             sel = [f'{src.dims[d]} AS g{i}' for i, d in enumerate(q.dims)] + [f"{buyer_keys.CODE_SQL} AS code"]
             from_sql = qb._from(src.from_sql, " ".join(sel + where))
             rows = con.fetch_arrow(f"SELECT {', '.join(sel)} FROM {from_sql} WHERE {' AND '.join(where)}",

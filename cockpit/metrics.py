@@ -838,3 +838,88 @@ def metrics_markdown() -> str:
     for m in METRICS.values():
         rows.append(f"| `{m.id}` | {m.zh} | {m.en} | {m.unit} | {m.definition} |")
     return "\n".join(rows)
+
+
+# --- definitions in Chinese (the KPI card's "?", table headers) ----------------------
+# The English is each Metric's ``definition`` above; these say the same for a Chinese
+# reader, in the platform's words.  A test keeps one per metric.
+DEFINITIONS_ZH: dict[str, str] = {
+    "gmv": "实付金额之和（按支付时间计入）",
+    "orders": "支付订单数",
+    "buyers": "支付买家去重人数",
+    "aov": "成交金额 ÷ 成交人数",
+    "refund_amount": "期内支付的订单的退款金额之和",
+    "refund_rate": "退款金额 ÷ 成交金额",
+    "net_gmv": "成交金额 − 退款金额",
+    "fan_gmv_share": "粉丝下单的成交金额 ÷ 成交金额",
+    "repurchase_rate": "期内下单 2 次及以上的买家 ÷ 成交人数",
+    "fan_repurchase_rate": "粉丝买家（期内有粉丝订单）中下单 2 次及以上的比例",
+    "nonfan_repurchase_rate": "非粉丝买家（期内无粉丝订单）中下单 2 次及以上的比例",
+    "ship_48h_rate": "支付后 48 小时内发货的订单 ÷ 订单数",
+    "live_sessions": "期内开播的直播场次数",
+    "live_hours": "各场（下播时间或现在 − 开播时间）之和，小时",
+    "views": "各场直播观看人次之和",
+    "viewers": "各场直播观看人数之和",
+    "peak_online": "各场最高在线的最大值",
+    "avg_watch_seconds": "按观看人数加权的人均观看时长",
+    "new_followers": "直播场次数据中的涨粉数之和（来自直播间）",
+    "follow_rate": "涨粉数 ÷ 观看人数",
+    "live_gmv": "直播渠道订单的成交金额（随场次计入开播所在时间）",
+    "gpm": "直播成交金额 ÷ 观看人次 × 1000",
+    "uv_value": "直播成交金额 ÷ 观看人数",
+    "product_exposures": "各场商品曝光人数之和",
+    "product_clicks": "各场商品点击人数之和",
+    "live_buyers": "直播订单的买家去重人数",
+    "ctr": "商品点击人数 ÷ 观看人数",
+    "click_conversion": "直播成交人数 ÷ 商品点击人数",
+    "ad_spend": "投放消耗之和",
+    "ad_attributed_gmv": "投放带来的成交金额之和",
+    "ad_roi": "投放成交金额 ÷ 投放消耗",
+    "content_gmv": "直播 + 短视频渠道的成交金额",
+    "shelf_gmv": "商城 + 店铺页 + 搜索 + 推荐渠道的成交金额",
+    "content_share": "内容场成交金额 ÷ 成交金额（与货架场此消彼长）",
+    "shelf_share": "货架场成交金额 ÷ 成交金额（与内容场此消彼长）",
+    "gmv_short_video": "短视频渠道订单的成交金额",
+    "gmv_mall": "商城渠道订单的成交金额",
+    "gmv_store_page": "店铺页渠道订单的成交金额",
+    "gmv_search": "搜索渠道订单的成交金额",
+    "gmv_recommend": "推荐渠道订单的成交金额",
+    "gmv_other": "其他渠道订单的成交金额",
+    "short_video_live_share": "流量来源为短视频的直播成交金额 ÷ 直播成交金额",
+    "short_video_live_gmv": "流量来源为短视频的直播成交金额",
+    "distribution_gmv": "分销达人账号卖出的订单成交金额",
+    "chuanliu_own_live_gmv": "直营账号直播中流量来源为川流分销的成交金额",
+    "traffic_gmv": "各流量来源的直播成交金额之和",
+    "traffic_views": "各流量来源的观看人次之和",
+    "short_videos": "期内发布的短视频数",
+    "video_plays": "短视频播放量之和",
+    "video_live_entries": "短视频引流进直播间的人次之和",
+    "followers": "各账号在期末最后一天的粉丝数之和",
+    "followers_gained": "粉丝日数据中的新增粉丝之和（来自账号，含直播外涨粉）",
+    "followers_lost": "粉丝日数据中的取关数之和",
+    "market_gmv": "行业大盘成交金额之和",
+    "market_share": "集团在该类目的成交金额 ÷ 该类目行业成交金额",
+    "active_sellers": "在售商家数的日均值",
+    "active_products": "在售商品数的日均值",
+    "search_volume": "搜索量之和",
+    "own_live_gmv": "直营账号直播订单的成交金额",
+    "chuanliu_share": "川流自播增量 ÷ 自播成交金额",
+    "video_live_entry_rate": "短视频引流进房人次 ÷ 短视频播放量",
+    "followers_net": "新增粉丝 − 取关数",
+    "store_experience_score": "店铺每日商家体验分（0-5）的平均",
+    "creator_reputation_score": "账号每日带货口碑分（0-5）的平均",
+    "product_score": "商品每日商品分（0-5）的平均",
+    "exposures": "各场直播间曝光人数之和",
+    "interacting_viewers": "各场评论、点赞、分享或关注的观看人数之和",
+    "exposure_entry_rate": "观看人数 ÷ 直播间曝光人数（只计有曝光数据的场次）",
+    "interaction_rate": "互动人数 ÷ 观看人数（只计有互动数据的场次）",
+    "watch_conversion": "直播成交人数 ÷ 观看人数",
+    "product_exposure_rate": "商品曝光人数 ÷ 观看人数",
+    "product_click_rate": "商品点击人数 ÷ 商品曝光人数",
+}
+
+
+def definition(mid: str, lang: str = "zh") -> str:
+    """The metric's definition in the UI language."""
+    m = metric(mid)
+    return DEFINITIONS_ZH.get(mid, m.definition) if lang == "zh" else m.definition

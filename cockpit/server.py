@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import sys
@@ -90,3 +91,53 @@ def serve(db: Path, port: int = 8501, address: str = "localhost") -> int:
     # (Ctrl-C, a service manager, a test) then stops the server itself, not an orphan
     # that keeps the database locked.
     os.execve(sys.executable, cmd, env)
+
+
+class ServerError(Exception):
+    """A temporary server that would not start or answer."""
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def temporary(db, *, env: dict | None = None, cwd=None, out=None, seconds: float = 90):
+    """`cockpit serve` on a free localhost port for the time of the block; yields (url,
+    process).  For work that needs the real page when no app runs (a report's picture
+    from the command line) and for tests."""
+    import subprocess
+    import time
+    import urllib.request
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "cockpit.cli", "serve", "--db", str(db), "--port", str(port)],
+                            stdout=out if out is not None else subprocess.DEVNULL, stderr=subprocess.STDOUT,
+                            env={**os.environ, **(env or {})}, cwd=cwd)
+    url = f"http://localhost:{port}"
+    try:
+        deadline = time.monotonic() + seconds
+        while True:
+            if proc.poll() is not None:
+                raise ServerError(f"the temporary cockpit serve exited with {proc.returncode}")
+            try:
+                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise ServerError(f"the temporary cockpit serve did not answer within {seconds:g} s")
+            time.sleep(0.3)
+        yield url, proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

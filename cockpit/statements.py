@@ -72,7 +72,7 @@ use_rollups = True
 def _rollup_fits(roll: reg.Source, src: reg.Source, q: Query) -> bool:
     """Every dim, filter and scope dim the query applies to ``src`` is in the rollup,
     and a rollup whose rows are whole per some dims is split by them over all time."""
-    if not use_rollups:
+    if not use_rollups or (q.period is not None and q.period.partial):  # daily rows: no part of a day
         return False
     used = set(q.dims) | {d for d, _ in q.filters} | {d for d, _ in (q.scope or ())}
     if not all(d in roll.dims for d in used if d in src.dims):
@@ -157,7 +157,7 @@ def conditions(
     params: dict | None = None,
     period: Period | None = None,
     time_col: str | None = None,
-    dialect: Dialect = engine.DUCKDB,
+    dialect: Dialect | None = None,
 ) -> list[str]:
     """WHERE conditions for rows described by ``dims`` (dim id -> SQL expression).
 
@@ -189,14 +189,16 @@ def conditions(
 LIST_PARAM_AFTER = 64
 
 
-def bind_list(params: dict, prefix: str, values, dialect: Dialect = engine.DUCKDB) -> str:
-    """Bind ``values`` and return what goes inside ``IN (...)`` (a long list as one list
-    parameter, spelled by the ``dialect`` of the engine that runs the statement).
+def bind_list(params: dict, prefix: str, values, dialect: Dialect | None = None) -> str:
+    """Bind ``values`` and return what goes inside ``IN (...)``: a long list as one list
+    parameter, spelled by the ``dialect`` of the engine that runs the statement; without
+    a dialect (a caller that does not know the engine) one parameter per value, which
+    every engine takes.
 
     An empty list gives NULL, so ``x IN (NULL)`` matches nothing instead of failing.
     """
     values = list(values)
-    if len(values) > LIST_PARAM_AFTER:
+    if dialect is not None and len(values) > LIST_PARAM_AFTER:
         params[prefix] = [None if v is None else str(v) for v in values]
         return dialect.list_rows(prefix, "VARCHAR")
     names = []
@@ -206,14 +208,14 @@ def bind_list(params: dict, prefix: str, values, dialect: Dialect = engine.DUCKD
     return ", ".join(names) if names else "NULL"
 
 
-def _where(src: reg.Source, q: Query, params: dict, dialect: Dialect = engine.DUCKDB) -> list[str]:
+def _where(src: reg.Source, q: Query, params: dict, dialect: Dialect | None = None) -> list[str]:
     conds = conditions(src.dims, q.filters, q.scope, params, q.period, src.time_col, dialect)
     if src.prune and q.period is not None:  # after the period: its parameters are bound
         conds.append(src.prune)
     return conds
 
 
-def _scope_condition(dims: dict[str, str], scope, params: dict, dialect: Dialect = engine.DUCKDB) -> str:
+def _scope_condition(dims: dict[str, str], scope, params: dict, dialect: Dialect | None = None) -> str:
     """Rows visible under a data scope: any of the granted dims matches.
 
     Rows that carry none of the granted dimensions (market data) are public.

@@ -28,6 +28,13 @@ class View:
     cache: QueryCache | None = None
     # None = unrestricted; otherwise ((dim, values), ...) as in Query.scope
     scope: tuple[tuple[str, tuple[str, ...]], ...] | None = None
+    # the sidebar filters that apply to the page (None: all); the others stay in the
+    # link for the pages that use them (cockpit.ui.PAGE_CONTROLS)
+    applies: frozenset[str] | None = None
+
+    def filters(self) -> dict[str, tuple[str, ...]]:
+        """The selection's filters that apply here."""
+        return {d: v for d, v in self.sel.filters().items() if self.applies is None or d in self.applies}
 
     @property
     def today(self) -> dt.date:
@@ -35,16 +42,18 @@ class View:
 
     @property
     def period(self) -> Period:
-        return self.sel.resolved_period(self.today)
+        """The selected period; one that contains today stops at ``now`` (partial)."""
+        return self.sel.resolved_period(self.today, self.now)
 
     @property
     def comparison_period(self) -> Period | None:
-        return self.sel.comparison_period(self.today)
+        """环比 / 同比 period; for a partial period, the same elapsed time."""
+        return self.sel.comparison_period(self.today, self.now)
 
     def q(self, metrics, dims=(), *, period: Period | None | str = "selected", filters=None,
           order_by=None, limit=None, labels=True) -> Query:
         """A Query under this view's filters and scope; extra filters narrow further."""
-        f = dict(self.sel.filters())
+        f = dict(self.filters())
         for k, v in (filters or {}).items():
             f[k] = tuple(v)
         return Query.make(
@@ -82,6 +91,6 @@ class View:
         """SQL conditions (period, sidebar filters, data scope) for a page's own list query."""
         p = self.period if period == "selected" else period
         conds = query.conditions(
-            dims, tuple(self.sel.filters().items()), self.scope, params, p, time_col, self.dialect
+            dims, tuple(self.filters().items()), self.scope, params, p, time_col, self.dialect
         )
         return " AND ".join(conds) if conds else "TRUE"

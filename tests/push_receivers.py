@@ -23,12 +23,13 @@ import email.policy
 import hashlib
 import hmac
 import json
-import socket
 import threading
 import time
 import urllib.parse
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from cockpit.server import free_port
 
 DING_TOKEN = "d1ngT0kenAbc123456789xyz"
 DING_SECRET = "SECd1ngsecret0123456789abcdef"
@@ -217,12 +218,6 @@ class Mailbox:
         self.envelopes.append(envelope)
         self.mails.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
         return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_smtp():

@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from cockpit import server
+from cockpit.server import free_port  # noqa: F401  (re-exported for tests)
 
 
 def wait_for(pred, what: str, timeout: float = 30.0):
@@ -31,32 +23,14 @@ def wait_for(pred, what: str, timeout: float = 30.0):
     pytest.fail(f"gave up after {timeout:g} s waiting for {what}")
 
 
-def _healthy(url: str, proc: subprocess.Popen) -> bool:
-    if proc.poll() is not None:
-        raise RuntimeError(f"cockpit serve exited with {proc.returncode}")
-    try:
-        with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-            return r.status == 200
-    except OSError:
-        return False
-
-
 @contextlib.contextmanager
 def serving(db: Path, *, env: dict | None = None, cwd: Path | None = None, log: Path | None = None,
             timeout: float = 90.0):
-    """`cockpit serve --db DB` on a free port; yields (url, process)."""
-    port = free_port()
-    out = open(log or Path(db).parent / "serve.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "cockpit.cli", "serve", "--db", str(db), "--port", str(port)],
-                            stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}, cwd=cwd)
-    url = f"http://localhost:{port}"
-    try:
-        wait_for(lambda: _healthy(url, proc), f"cockpit serve at {url}", timeout)
-        yield url, proc
-    finally:
-        proc.terminate()
+    """`cockpit serve --db DB` on a free port (cockpit.server.temporary), its output in a
+    log beside the database; yields (url, process)."""
+    with open(log or Path(db).parent / "serve.log", "w") as out:
         try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        out.close()
+            with server.temporary(db, env=env, cwd=cwd, out=out, seconds=timeout) as (url, proc):
+                yield url, proc
+        except server.ServerError as e:
+            pytest.fail(f"{e} (log: {out.name})")

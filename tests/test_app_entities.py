@@ -19,7 +19,7 @@ def test_lists_then_one_store_then_back(app_test, tiny_copy):  # noqa: F811
     assert not at.exception and not at.error
     frames = {d.value.columns[0]: d.value for d in at.dataframe}
     assert frames["店铺"]["店铺ID"].to_list() == ["S1", "S2", "S3"]
-    assert frames["店铺"]["成交金额"].to_list() == [600.0, 380.0, 270.0]
+    assert frames["店铺"]["成交金额 (元)"].to_list() == [600.0, 380.0, 270.0]
     assert frames["账号"]["账号ID"].to_list() == ["D1", "A1", "A2", "A3"]
     at.session_state["tbl_stores"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
     at.run()

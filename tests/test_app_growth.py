@@ -53,13 +53,13 @@ def test_page_shows_hand_figures(app_test, tiny_copy):  # noqa: F811
     assert not at.error
     shelf = _group_row(at, "货架场")
     # June 2025 shelf: mall 50 + search 120 = 170; June 2024: O11 625 -> -72.8 %
-    assert shelf["成交金额"] == 170.0 and shelf["去年同期成交金额"] == 625.0
+    assert shelf["成交金额 (元)"] == 170.0 and shelf["去年同期成交金额 (元)"] == 625.0
     assert shelf["同比 (%)"] == -72.8
     assert not any("开通前自播成交" in df.value.columns for df in at.dataframe)  # other tabs stay unqueried
-    before_after = _with_column(_tab(at, "chuanliu"), "开通前自播成交")
+    before_after = _with_column(_tab(at, "chuanliu"), "开通前自播成交 (元)")
     # S1: 川流 from L1 (June 1); today lies long after, so both windows are 30 days:
     # before May 2-31 (O9 400), after June 1-30 (O1 + O2 300)
-    assert before_after[["店铺ID", "开通前自播成交", "开通后自播成交", "增幅 (%)"]].values.tolist() == \
+    assert before_after[["店铺ID", "开通前自播成交 (元)", "开通后自播成交 (元)", "增幅 (%)"]].values.tolist() == \
         [["S1", 400.0, 300.0, -25.0]]
     linkage = _with_column(_tab(at, "linkage"), "短视频引流成交占比 (%)")
     assert linkage["账号ID"].tolist()[:1] == ["D1"]
@@ -71,8 +71,8 @@ def test_sidebar_filter_changes_the_figures(app_test, tiny_copy):  # noqa: F811
     at.sidebar.multiselect(key="w_brand").select("云裳").run()
     assert not at.exception
     shelf = _group_row(at, "货架场")
-    assert shelf["成交金额"] == 120.0  # 云裳: O6 search only; O10 is May
-    assert _group_row(at, "内容场")["成交金额"] == 150.0  # O7
+    assert shelf["成交金额 (元)"] == 120.0  # 云裳: O6 search only; O10 is May
+    assert _group_row(at, "内容场")["成交金额 (元)"] == 150.0  # O7
     # no 川流 store in 云裳: the before/after view says so
     _tab(at, "chuanliu")
     assert any("没有店铺开通川流" in i.value for i in at.info)
@@ -101,8 +101,8 @@ def test_view_as_agency_sets_the_filter_for_every_page(app_test, tiny_copy):  # 
     _tab(at, "agency")
     assert at.sidebar.multiselect(key="w_agency").value == ["星河"]
     assert at.query_params.get("agency") in (["星河"], "星河")
-    agency = _with_column(at, "千次观看成交额")  # the agency's accounts
-    assert agency["账号ID"].tolist() == ["D1"] and agency["成交金额"].tolist() == [330.0]
+    agency = _with_column(at, "千次观看成交额 (元)")  # the agency's accounts
+    assert agency["账号ID"].tolist() == ["D1"] and agency["成交金额 (元)"].tolist() == [330.0]
     at.switch_page("views/overview.py").run()
     assert not at.exception
     assert _metric(at, "成交金额") == "¥330"  # D1: O5 80 + O8 250

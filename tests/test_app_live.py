@@ -6,6 +6,7 @@ LB  经销B直播间 (A3, 云裳)  started 20 min ago, online 60 every minute, o
 """
 
 import datetime as dt
+import re
 import time
 
 import pytest
@@ -52,8 +53,18 @@ def _open(app_test, db, **params):  # noqa: F811
     return open_page(at, PAGE)
 
 
+def _html(at) -> str:
+    return "".join(h.proto.body for h in at.get("html"))
+
+
 def _metrics(at):
-    return {m.label: m.value for m in at.metric}
+    """The strip of group figures above the rooms: {label: value}."""
+    return dict(re.findall(r'<div class="ck-lab">([^<]*)</div><div class="ck-val">([^<]*)</div>', _html(at)))
+
+
+def _rooms(at):
+    """Each room: {live_id: online now}."""
+    return dict(re.findall(r'data-live="([^"]+)">.*?<div class="ck-big">([^<]*)</div>', _html(at)))
 
 
 def _table(at, key):
@@ -68,10 +79,13 @@ def test_live_sessions_cards_and_table(app_test, live_db):  # noqa: F811
     m = _metrics(at)
     assert m["在播账号"] == "2" and m["当前在线合计"] == "140"
     assert m["今日直播成交金额"] == "¥250" and m["掉量预警场次"] == "0"
-    assert m["此刻品茶"] == "80" and m["此刻上新"] == "60"  # one card per session: online now
+    assert _rooms(at) == {"LA": "80", "LB": "60"}  # one room per session: online now
+    assert list(m)[0] == "掉量预警场次"  # the alert count first
+    assert "数据更新于" in _html(at) and "ck-room ck-stale" not in _html(at)
+    assert 'href="sessions?live=LA"' in _html(at)
     df = _table(at, "tbl_live_now")
     assert df["直播场次ID"].tolist() == ["LA", "LB"]
-    assert df["直播成交金额"].tolist() == [200.0, 50.0]
+    assert df["直播成交金额 (元)"].tolist() == [200.0, 50.0]
     assert df["当前在线"].tolist() == [80, 60]
     assert df["已播分钟"].tolist() == pytest.approx([30, 20], abs=1)  # the clock may tick during the test
     assert at.selectbox(key="w_live_refresh").value == 30
@@ -94,12 +108,38 @@ def test_refresh_can_be_switched_off(app_test, live_db):  # noqa: F811
     assert _metrics(at)["当前在线合计"] == "140"
 
 
-def test_open_button_goes_to_the_session_detail(app_test, live_db):  # noqa: F811
+def test_a_picked_row_opens_the_session_detail(app_test, live_db):  # noqa: F811
     at = _open(app_test, live_db)
-    at.button(key="open_LB").click().run()
+    # AppTest cannot click a dataframe row; set the selection state the click would set
+    at.session_state["tbl_live_now"] = {"selection": {"rows": [1], "columns": [], "cells": []}}
+    at.run()
     assert not at.exception
     assert at.query_params.get("live") in ("LB", ["LB"])
     assert "场次详情：此刻上新" in [s.value for s in at.subheader]
+
+
+def test_a_room_whose_feed_stopped_turns_grey(app_test, tiny_copy):  # noqa: F811
+    """LS started an hour ago; its minute rows stop 16 minutes ago: stale, with its age."""
+    time.tzset()
+    now = dt.datetime.now().replace(second=0, microsecond=0)
+    con = store.connect(tiny_copy)
+    w = lambda t, rows: batches.write_batch(con, t, schema.frame(t, rows), file_name="t")  # noqa: E731
+    w("live_sessions", [dict(live_id="LS", account_id="A2", title="卡住的直播", started_at=now - dt.timedelta(minutes=60))])
+    w("live_minutes", [dict(live_id="LS", minute=now - dt.timedelta(minutes=60 - i), online=50) for i in range(45)])
+    con.close()
+    at = _open(app_test, tiny_copy)
+    html = _html(at)
+    assert 'class="ck-room ck-stale" data-live="LS"' in html
+    last = (now - dt.timedelta(minutes=16)).strftime("%H:%M")
+    assert re.search(rf"数据中断：最新数据 {last}，1[67] 分钟前", html), html  # the clock may tick
+    assert _metrics(at)["数据中断场次"] == "1"
+
+
+def test_wall_mode_has_no_sidebar_and_no_tables(app_test, live_db):  # noqa: F811
+    at = _open(app_test, live_db, wall="1")
+    assert not at.sidebar.multiselect and not at.dataframe
+    assert "ck-wallhead" in _html(at) and _rooms(at) == {"LA": "80", "LB": "60"}
+    assert "display: none" in _html(at)  # the sidebar is hidden
 
 
 def test_no_session_live_now(app_test, tiny_copy):  # noqa: F811
@@ -112,6 +152,7 @@ def test_english(app_test, live_db):  # noqa: F811
     at = _open(app_test, live_db, lang="en")
     assert _metrics(at)["Online now (total)"] == "140"
     assert "Live now" in [m.value.strip("*") for m in at.markdown]
+    assert "Data updated" in _html(at)
 
 
 def test_empty_database_shows_the_empty_state(app_test, tmp_path):  # noqa: F811
@@ -119,12 +160,27 @@ def test_empty_database_shows_the_empty_state(app_test, tmp_path):  # noqa: F811
     store.connect(path).close()
     at = _open(app_test, path)
     assert any("cockpit demo" in i.value for i in at.info)
-    assert not at.metric
+    assert not _metrics(at)
 
 
-def test_each_room_opens_its_review(app_test, live_db):  # noqa: F811
+def test_a_new_drop_raises_a_toast_once(app_test, live_db):  # noqa: F811
     at = _open(app_test, live_db)
-    at.button(key="review_LA").click().run()
+    assert not at.toast
+    # LA's online collapses at its latest minute: 80 -> 10 (below half the window's peak)
+    con = store.connect(live_db)
+    now = dt.datetime.now().replace(second=0, microsecond=0)
+    batches.write_batch(con, "live_minutes", schema.frame("live_minutes", [
+        dict(live_id="LA", minute=now, online=10)]), file_name="t")
+    con.close()
+    at.run()
     assert not at.exception
-    assert at.query_params.get("live") in ("LA", ["LA"])
-    assert "直播复盘：此刻品茶" in [s.value for s in at.subheader]
+    assert [t.value for t in at.toast] == ["掉量预警：经销A直播间（在线骤降）"]
+    assert _metrics(at)["掉量预警场次"] == "1" and 'class="ck-kpi ck-alert"' in _html(at)
+    at.run()
+    assert not at.toast  # the same drop does not raise it again
+
+
+def test_each_room_links_its_detail_and_its_review(app_test, live_db):  # noqa: F811
+    at = _open(app_test, live_db)
+    html = _html(at)
+    assert 'href="sessions?live=LA"' in html and 'href="review?live=LA"' in html and "直播复盘 →" in html

@@ -62,7 +62,7 @@ def test_review_of_l1_in_chinese(app_test, tiny_copy):  # noqa: F811
     assert _with_column(at, "讲解期间该商品订单数")["讲解期间该商品订单数"].tolist() == [0, 1]
     assert _with_column(at, "画像维度")["观看人数"].sum() == 3 * 400  # three dimensions, each the whole room
     assert len(at.get("plotly_chart")) == 6  # funnel, benchmarks, minutes, gender, fans, age
-    assert len(at.get("download_button")) == len(at.dataframe)
+    assert len(at.get("download_button")) == 2 * len(at.dataframe)  # CSV and Excel
     _no_none_anywhere(at)
 
 

@@ -34,7 +34,7 @@ def test_sessions_list_shows_hand_figures(app_test, tiny_copy):  # noqa: F811
     at = _open(app_test, tiny_copy)
     df = _by_key(at, "tbl_sessions")
     assert df["直播场次ID"].tolist() == ["L4", "L3", "L2", "L1"]
-    assert df["直播成交金额"].tolist() == [250.0, 150.0, 300.0, 300.0]
+    assert df["直播成交金额 (元)"].tolist() == [250.0, 150.0, 300.0, 300.0]
     assert df["观看人数"].tolist() == [800, 100, 200, 400]
     assert "共 4 场" in [c.value for c in at.caption]
     assert any(m.value == "**直播成交金额前 10 场**" for m in at.markdown)
@@ -47,7 +47,7 @@ def test_sidebar_brand_filter_changes_the_list(app_test, tiny_copy):  # noqa: F8
     assert not at.exception
     df = _by_key(at, "tbl_sessions")
     assert df["直播场次ID"].tolist() == ["L3"]
-    assert df["直播成交金额"].tolist() == [150.0]
+    assert df["直播成交金额 (元)"].tolist() == [150.0]
     assert at.query_params.get("brand") == ["云裳"] or at.query_params.get("brand") == "云裳"
 
 
@@ -66,15 +66,15 @@ def test_link_with_live_id_opens_the_detail(app_test, tiny_copy):  # noqa: F811
     funnel = _with_column(at, "环节")
     assert funnel["人数"].tolist() == [400, 300, 100, 2]
     traffic = _with_column(at, "流量来源")
-    assert dict(zip(traffic["流量来源"], traffic["流量来源成交金额"])) == {"推荐": 150.0, "川流分销": 100.0, "短视频引流": 50.0}
+    assert dict(zip(traffic["流量来源"], traffic["流量来源成交金额 (元)"])) == {"推荐": 150.0, "川流分销": 100.0, "短视频引流": 50.0}
     ads = _with_column(at, "投放ROI").iloc[0]
-    assert (ads["投放消耗"], ads["投放ROI"]) == (100.0, 2.5)
+    assert (ads["投放消耗 (元)"], ads["投放ROI"]) == (100.0, 2.5)
     q = _with_column(at, "48小时发货率 (%)").iloc[0]
     assert (q["退款率 (%)"], q["48小时发货率 (%)"]) == (16.67, 50.0)
     hist = _with_column(at, "场次")
     assert hist["场次"].tolist() == ["本场", "五月茶会", "前 1 场平均"]
     # every table has its CSV download
-    assert len(at.get("download_button")) == len(at.dataframe)
+    assert len(at.get("download_button")) == 2 * (len(at.dataframe) + 1)  # CSV and XLSX, and of the cards
 
 
 def test_close_detail_keeps_list(app_test, tiny_copy):  # noqa: F811

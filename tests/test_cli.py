@@ -33,7 +33,7 @@ def test_query_json_keys_are_dims_and_metric_ids(tiny_db):
 
 def test_query_to_is_inclusive_and_csv_has_header(tiny_db):
     r = cockpit("query", "--db", tiny_db, "--metrics", "gmv", "--by", "day", "--from", "2025-06-01", "--to", "2025-06-03")
-    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    rows = list(csv.DictReader(io.StringIO(r.stdout.removeprefix("\ufeff"))))
     assert rows == [
         {"day": "2025-06-01", "gmv": "300.0"},
         {"day": "2025-06-02", "gmv": "50.0"},
@@ -95,3 +95,42 @@ def test_import_rebuilds_the_buyer_sets_of_the_months_it_touched(tiny_db, tmp_pa
     r = cockpit("query", "--db", tiny_db, "--metrics", "buyers", "--from", "2025-06-01", "--to", "2025-07-31",
                 "--format", "json")
     assert json.loads(r.stdout) == [{"buyers": 6}]
+
+
+def test_query_csv_is_the_excel_csv_with_bom(tiny_db):
+    r = subprocess.run([sys.executable, "-m", "cockpit.cli", "query", "--db", str(tiny_db), "--metrics", "gmv",
+                        "--by", "store", "--labels", "--from", "2025-06-01", "--to", "2025-06-30"],
+                       capture_output=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(r.stdout.decode("utf-8-sig"))))
+    assert rows[0] == {"store": "S1", "store_name": "山野茶官方旗舰店", "gmv": "600.0"}
+
+
+def test_export_and_query_say_did_you_mean(tiny_db, tmp_path):
+    out = tmp_path / "o.csv"
+    cases = [
+        (["export", "--page", "overview", "--period", "last_monht"], "unknown period 'last_monht' for --period; "
+                                                                    "did you mean last_month"),
+        (["export", "--page", "overview", "--brand", "山野"], "unknown brand '山野' for --brand; did you mean 山野茶"),
+        (["export", "--page", "overview", "--store", "S4"], "unknown store 'S4' for --store; did you mean"),
+        (["export", "--page", "overview", "--account", "达人小路"], "did you mean D1 (达人小鹿)"),
+        (["export", "--page", "overview", "--period", "custom", "--from", "2099-01-01", "--to", "2099-01-31"],
+         "has not begun"),
+        (["query", "--metrics", "gmv", "--where", "store=S9"], "unknown store 'S9' for --where store="),
+    ]
+    for extra, message in cases:
+        args = [extra[0], "--db", tiny_db, *extra[1:]] + (["--out", out] if extra[0] == "export" else [])
+        r = cockpit(*args, check=False)
+        assert r.returncode == 2, (extra, r.stdout, r.stderr)
+        assert message in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert not out.exists()
+
+
+def test_export_takes_names_and_clamps_an_end_after_today(tiny_db, tmp_path):
+    out = tmp_path / "o.csv"
+    r = cockpit("export", "--db", tiny_db, "--page", "entities", "--table", "stores", "--store", "山野茶经销A店",
+                "--from", "2025-06-01", "--to", "2099-12-31", "--out", out)
+    assert "note: the end date 2099-12-31 is after today" in r.stderr
+    rows = list(csv.DictReader(io.StringIO(out.read_bytes().decode("utf-8-sig"))))
+    assert [row["店铺ID"] for row in rows] == ["S2"]

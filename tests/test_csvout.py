@@ -48,3 +48,18 @@ def test_write_csv_roundtrip_chinese(tmp_path):
     p = csvout.write_csv(pl.DataFrame({"店铺": ["山野茶"], "金额": [12]}), tmp_path / "sub" / "x.csv")
     assert p.read_bytes() == "\ufeff店铺,金额\n山野茶,12\n".encode("utf-8")
     assert not list((tmp_path / "sub").glob("*.part"))
+
+
+def test_long_ids_stay_whole_and_xlsx_holds_text_as_text():
+    import fastexcel
+
+    df = pl.DataFrame({"直播场次ID": ["2026112912345678901", "L1"], "店铺": ['=HYPERLINK("http://x")', "a"],
+                       "成交金额 (元)": [1234.5, None]})
+    text = csvout.to_csv_bytes(df).decode("utf-8-sig")
+    assert "\t2026112912345678901" in text and "'=HYPERLINK" in text  # Excel keeps the id whole
+    sheet = fastexcel.read_excel(csvout.to_xlsx_bytes(df, {"成交金额 (元)": "cny"}, sheet="直播场次: x")).load_sheet(0)
+    back = sheet.to_polars()
+    assert back["直播场次ID"].to_list() == ["2026112912345678901", "L1"]  # text cells, not 2.02611E+18
+    assert back["店铺"][0] == '=HYPERLINK("http://x")'  # a string, never a formula
+    assert back["成交金额 (元)"].to_list()[0] == 1234.5
+    assert sheet.name == "直播场次  x"  # Excel's forbidden ":" replaced

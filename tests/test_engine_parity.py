@@ -26,7 +26,7 @@ from cockpit import engine, store
 from cockpit.engine import parity
 from tests.conftest import load_tiny
 
-NOW = dt.datetime(2025, 6, 30, 12, 0)
+NOW = dt.datetime(2025, 7, 1, 9, 0)  # June complete (a June that still holds "now" stops at now)
 
 
 def _views(con, now=NOW, periods=None):

@@ -27,3 +27,10 @@ def test_labels_come_from_registry_and_schema():
     assert i18n.enum_label("channel", "short_video", "en") == "Short video"
     assert i18n.enum_label("channel", None, "en") == "(none)"
     assert all(m.zh and m.en for m in metrics.METRICS.values())
+
+
+def test_every_metric_has_a_definition_in_both_languages():
+    missing = [m for m in metrics.METRICS if not metrics.DEFINITIONS_ZH.get(m) or not metrics.METRICS[m].definition]
+    assert not missing, missing
+    assert metrics.definition("aov", "zh") == "成交金额 ÷ 成交人数" and metrics.definition("aov", "en") == "gmv / buyers"
+    assert not set(metrics.DEFINITIONS_ZH) - set(metrics.METRICS)

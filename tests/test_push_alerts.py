@@ -29,12 +29,12 @@ def test_a_breached_rule_sends_one_signed_message_per_channel_naming_each_breach
     push.tick(tiny_con, now)
     assert receiver.rejected == []
     got = texts(receiver, mailbox)
-    # last 7 days (06-05..06-11): S1 250 (O8), S3 120 + 150 = 270; S2 sold nothing in it
+    # last 7 days, complete days (T-1: 06-04..06-10): S1 250 (O8), S3 120 + 150 = 270; S2 sold nothing in it
     for platform, msgs in got.items():
         assert len(msgs) == 1, platform
         assert "山野茶官方旗舰店：成交金额 ¥250" in msgs[0] and "云裳经销B店：成交金额 ¥270" in msgs[0], platform
         assert "经销A店" not in msgs[0]
-        assert "2025-06-05" in msgs[0] and "2025-06-11" in msgs[0]
+        assert "2025-06-04" in msgs[0] and "2025-06-10" in msgs[0]
     assert [m.body["msgtype"] for m in receiver.of("wecom")] == ["markdown"]  # an alert has no picture
     assert [s[2] for s in _sent(tiny_con)] == ["sent"] * 5
 

@@ -66,17 +66,20 @@ def test_a_daily_report_arrives_once_per_day_with_figures_and_tables(tiny_con, r
     push.tick(tiny_con, T(2025, 6, 11, 18, 0))
     assert len(mailbox.mails) == 1 and len(receiver.of("dingtalk")) == 1 and len(receiver.of("feishu")) == 1
     got = texts(receiver, mailbox)
-    # June 2025: gmv 1250, 8 orders; May 500 (O9, O10), 2 orders; June 2024 625 (O11), 1 order
+    # June 2025 so far (06-11 09:00; every June order was paid by 06-10): gmv 1250, 8 orders.
+    # June still contains "today", so its comparisons stop after the same elapsed time
+    # (cockpit.periods): May until 05-11 09:00 is O9 400, 1 order; June 2024 until 06-11
+    # 09:00 has nothing (O11 is 06-15), so no % change: "—"
     for platform in ("email", "dingtalk", "feishu"):
         t = got[platform][0]
         assert "【日报】集团日报 · 生意总览 · 2025-06-11" in t
-        assert "成交金额 ¥1,250 · 环比 +150.0% · 同比 +100.0%" in t, platform
-        assert "成交订单数 8 · 环比 +300.0% · 同比 +700.0%" in t, platform
+        assert "成交金额 ¥1,250 · 环比 +212.5% · 同比 —" in t, platform
+        assert "成交订单数 8 · 环比 +700.0% · 同比 —" in t, platform
         assert "2025-06-01 ~ 2025-06-30" in t or "2025-06-01 ～ 2025-06-30" in t
     attached = {n: data for n, _, data in parts(mailbox.mails[0])["attachments"]}
     assert {"channel_mix.csv", "contribution_store.csv", "top_stores.csv"} <= set(attached)
     stores = pl.read_csv(io.BytesIO(attached["contribution_store.csv"]))
-    assert dict(zip(stores["店铺"], stores["成交金额"])) == {"山野茶官方旗舰店": 600.0, "山野茶经销A店": 380.0,
+    assert dict(zip(stores["店铺"], stores["成交金额 (元)"])) == {"山野茶官方旗舰店": 600.0, "山野茶经销A店": 380.0,
                                                           "云裳经销B店": 270.0}
     # no picture asked for (csv): no note about one either
     assert "截图" not in got["email"][0]
@@ -106,8 +109,9 @@ def test_a_scoped_owners_report_holds_only_their_rows(tiny_con, receiver, mailbo
     scheduled.send(tiny_con, rep, T(2025, 6, 11, 9, 0))
     [mail] = mailbox.mails
     p = parts(mail)
-    # S3 in June: O6 120 + O7 150 = 270; May: O10 100 -> +170 %; June 2024: nothing -> "—"
-    assert "成交金额 ¥270 · 环比 +170.0% · 同比 —" in p["html"]
+    # S3 in June so far: O6 120 + O7 150 = 270; May until 05-11 09:00: nothing (O10 is 05-23)
+    # and June 2024 nothing -> "—" (comparisons stop after the same elapsed time)
+    assert "成交金额 ¥270 · 环比 — · 同比 —" in p["html"]
     assert "1,250" not in p["html"]
     for name, _, data in p["attachments"]:
         text = data.decode("utf-8-sig")
@@ -143,7 +147,8 @@ def test_xlsx_reports_are_one_workbook_with_a_sheet_per_table(tiny_con, receiver
     assert name == "表格.xlsx" and ctype == scheduled.XLSX_MIME
     sheets = pl.read_excel(io.BytesIO(data), sheet_id=0)
     assert "店铺贡献" in sheets
-    assert sheets["店铺贡献"]["成交金额"].to_list() == [600.0, 380.0, 270.0]
+    # June until the Monday slot 06-09 09:00 (June still contains "today"): S1 without O8 (06-10)
+    assert sheets["店铺贡献"]["成交金额 (元)"].to_list() == [380.0, 350.0, 270.0]
     assert str(mailbox.mails[0]["Subject"]).startswith("【周报】表格")
 
 
@@ -156,7 +161,7 @@ def test_report_in_english_for_an_english_channel(tiny_con, receiver):
     scheduled.send(tiny_con, rep, T(2025, 6, 11, 9, 0))
     [m] = receiver.of("webhook")
     assert m.body["title"] == "[Daily report] Daily · Business overview · 2025-06-11"
-    assert "GMV ¥1,250 · Previous period +150.0% · Same period last year +100.0%" in m.body["lines"]
+    assert "GMV ¥1,250 · Previous period +212.5% · Same period last year —" in m.body["lines"]  # June so far
 
 
 def test_bad_reports_are_refused(tiny_con, receiver):
@@ -193,7 +198,7 @@ def test_a_scheduled_report_arrives_with_the_page_as_a_picture(tiny_con, app_cop
     # WeCom: the text, then the picture (base64 + md5 checked by the receiver)
     wecom = [m.body for m in receiver.of("wecom")]
     assert [b["msgtype"] for b in wecom] == ["markdown", "image"]
-    assert "成交金额 ¥1,250 · 环比 +150.0% · 同比 +100.0%" in wecom[0]["markdown"]["content"]
+    assert "成交金额 ¥1,250 · 环比 +212.5% · 同比 —" in wecom[0]["markdown"]["content"]  # June so far
     # e-mail: the same picture inline, the page's tables attached
     p = parts(mailbox.mails[0])
     [(_, ctype, png)] = p["inline"]
@@ -238,7 +243,7 @@ def test_with_sign_in_on_the_picture_is_the_owners_page_and_holds_only_their_row
     con.close()
     p = parts(mailbox.mails[0])
     assert [ct for _, ct, _ in p["inline"]] == ["image/png"]
-    assert "成交金额 ¥270 · 环比 +170.0% · 同比 —" in p["html"]
+    assert "成交金额 ¥270 · 环比 — · 同比 —" in p["html"]  # June so far, see above
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "push-report-scoped.png").write_bytes(png)
 
@@ -254,6 +259,6 @@ def test_the_figures_still_go_out_when_the_pages_tables_fail(tiny_con, receiver,
     rep = scheduled.add(tiny_con, "r", "overview", JUNE, "daily@09:00", ["ops-hook"], format="csv", now=T(2025, 6, 1))
     scheduled.send(tiny_con, rep, T(2025, 6, 11, 9, 0))
     [m] = receiver.of("webhook")
-    assert "成交金额 ¥1,250 · 环比 +150.0% · 同比 +100.0%" in m.body["lines"]
+    assert "成交金额 ¥1,250 · 环比 +212.5% · 同比 —" in m.body["lines"]  # June so far
     assert m.body["lines"][-1] == "（页面表格生成失败，详见服务日志）" and m.body["attachments"] == []
     assert "engine says no" in caplog.text

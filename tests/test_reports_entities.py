@@ -78,7 +78,7 @@ def test_every_account_with_scores_and_metrics(con):
     assert (a["A1"]["followers"], a["A1"]["followers_gained"]) == (1035, 40)
     assert a["D1"]["agency"] == "星河" and a["A2"]["store_name"] == "山野茶经销A店"
     tbl = en.account_table(View(con, june(con).sel, lang="en", now=NOW), df)
-    assert tbl.frame.columns[:7] == ["Account", "AccountID", "Account type", "Agency", "Store",
+    assert tbl.frame.columns[:7] == ["Account", "Account ID", "Account type", "Agency", "Store",
                                      "Creator reputation", "Creator reputation change"]
 
 
@@ -96,9 +96,15 @@ def test_one_store_overview(con):
     trend = en.score_trend(v, "store_experience", "S1")
     assert trend.rows() == [(D(2025, 6, 10), 4.6), (D(2025, 6, 28), 4.72)]
     names = [t.name for t in en.tables(v)]
-    assert names == ["stores", "accounts", "entity_channel_mix", "entity_products", "entity_sessions"]
+    assert names == ["stores", "accounts", "store_accounts", "entity_channel_mix", "entity_products",
+                     "entity_sessions"]
+    # its accounts: A1 (its own: O1 100 + O2 200) and D1, a distributor that sold S1's tea
+    # (O8 250; D1's 80.00 in S2 is not S1's)
+    acc = en.store_accounts(v, "S1")
+    assert list(zip(acc["account_id"], acc["gmv"])) == [("A1", 300.0), ("D1", 250.0)]
+    assert en.store_accounts_table(v, acc).key_column == "账号ID"
     mix = {t.name: t for t in en.tables(v)}["entity_channel_mix"].frame
-    assert dict(zip(mix["成交渠道"], mix["成交金额"])) == {"直播": 550.0, "商城": 50.0}
+    assert dict(zip(mix["成交渠道"], mix["成交金额 (元)"])) == {"直播": 550.0, "商城": 50.0}
 
 
 def test_one_account_overview(con):

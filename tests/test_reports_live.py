@@ -106,8 +106,24 @@ def test_group_cards(evening):
     b = live.board(View(evening, Selection(), now=NOW))
     assert b.cards == {
         "accounts_live": 2, "sessions_live": 2, "online_now": 100, "live_gmv_today": 930.0,
-        "live_buyers_today": 7, "ended_today": 1, "dropping": 1,
+        "live_buyers_today": 7, "ended_today": 1, "dropping": 1, "stale": 0,
     }
+
+
+def test_data_age_and_stale_rooms(evening):
+    """Both rooms' latest data is their 21:29 minute row (later than any order); at 21:30
+    it is a minute old.  If nothing arrives until 21:45 (the feed stopped), it is 16
+    minutes old and both rooms are stale; the ended L7 is never stale."""
+    r = _rows(live.board(View(evening, Selection(), now=NOW)).sessions)
+    assert (r["L9"]["last_data_at"], r["L9"]["data_age_minutes"], r["L9"]["stale"]) == (D(2025, 6, 20, 21, 29), 1, False)
+    b = live.board(View(evening, Selection(), now=D(2025, 6, 20, 21, 45)))
+    r = _rows(b.sessions)
+    assert (r["L9"]["data_age_minutes"], r["L8"]["data_age_minutes"]) == (16, 16)
+    assert r["L9"]["stale"] and r["L8"]["stale"] and not r["L7"]["stale"]
+    assert b.cards["stale"] == 2
+    assert live.STALE_MINUTES == 5
+    assert not _rows(live.board(View(evening, Selection(), now=D(2025, 6, 20, 21, 33))).sessions)["L9"]["stale"]
+    assert _rows(live.board(View(evening, Selection(), now=D(2025, 6, 20, 21, 34))).sessions)["L9"]["stale"]
 
 
 def test_brand_filter_shows_only_its_sessions(evening):
@@ -140,7 +156,7 @@ def test_tables_are_what_the_page_shows(evening):
     assert now_t.key_column == "直播场次ID"
     f = now_t.frame
     assert f["直播场次ID"].to_list() == ["L9", "L8"]
-    assert f["直播成交金额"].to_list() == [550.0, 300.0]
+    assert f["直播成交金额 (元)"].to_list() == [550.0, 300.0]
     assert f["当前在线"].to_list() == [40, 60]
     assert f["掉量预警"].to_list() == ["在线骤降、成交放缓", ""]
     assert f["账号类型"].to_list() == ["授权账号", "授权账号"]

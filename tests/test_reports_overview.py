@@ -70,7 +70,7 @@ def test_channel_mix_and_groups(tiny_con):
     assert by(df, "channel", "share")["live"] == pytest.approx(0.8)
     assert by(df, "channel", "gmv__cmp") == {"live": 400.0, "search": None, "short_video": None, "mall": 100.0}
     tbl = ov.channel_mix_table(v, df)
-    assert tbl.frame.columns[:4] == ["场域", "成交渠道", "成交金额", "占比 (%)"]
+    assert tbl.frame.columns[:4] == ["场域", "成交渠道", "成交金额 (元)", "占比 (%)"]
     assert tbl.frame.row(0) == ("内容场", "直播", 1000.0, 80.0, 150.0)
 
 
@@ -83,7 +83,7 @@ def test_contribution_by_store_and_account_type(tiny_con):
     types = ov.by_account_type(v)
     assert by(types, "account_type", "gmv") == {"own": 300.0, "authorized": 450.0, "distributor": 330.0, None: 170.0}
     tbl = ov.account_type_table(v, types)
-    assert dict(zip(tbl.frame["账号类型"], tbl.frame["成交金额"])) == {
+    assert dict(zip(tbl.frame["账号类型"], tbl.frame["成交金额 (元)"])) == {
         "直营账号": 300.0, "授权账号": 450.0, "分销达人": 330.0, "货架（无账号）": 170.0}
     en = ov.account_type_table(View(tiny_con, v.sel, lang="en", now=NOW), types)
     assert "Shelf (no account)" in en.frame["Account type"].to_list()

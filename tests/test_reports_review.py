@@ -218,9 +218,9 @@ def test_audience_portrait(tiny_con):
 def test_traffic_and_ads_as_on_the_detail_page(tiny_con):
     r = review.Review(june(tiny_con), "L1")
     tr = r.table("review_traffic").frame
-    assert dict(zip(tr["流量来源"], tr["流量来源成交金额"])) == {"推荐": 150.0, "川流分销": 100.0, "短视频引流": 50.0}
+    assert dict(zip(tr["流量来源"], tr["流量来源成交金额 (元)"])) == {"推荐": 150.0, "川流分销": 100.0, "短视频引流": 50.0}
     ads = r.table("review_ads").frame.row(0, named=True)
-    assert (ads["投放消耗"], ads["投放ROI"]) == (100.0, 2.5)
+    assert (ads["投放消耗 (元)"], ads["投放ROI"]) == (100.0, 2.5)
     ads4 = review.Review(june(tiny_con), "L4").table("review_ads").frame.row(0, named=True)
     assert ads4["投放ROI"] is None  # shown as "—"
 

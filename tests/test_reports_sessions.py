@@ -13,7 +13,7 @@ pytestmark = pytest.mark.engines  # every tiny-group test on DuckDB and on chDB
 
 D = dt.datetime
 JUNE = dict(period="custom", start=dt.date(2025, 6, 1), end=dt.date(2025, 6, 30))
-NOW = D(2025, 6, 30, 12, 0)
+NOW = D(2025, 7, 1, 9, 0)  # June is complete
 
 
 def june(con, lang="zh", scope=None, **kw):
@@ -85,7 +85,7 @@ def test_sessions_table_columns_and_csv(tiny_con):
     assert t.key_column == "直播场次ID"
     assert t.frame.columns[:5] == ["直播标题", "账号", "账号类型", "开播时间", "下播时间"]
     row = t.frame.filter(t.frame["直播场次ID"] == "L1").row(0, named=True)
-    assert (row["直播成交金额"], row["转粉率 (%)"], row["商品点击率 (%)"], row["千次观看成交额"]) == (300.0, 10.0, 25.0, 300.0)
+    assert (row["直播成交金额 (元)"], row["转粉率 (%)"], row["商品点击率 (%)"], row["千次观看成交额 (元)"]) == (300.0, 10.0, 25.0, 300.0)
     assert row["账号类型"] == "直营账号"
     header = t.csv_bytes().decode("utf-8-sig").splitlines()[0]
     assert header.split(",")[:4] == ["直播标题", "账号", "账号类型", "开播时间"]

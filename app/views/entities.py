@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cockpit import charts, i18n, ui
+from cockpit import charts, fmt, i18n, ui
 from cockpit.reports import entities as en
 from cockpit.reports import overview as ov
 
@@ -24,17 +24,17 @@ def entity_detail(kind: str, eid: str) -> None:
     if st.button(L("common.back"), icon=":material/arrow_back:", key="ent_back"):
         choose(None)
     if info is None:
-        st.warning(L("entities.not_found", entity=eid))
+        st.warning(L("entities.not_found", entity=fmt.md(eid)))
         return
     type_dim = "store_type" if kind == "store" else "account_type"
     facts = [L(f"entities.kind.{kind}"), i18n.enum_label(type_dim, info["type"], lang)]
     facts += [x for x in (info.get("brand"), info.get("store_name"), info.get("agency")) if x]
-    st.subheader(f"{info['name']}  ·  {eid}")
-    st.caption(" · ".join(facts))
+    st.subheader(fmt.md(f"{info['name']}  ·  {eid}"))
+    st.caption(fmt.md(" · ".join(facts)))
 
     f = en.entity_filters(kind, eid)
     row = en.entity_kpis(view, kind, eid)
-    ui.kpi_cards(view, row, en.ENTITY_KPIS)
+    ui.kpi_cards(view, row, en.ENTITY_KPIS, download=f"{kind}_kpis")
 
     c1, c2 = st.columns([3, 2])
     with c1:
@@ -42,7 +42,8 @@ def entity_detail(kind: str, eid: str) -> None:
         tr = ov.trend(view, filters=f)
         cmp_name = L(f"compare.{view.sel.compare}") if view.comparison_period else None
         ui.chart(charts.trend(tr, view.sel.grain, "gmv", "cny", lang, L("common.current"),
-                              cmp_col="gmv__cmp", cmp_name=cmp_name), key="ent_trend")
+                              cmp_col="gmv__cmp", cmp_name=cmp_name, partial_label=ui.partial_label(view)),
+                 key="ent_trend")
     with c2:
         st.markdown(f"**{L('entities.channel_mix')}**")
         mix = ov.channel_mix(view, filters=f)
@@ -55,12 +56,20 @@ def entity_detail(kind: str, eid: str) -> None:
             st.info(L("common.empty"))
 
     tables = en.entity_tables(view, kind, eid)
+    if kind == "store":  # the drill path goes on: store -> its accounts -> an account
+        key = ui.table(tables.pop(0), select=True)
+        if key:
+            choose(en.entity_value("account", str(key)))
     t_mix, t_prod, t_sess = tables
-    tab1, tab2, tab3 = st.tabs([t_prod.title, t_sess.title, t_mix.title])
+    tab1, tab2, tab3 = st.tabs([t_sess.title, t_prod.title, t_mix.title])
     with tab1:
-        ui.table(t_prod)
+        st.caption(L("entities.sessions_hint"))
+        live_id = ui.table(t_sess, select=True)
+        if live_id and live_id != st.session_state.get("_ent_picked_live"):
+            st.session_state["_ent_picked_live"] = live_id
+            ui.open_session(view, str(live_id))
     with tab2:
-        ui.table(t_sess)
+        ui.table(t_prod)
     with tab3:
         ui.table(t_mix)
 

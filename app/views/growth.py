@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cockpit import charts, ui
+from cockpit import charts, fmt, ui
 from cockpit.reports import growth as gr
 
 view = ui.current_view()
@@ -36,7 +36,7 @@ def agency_control() -> None:
                      format_func=lambda v: L("growth.agency_group") if v == GROUP else v,
                      help=L("growth.agency_help"))
         if current:
-            st.info(L("growth.agency_active", name=current), icon=":material/groups:")
+            st.info(L("growth.agency_active", name=fmt.md(current)), icon=":material/groups:")
 
 
 with ui.guarded():

@@ -30,14 +30,14 @@ with ui.guarded():
         st.stop()
 
     # --- headline cards -----------------------------------------------------------
-    ui.kpi_cards(view, row, ov.KPIS)
+    ui.kpi_cards(view, row, ov.KPIS, download="overview_kpis")
 
     # --- GMV trend ------------------------------------------------------------------
     st.subheader(L("overview.trend"))
     tr = ov.trend(view)
     cmp_name = L(f"compare.{view.sel.compare}") if view.comparison_period else None
     ui.chart(charts.trend(tr, view.sel.grain, "gmv", "cny", lang, L("common.current"),
-                          cmp_col="gmv__cmp", cmp_name=cmp_name), key="ov_trend")
+                          cmp_col="gmv__cmp", cmp_name=cmp_name, partial_label=ui.partial_label(view)), key="ov_trend")
 
     # --- channel mix --------------------------------------------------------------
     st.subheader(L("overview.channel_mix"))

@@ -30,12 +30,12 @@ def picker() -> str | None:
 
 def header(r: review.Review) -> None:
     info = r.info
-    st.subheader(ui.t("review.title", title=info["title"] or r.live_id))
+    st.subheader(ui.t("review.title", title=fmt.md(info["title"] or r.live_id)))
     end = (ui.t("sessions.ended", time=info["ended_at"].strftime("%Y-%m-%d %H:%M")) if info["ended_at"]
            else ui.t("sessions.still_live"))
-    category = info["category"] or ui.t("review.no_category")
+    category = fmt.md(info["category"]) or ui.t("review.no_category")
     tier = ui.t(f"review.tier.{info['tier']}")
-    st.caption(ui.t("review.meta", account=info["account_name"],
+    st.caption(ui.t("review.meta", account=fmt.md(info["account_name"]),
                     type=i18n.enum_label("account_type", info["account_type"], lang), category=category, tier=tier,
                     start=info["started_at"].strftime("%Y-%m-%d %H:%M"), end=end))
     period = r.peer_period
@@ -151,7 +151,7 @@ with ui.guarded():
         else:
             rv = review.Review(view, live_id)
             if not rv.found:
-                st.warning(ui.t("review.not_found", id=live_id))
+                st.warning(ui.t("review.not_found", id=fmt.md(live_id)))
             else:
                 header(rv)
                 ui.kpi_cards(view, rv.figures, review.CARD_METRICS)

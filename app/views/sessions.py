@@ -1,8 +1,11 @@
-"""直播明细 Live detail: layout only; the figures come from cockpit.reports.sessions."""
+"""直播明细 Live detail: layout only; the figures come from cockpit.reports.sessions.
+
+A session opened (by a row, a bar of the top chart or a link ``?live=ID``) shows its
+detail first, above the list, so it is never below a long table."""
 
 import streamlit as st
 
-from cockpit import charts, i18n, review_charts, ui
+from cockpit import charts, fmt, i18n, review_charts, ui
 from cockpit.reports import review, sessions
 
 view = ui.current_view()
@@ -16,45 +19,57 @@ def set_live(live_id: str | None) -> None:
     ui.set_selection(view, view.sel.replace(live=live_id))
 
 
+def open_live(live_id: str | None) -> None:
+    """Open a session picked on this page (once per new pick, not on every rerun)."""
+    if live_id and live_id != view.sel.live:
+        set_live(live_id)
+        st.rerun()
+
+
 def session_list() -> None:
     df = sessions.session_list(view)
     if df.height == 0:
         st.info(ui.t("sessions.none"))
         return
-    top = sessions.top_sessions(df)
-    labels = sessions.session_labels(top)
-    st.markdown(f"**{ui.t('sessions.top_chart')}**")
-    ui.chart(charts.bars(labels, top["live_gmv"].to_list(), "cny", lang), key="sessions_top")
     text = st.text_input(ui.t("sessions.search"), key="w_sessions_search", icon=":material/search:")
     shown = sessions.filter_sessions(df, text)
+    top = sessions.top_sessions(shown)  # the chart follows the search
+    if top.height:
+        st.markdown(f"**{ui.t('sessions.top_chart')}**")
+        st.caption(ui.t("sessions.click_hint"))
+        event = ui.chart(charts.bars(sessions.session_labels(top), top["live_gmv"].to_list(), "cny", lang),
+                         key="sessions_top", select=True)
+        points = event.selection.points if event is not None else []
+        if points:
+            open_live(top["live_id"][points[0]["point_index"]])
     st.caption(ui.t("sessions.count", n=shown.height))
     picked = ui.table(sessions.sessions_table(shown, lang), select=True, height=380)
     # a new pick opens it; a pick that stays selected does not reopen a closed detail
     if picked and picked != st.session_state.get("_sessions_picked"):
         st.session_state["_sessions_picked"] = picked
-        set_live(picked)
+        open_live(picked)
 
 
 def detail(live_id: str) -> None:
     d = sessions.Detail(view, live_id)
-    st.divider()
     if not d.found:
-        st.warning(ui.t("sessions.not_found", id=live_id))
+        st.warning(ui.t("sessions.not_found", id=fmt.md(live_id)))
         st.button(ui.t("sessions.close"), on_click=set_live, args=(None,), key="w_close_missing")
         return
     info = d.info
-    head, close = st.columns([5, 1], vertical_alignment="bottom")
-    head.subheader(ui.t("sessions.detail", title=info["title"] or live_id))
-    close.button(ui.t("sessions.close"), on_click=set_live, args=(None,), key="w_close_detail",
-                 icon=":material/close:")
-    end = (ui.t("sessions.ended", time=info["ended_at"].strftime("%Y-%m-%d %H:%M")) if info["ended_at"]
-           else ui.t("sessions.still_live"))
-    st.caption(ui.t("sessions.meta", account=info["account_name"],
-                    type=i18n.enum_label("account_type", info["account_type"], lang),
-                    start=info["started_at"].strftime("%Y-%m-%d %H:%M"), end=end))
-    if st.button(ui.t("review.open"), key="w_open_review", icon=":material/troubleshoot:"):
-        st.switch_page("views/review.py", query_params=view.sel.to_params())
-    ui.kpi_cards(view, d.figures, CARD_METRICS)
+    with st.container(border=True, key="session_detail"):
+        head, close = st.columns([5, 1], vertical_alignment="bottom")
+        head.subheader(ui.t("sessions.detail", title=fmt.md(info["title"] or live_id)))
+        close.button(ui.t("sessions.close"), on_click=set_live, args=(None,), key="w_close_detail",
+                     icon=":material/close:")
+        end = (ui.t("sessions.ended", time=info["ended_at"].strftime("%Y-%m-%d %H:%M")) if info["ended_at"]
+               else ui.t("sessions.still_live"))
+        st.caption(ui.t("sessions.meta", account=fmt.md(info["account_name"]),
+                        type=i18n.enum_label("account_type", info["account_type"], lang),
+                        start=info["started_at"].strftime("%Y-%m-%d %H:%M"), end=end))
+        if st.button(ui.t("review.open"), key="w_open_review", icon=":material/troubleshoot:"):
+            st.switch_page("views/review.py", query_params=view.sel.to_params())
+        ui.kpi_cards(view, d.figures, CARD_METRICS, download="session_kpis")
 
     st.markdown(f"**{ui.t('sessions.minutes')}**")
     if d.curves.height:  # panels of their own: GMV and followers never flatten the audience curve
@@ -94,16 +109,17 @@ def detail(live_id: str) -> None:
         for m in sessions.HISTORY_METRICS:
             row[f"{m}__pct"] = d.change[m]
             row[f"{m}__cmp"] = avg[m]
-        ui.kpi_cards(view, row, sessions.HISTORY_METRICS)
+        ui.kpi_cards(view, row, sessions.HISTORY_METRICS, compared_with=ui.t("sessions.row_avg", n=d.n_prev))
         ui.table(d.table("session_history"))
     else:
         st.info(ui.t("sessions.no_history"))
+    st.divider()
 
 
 with ui.guarded():
     st.title(ui.t("nav.sessions"))
     ui.caption(view)
     if not ui.empty_state(view):
-        session_list()
         if view.sel.live:
             detail(view.sel.live)
+        session_list()

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cockpit import auth, schema, ui
+from cockpit import auth, fmt, schema, ui
 from cockpit.batches import UndoError
 from cockpit.reports import workbench as wb
 
@@ -18,7 +18,17 @@ if not user.is_admin:
 con = view.con
 data_tab, users_tab, audit_tab = st.tabs([ui.t("wb.data"), ui.t("wb.users"), ui.t("wb.audit")])
 
+UPLOADER_ZH = """<style>
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {font-size: 0;}
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after
+  {content: "%s"; font-size: 0.875rem;}
+[data-testid="stFileUploaderDropzoneInstructions"] span {font-size: 0;}
+[data-testid="stFileUploaderDropzoneInstructions"] span::after {content: "%s"; font-size: 0.8rem;}
+</style>"""
+
 with data_tab, ui.guarded():
+    if lang == "zh":  # Streamlit has no setting for the uploader's own words
+        st.html(UPLOADER_ZH % (ui.t("wb.upload_button"), ui.t("wb.upload_limit", mb=st.get_option("server.maxUploadSize"))))
     st.subheader(ui.t("wb.upload"))
     files = st.file_uploader(ui.t("wb.upload_hint"), type=["csv", "txt", "tsv", "xlsx", "parquet"],
                              accept_multiple_files=True, key="w_upload")
@@ -26,17 +36,18 @@ with data_tab, ui.guarded():
     plan = []
     for i, f in enumerate(files or []):
         guess = wb.table_from_filename(f.name)
-        table = st.selectbox(f"{f.name} → {ui.t('wb.table')}", tables,
+        table = st.selectbox(f"{fmt.md(f.name)} → {ui.t('wb.table')}", tables,
                              index=tables.index(guess) if guess else None, key=f"w_upload_table_{i}_{f.name}",
-                             format_func=lambda n: f"{n} ({schema.TABLES[n].zh})", placeholder=ui.t("wb.pick_table"))
+                             format_func=lambda n: f"{schema.TABLES[n].zh} ({n})" if lang == "zh" else n,
+                             placeholder=ui.t("wb.pick_table"))
         plan.append((f, table))
     if plan and st.button(ui.t("wb.import"), type="primary", disabled=any(t is None for _, t in plan)):
         bar = st.progress(0.0)
         for n, (f, table) in enumerate(plan, start=1):
-            bar.progress((n - 1) / len(plan), text=f"{f.name} …")
+            bar.progress((n - 1) / len(plan), text=f"{fmt.md(f.name)} …")
             result = wb.import_uploaded(con, user, table, f.name, f.getvalue(), lang)
             (st.success if result.ok and not result.rows_rejected else st.warning if result.ok else st.error)(
-                result.summary_line())
+                fmt.md(wb.summary(result, lang)))
         bar.progress(1.0, text=ui.t("wb.done"))
 
     st.divider()
@@ -57,7 +68,7 @@ with data_tab, ui.guarded():
                 removed = wb.undo(con, user, batch_id)
                 st.success(ui.t("wb.undone", batch=batch_id, rows=removed))
             except UndoError as e:
-                st.error(e.message(lang))
+                st.error(fmt.md(e.message(lang)))
 
 with users_tab, ui.guarded():
     ui.table(wb.users_table(con, user, lang))
@@ -81,10 +92,10 @@ with users_tab, ui.guarded():
         if st.button(ui.t("wb.create"), key="w_new_go"):
             try:
                 auth.create_user(con, name, pw, role, grants, display_name=display or None, by=user.username)
-                st.success(ui.t("wb.created", name=name))
+                st.success(ui.t("wb.created", name=fmt.md(name)))
                 st.rerun()
             except auth.AuthError as e:
-                st.error(str(e))
+                st.error(fmt.md(e.message(lang)))
 
     names = [r[0] for r in auth.list_users(con)]
     if names:
@@ -99,16 +110,16 @@ with users_tab, ui.guarded():
             if st.button(ui.t("wb.save"), key=f"w_edit_go_{who}"):
                 try:
                     auth.update_user(con, who, role, grants, display_name=row[1], disabled=disabled, by=user.username)
-                    st.success(ui.t("wb.saved", name=who))
+                    st.success(ui.t("wb.saved", name=fmt.md(who)))
                 except auth.AuthError as e:
-                    st.error(str(e))
+                    st.error(fmt.md(e.message(lang)))
             new_pw = st.text_input(ui.t("wb.new_password"), type="password", key=f"w_edit_pw_{who}")
             if st.button(ui.t("wb.reset_password"), key=f"w_edit_pwgo_{who}"):
                 try:
                     auth.set_password(con, who, new_pw, by=user.username)
-                    st.success(ui.t("wb.saved", name=who))
+                    st.success(ui.t("wb.saved", name=fmt.md(who)))
                 except auth.AuthError as e:
-                    st.error(str(e))
+                    st.error(fmt.md(e.message(lang)))
 
 with audit_tab, ui.guarded():
     ui.table(wb.audit_table(con, user, lang), height=480)

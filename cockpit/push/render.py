@@ -15,11 +15,7 @@ import contextlib
 import logging
 import os
 import shutil
-import socket
-import subprocess
-import sys
 import threading
-import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -109,40 +105,14 @@ def _settle(page) -> None:
     page.wait_for_timeout(1500)  # data grids and charts draw after the run ends
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextlib.contextmanager
 def temporary_server(db: Path, seconds: float = 90):
     """``cockpit serve`` on a free localhost port for the time of the block (its own
     push scheduler off: this process does the sending)."""
-    port = _free_port()
-    env = dict(os.environ, COCKPIT_PUSH="0", COCKPIT_WARMUP="0")
-    proc = subprocess.Popen([sys.executable, "-m", "cockpit.cli", "serve", "--db", str(db), "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    url = f"http://localhost:{port}"
+    from cockpit import server
+
     try:
-        deadline = time.time() + seconds
-        while True:
-            if proc.poll() is not None:
-                raise RenderError(f"the temporary cockpit serve exited with {proc.returncode}")
-            try:
-                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.time() > deadline:
-                raise RenderError(f"the temporary cockpit serve did not answer within {seconds:g} s")
-            time.sleep(0.3)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        with server.temporary(db, env={"COCKPIT_PUSH": "0", "COCKPIT_WARMUP": "0"}, seconds=seconds) as (url, _):
+            yield url
+    except server.ServerError as e:
+        raise RenderError(str(e)) from None

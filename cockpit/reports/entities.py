@@ -18,7 +18,7 @@ import polars as pl
 
 from cockpit import i18n, query
 from cockpit.reports import overview as ov
-from cockpit.tables import DisplayTable, translate_enum
+from cockpit.tables import DisplayTable, id_label, metric_labels, translate_enum
 from cockpit.view import View
 
 SCORE_OF = {"store": "store_experience", "account": "creator_reputation", "product": "product"}
@@ -169,7 +169,7 @@ def _metric_cols(view: View, df: pl.DataFrame, metric_ids: list[str]) -> tuple[l
 def _score_cols(view: View, score_type: str) -> tuple[list[pl.Expr], dict[str, str]]:
     name, change = _score_labels(view, score_type)
     return [pl.col("score").round(2).alias(name), pl.col("score_change").round(2).alias(change)], \
-        {name: "ratio", change: "ratio"}
+        {name: "ratio", change: "delta"}
 
 
 def store_table(view: View, df: pl.DataFrame) -> DisplayTable:
@@ -182,12 +182,13 @@ def store_table(view: View, df: pl.DataFrame) -> DisplayTable:
     ms, munits = _metric_cols(view, df, STORE_METRICS)
     prod = L("entities.product_score_avg")
     frame = df.select(
-        pl.col("store_name").alias(store_lab), pl.col("store_id").alias(f"{store_lab}ID"),
+        pl.col("store_name").alias(store_lab), pl.col("store_id").alias(id_label(store_lab, view.lang)),
         pl.col("brand").alias(i18n.label("brand", view.lang)),
         translate_enum("store_type", view.lang).alias(i18n.label("store_type", view.lang)),
         *sc, pl.col("product_score_avg").round(2).alias(prod), *ms,
     )
-    return DisplayTable("stores", title, frame, {**units, prod: "ratio", **munits}, f"{store_lab}ID")
+    return DisplayTable("stores", title, frame, {**units, prod: "ratio", **munits}, id_label(store_lab, view.lang),
+                        metric_labels(STORE_METRICS, view.lang))
 
 
 def account_table(view: View, df: pl.DataFrame) -> DisplayTable:
@@ -199,13 +200,14 @@ def account_table(view: View, df: pl.DataFrame) -> DisplayTable:
     sc, units = _score_cols(view, SCORE_OF["account"])
     ms, munits = _metric_cols(view, df, ACCOUNT_METRICS)
     frame = df.select(
-        pl.col("account_name").alias(acc), pl.col("account_id").alias(f"{acc}ID"),
+        pl.col("account_name").alias(acc), pl.col("account_id").alias(id_label(acc, view.lang)),
         translate_enum("account_type", view.lang).alias(i18n.label("account_type", view.lang)),
         pl.col("agency").alias(i18n.label("agency", view.lang)),
         pl.col("store_name").alias(L("entities.store_name")),
         *sc, *ms,
     )
-    return DisplayTable("accounts", title, frame, {**units, **munits}, f"{acc}ID")
+    return DisplayTable("accounts", title, frame, {**units, **munits}, id_label(acc, view.lang),
+                        metric_labels(ACCOUNT_METRICS, view.lang))
 
 
 # ---------------------------------------------------------------------------
@@ -219,11 +221,11 @@ def entity_info(view: View, kind: str, eid: str) -> dict | None:
 
     params: dict = {"eid": eid}
     if kind == "store":
-        conds = query.conditions(_STORE_DIMS, (), view.scope, params)
+        conds = query.conditions(_STORE_DIMS, (), view.scope, params, dialect=view.dialect)
         sql = ("SELECT s.store_id AS id, s.store_name AS name, s.store_type AS type, s.brand, NULL AS agency, "
                "NULL AS store_name FROM stores s WHERE s.store_id = $eid")
     elif kind == "account":
-        conds = query.conditions(_ACCOUNT_DIMS, (), view.scope, params)
+        conds = query.conditions(_ACCOUNT_DIMS, (), view.scope, params, dialect=view.dialect)
         sql = ("SELECT a.account_id AS id, a.account_name AS name, a.account_type AS type, s.brand, a.agency, "
                "s.store_name FROM accounts a LEFT JOIN stores s ON a.store_id = s.store_id WHERE a.account_id = $eid")
     else:
@@ -265,11 +267,12 @@ def sessions_table(view: View, df: pl.DataFrame) -> DisplayTable:
     live = i18n.label("live", view.lang)
     ms, units = _metric_cols(view, df, SESSION_METRICS)
     frame = df.select(
-        pl.col("live_name").alias(live), pl.col("live").alias(f"{live}ID"),
+        pl.col("live_name").alias(live), pl.col("live").alias(id_label(live, view.lang)),
         pl.col("account_name").alias(L("entities.account_name")),
         pl.col("started_at").alias(L("entities.started_at")), *ms,
     ) if df.height else pl.DataFrame()
-    return DisplayTable("entity_sessions", L("entities.sessions"), frame, units, f"{live}ID")
+    return DisplayTable("entity_sessions", L("entities.sessions"), frame, units, id_label(live, view.lang),
+                        metric_labels(SESSION_METRICS, view.lang))
 
 
 def entity_products(view: View, kind: str, eid: str) -> pl.DataFrame:
@@ -288,14 +291,46 @@ def entity_products_table(view: View, df: pl.DataFrame) -> DisplayTable:
     return tbl
 
 
+def store_accounts(view: View, store_id: str) -> pl.DataFrame:
+    """The accounts that sell for one store: its own and authorized accounts, and the
+    distributors with sales in it in the period; their figures count the store's
+    orders only (a distributor's other brands are not this store's)."""
+    params: dict = {"sid": store_id}
+    where = view.where(_ACCOUNT_DIMS, params, period=None)
+    m = view.run(ACCOUNT_METRICS, ["account"], filters={"store": [store_id]}, labels=False) \
+        .rename({"account": "account_id"})
+    sold = m.filter(pl.col("gmv") > 0)["account_id"].drop_nulls().to_list()
+    extra = f" OR a.account_id IN ({view.in_list(params, 'sold', sold)})" if sold else ""
+    base = view.sql(
+        "SELECT a.account_id, a.account_name, a.account_type, a.agency, a.store_id, s.store_name "
+        f"FROM accounts a LEFT JOIN stores s ON a.store_id = s.store_id WHERE (a.store_id = $sid{extra}) "
+        f"AND {where} ORDER BY a.account_id", params)
+    if base.height == 0:
+        return base
+    sc = latest_scores(view, SCORE_OF["account"], base["account_id"].to_list()).rename({"entity_id": "account_id"})
+    out = base.join(sc, on="account_id", how="left").join(m, on="account_id", how="left")
+    return out.with_columns(pl.col(c).fill_null(0) for c in ("gmv", "orders", "live_sessions", "live_hours",
+                                                             "followers_gained")) \
+        .sort(["gmv", "account_id"], descending=[True, False])
+
+
+def store_accounts_table(view: View, df: pl.DataFrame) -> DisplayTable:
+    tbl = account_table(view, df)
+    tbl.name, tbl.title = "store_accounts", _t(view, "entities.store_accounts")
+    return tbl
+
+
 def entity_tables(view: View, kind: str, eid: str) -> list[DisplayTable]:
     f = entity_filters(kind, eid)
-    return [
+    out = [
         ov.channel_mix_table(view, ov.channel_mix(view, filters=f), name="entity_channel_mix",
                              title=_t(view, "entities.channel_mix")),
         entity_products_table(view, entity_products(view, kind, eid)),
         sessions_table(view, entity_sessions(view, kind, eid)),
     ]
+    if kind == "store":
+        out.insert(0, store_accounts_table(view, store_accounts(view, eid)))
+    return out
 
 
 def tables(view: View) -> list[DisplayTable]:

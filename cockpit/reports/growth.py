@@ -36,7 +36,7 @@ import polars as pl
 from cockpit import charts, i18n, options, query, schema
 from cockpit import metrics as reg
 from cockpit.periods import Period, add_months
-from cockpit.tables import DisplayTable, metric_table, translate_enum
+from cockpit.tables import DisplayTable, id_label, metric_table, translate_enum, unit_label
 from cockpit.view import View
 
 WINDOW_DAYS = 30
@@ -102,12 +102,13 @@ def _metric_table(df: pl.DataFrame, name: str, title: str, dims, metric_ids, lan
 
 def _table(view: View, name: str, title_key: str, cols: list[tuple[str, str, str | None]],
            df: pl.DataFrame) -> DisplayTable:
-    """A table from plain columns: (df column, label, unit); pct values are fractions."""
+    """A table from plain columns: (df column, label, unit); pct and change values are
+    fractions (a change is signed and coloured on the page)."""
     exprs, units = [], {}
     for col, lab, unit in cols:
         e = pl.col(col)
-        if unit == "pct":
-            lab = f"{lab} (%)"
+        lab = unit_label(lab, unit, view.lang)
+        if unit in ("pct", "change"):
             e = (e.cast(pl.Float64) * 100).round(1)
         elif unit in ("cny", "ratio"):
             e = e.cast(pl.Float64).round(2)
@@ -143,7 +144,7 @@ def channel_groups_table(view: View, df: pl.DataFrame) -> DisplayTable:
         ("gmv", i18n.label("gmv", view.lang), "cny"),
         ("share", _t(view, "growth.share"), "pct"),
         ("gmv_ly", _t(view, "growth.gmv_ly"), "cny"),
-        ("yoy", _t(view, "growth.yoy"), "pct"),
+        ("yoy", _t(view, "growth.yoy"), "change"),
         ("share_ly", _t(view, "growth.share_ly"), "pct"),
     ], df)
 
@@ -170,7 +171,7 @@ def channel_yoy_table(view: View, df: pl.DataFrame) -> DisplayTable:
         ("name", i18n.label("channel", view.lang), None),
         ("gmv", i18n.label("gmv", view.lang), "cny"),
         ("gmv__cmp", _t(view, "growth.gmv_ly"), "cny"),
-        ("gmv__pct", _t(view, "growth.yoy"), "pct"),
+        ("gmv__pct", _t(view, "growth.yoy"), "change"),
     ], df)
 
 
@@ -276,7 +277,7 @@ def chuanliu_before_after(view: View) -> pl.DataFrame:
 def chuanliu_before_after_table(view: View, df: pl.DataFrame) -> DisplayTable:
     return _table(view, "growth_chuanliu_before_after", "growth.before_after", [
         ("store_name", i18n.label("store", view.lang), None),
-        ("store", f"{i18n.label('store', view.lang)}ID", None),
+        ("store", id_label(i18n.label('store', view.lang), view.lang), None),
         ("start", _t(view, "growth.chuanliu_start"), None),
         ("days", _t(view, "growth.window_days"), "count"),
         ("before", _t(view, "growth.before_window"), None),
@@ -284,7 +285,7 @@ def chuanliu_before_after_table(view: View, df: pl.DataFrame) -> DisplayTable:
         ("after", _t(view, "growth.after_window"), None),
         ("after_gmv", _t(view, "growth.after_gmv"), "cny"),
         ("chuanliu_gmv", i18n.label("chuanliu_own_live_gmv", view.lang), "cny"),
-        ("increment", _t(view, "growth.increment"), "pct"),
+        ("increment", _t(view, "growth.increment"), "change"),
     ], df)
 
 
@@ -528,7 +529,7 @@ def cold_start_new(view: View, df: pl.DataFrame) -> pl.DataFrame:
 def _cold_cols(view: View) -> list[tuple[str, str, str | None]]:
     return [
         ("store_name", i18n.label("store", view.lang), None),
-        ("store", f"{i18n.label('store', view.lang)}ID", None),
+        ("store", id_label(i18n.label('store', view.lang), view.lang), None),
         ("opened_on", _t(view, "growth.opened_on"), None),
         ("days_open", _t(view, "growth.days_open"), "count"),
         ("days_to_first_order", _t(view, "growth.days_to_first_order"), None),
@@ -573,7 +574,7 @@ def cold_start_table(view: View, df: pl.DataFrame) -> DisplayTable:
     cols = _cold_cols(view) + [
         ("peer_n", _t(view, "growth.peer_n"), "count"),
         ("peer_gmv", _t(view, "growth.peer_gmv"), "cny"),
-        ("vs_peer", _t(view, "growth.vs_peer"), "pct"),
+        ("vs_peer", _t(view, "growth.vs_peer"), "change"),
     ]
     return _table(view, "growth_cold_start", "growth.cold_new", cols, d)
 
@@ -676,16 +677,16 @@ def campaign_table(view: View, df: pl.DataFrame, dim: str, campaign_name: str = 
     gmv = i18n.label("gmv", view.lang)
     tbl = _table(view, f"growth_campaign_{dim}", f"growth.campaign_by_{dim}", [
         ("name", i18n.label(dim, view.lang), None),
-        (dim, f"{i18n.label(dim, view.lang)}ID", None),
+        (dim, id_label(i18n.label(dim, view.lang), view.lang), None),
         ("phase", _t(view, "growth.phase"), None),
         ("dates", _t(view, "growth.dates"), None),
         ("cur", gmv, "cny"),
         ("ly_dates", _t(view, "growth.ly_dates"), None),
         ("ly", _t(view, "growth.gmv_ly"), "cny"),
-        ("vs_ly", _t(view, "growth.yoy"), "pct"),
+        ("vs_ly", _t(view, "growth.yoy"), "change"),
         ("pre_dates", _t(view, "growth.pre_dates"), None),
         ("pre", _t(view, "growth.pre_gmv"), "cny"),
-        ("vs_pre", _t(view, "growth.vs_pre"), "pct"),
+        ("vs_pre", _t(view, "growth.vs_pre"), "change"),
     ], df)
     if campaign_name:
         tbl.title = f"{tbl.title} · {campaign_name}"

@@ -15,6 +15,10 @@ figures come from the metric registry (``dims=["live"]``, filtered to the listed
 sessions, no period: a session's orders count wherever midnight falls); the minute
 series come from ``live_minutes``.
 
+Staleness: each session carries the moment of its latest data (its latest minute row or
+live order) and its age; a live session without new data for :data:`STALE_MINUTES`
+minutes is *stale*: a stalled feed must not look like a quiet room.
+
 Drop alert (掉量预警) for a session live now, evaluated at the session's latest minute
 row (the feed's "now" for that session, so a late feed does not look like a collapse):
 
@@ -36,7 +40,7 @@ import polars as pl
 from cockpit import i18n, query
 from cockpit import metrics as reg
 from cockpit.periods import Period
-from cockpit.tables import DisplayTable, metric_columns
+from cockpit.tables import DisplayTable, id_label, metric_columns
 from cockpit.view import View
 
 # --- the drop rule ---------------------------------------------------------------------
@@ -48,6 +52,8 @@ GMV_DROP_RATIO = 0.3
 MIN_ORDERS_FOR_ALERT = 3
 # a session without an end that started longer ago than this is not "live now"
 STALE_AFTER_HOURS = 24
+# a live session whose latest data is this old is marked stale (the feed has stopped)
+STALE_MINUTES = 5
 
 SESSION_SRC = reg.SOURCES["live_sessions"]
 ORDER_SRC = reg.SOURCES["orders"]
@@ -173,6 +179,11 @@ def board(view: View) -> Board:
     for r in base.iter_rows(named=True):
         lid = r["live_id"]
         minutes, online = series.get(lid, ([], []))
+        # the latest data of the session: the minute of its last minute row or live order,
+        # whichever is later; its start when there is neither
+        stamps = minutes[-1:] + [t for t, _, _ in gmv_pm.get(lid, [])[-1:]]
+        last_data = min(max(stamps), view.now) if stamps else r["started_at"]
+        age = max(0, int((view.now - last_data).total_seconds() // 60))
         end = view.now if r["is_live"] else r["ended_at"]
         ref = minutes[-1] + dt.timedelta(minutes=1) if minutes else view.now
         (last_gmv, _), (prev_gmv, prev_orders) = gmv_windows(gmv_pm.get(lid, []), ref)
@@ -186,11 +197,13 @@ def board(view: View) -> Board:
             online_series=[int(o or 0) for o in online],
             gmv_last_window=float(last_gmv), gmv_prev_window=float(prev_gmv),
             online_drop=o_drop, gmv_drop=g_drop, dropping=o_drop or g_drop,
+            last_data_at=last_data, data_age_minutes=age, stale=bool(r["is_live"]) and age >= STALE_MINUTES,
         ))
     extra = pl.DataFrame(rows, schema={
         "live_id": pl.Utf8, "minutes_live": pl.Int64, "online_now": pl.Int64, "series_peak": pl.Int64,
         "online_series": pl.List(pl.Int64), "gmv_last_window": pl.Float64, "gmv_prev_window": pl.Float64,
         "online_drop": pl.Boolean, "gmv_drop": pl.Boolean, "dropping": pl.Boolean,
+        "last_data_at": pl.Datetime("us"), "data_age_minutes": pl.Int64, "stale": pl.Boolean,
     })
     df = base.join(extra, on="live_id", how="left").join(met, on="live_id", how="left")
     # peak: the session row's figure, or the minute feed's when that is higher (a live
@@ -198,7 +211,8 @@ def board(view: View) -> Board:
     df = df.with_columns(
         pl.max_horizontal("peak_online", "series_peak").alias("peak_online"),
         *[pl.col(m).fill_null(0) for m in ("live_gmv", "orders", "new_followers", "views") if m in df.columns],
-    ).sort(["is_live", "dropping", "live_gmv", "live_id"], descending=[True, True, True, False])  # alerts first
+    ).sort(["is_live", "dropping", "stale", "live_gmv", "live_id"],
+           descending=[True, True, False, True, False])  # alerts first, stalled feeds last
     return Board(df, group_cards(view, df))
 
 
@@ -215,6 +229,7 @@ def group_cards(view: View, df: pl.DataFrame) -> dict:
         "live_buyers_today": t["live_buyers"],
         "ended_today": df.height - live.height,
         "dropping": int(live["dropping"].sum()) if live.height else 0,
+        "stale": int(live["stale"].sum()) if live.height else 0,
     }
 
 
@@ -234,7 +249,7 @@ def _table(df: pl.DataFrame, name: str, title: str, lang: str, live: bool) -> Di
     from cockpit.tables import translate_enum
 
     L = lambda k: i18n.t(k, lang)  # noqa: E731
-    id_lab = f"{i18n.label('live', lang)}ID"
+    id_lab = id_label(i18n.label('live', lang), lang)
     exprs = [
         pl.col("account_name").alias(i18n.label("account", lang)),
         translate_enum("account_type", lang).alias(i18n.label("account_type", lang)),

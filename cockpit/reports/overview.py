@@ -15,7 +15,7 @@ import polars as pl
 
 from cockpit import i18n, query, schema, store
 from cockpit.periods import Period, add_months
-from cockpit.tables import DisplayTable, metric_table
+from cockpit.tables import DisplayTable, metric_table, unit_label
 from cockpit.view import View
 
 # Headline cards, four per row.
@@ -24,7 +24,9 @@ KPIS = [
     "aov", "refund_rate", "live_gmv", "content_share",
     "fan_gmv_share", "repurchase_rate", "gpm", "ad_roi",
 ]
-FAN_METRICS = ["followers", "followers_gained", "followers_lost", "new_followers",
+# One "new followers" figure per row: followers_gained counts every account's daily
+# follower data (live or not); the sessions' own 涨粉数 is on the live pages.
+FAN_METRICS = ["followers", "followers_gained", "followers_lost", "followers_net",
                "fan_gmv_share", "repurchase_rate", "fan_repurchase_rate", "nonfan_repurchase_rate"]
 MIX_METRICS = ["content_gmv", "shelf_gmv", "content_share", "shelf_share"]
 MARKET_METRICS = ["market_share", "market_gmv", "search_volume", "active_sellers", "active_products"]
@@ -127,7 +129,7 @@ def channel_mix_table(view: View, df: pl.DataFrame, name: str = "channel_mix", t
                        change_of=["gmv"])
     groups = [_t(view, f"overview.group.{g}") for g in df["group"].to_list()]
     tbl.frame = tbl.frame.insert_column(0, pl.Series(_t(view, "overview.channel_group"), groups, dtype=pl.Utf8))
-    return _with_share(tbl, df, i18n.label("gmv", view.lang), view)
+    return _with_share(tbl, df, unit_label(i18n.label("gmv", view.lang), "cny", view.lang), view)
 
 
 # ---------------------------------------------------------------------------
@@ -160,7 +162,7 @@ def account_type_names(view: View, values: list) -> list[str]:
 def store_contribution_table(view: View, df: pl.DataFrame) -> DisplayTable:
     tbl = metric_table(df, "contribution_store", _t(view, "overview.by_store"), ["store"], ["gmv"],
                        view.lang, change_of=["gmv"])
-    return _with_share(tbl, df, i18n.label("gmv", view.lang), view)
+    return _with_share(tbl, df, unit_label(i18n.label("gmv", view.lang), "cny", view.lang), view)
 
 
 def account_type_table(view: View, df: pl.DataFrame) -> DisplayTable:
@@ -169,7 +171,7 @@ def account_type_table(view: View, df: pl.DataFrame) -> DisplayTable:
     lab = i18n.label("account_type", view.lang)
     tbl.frame = tbl.frame.with_columns(pl.Series(lab, account_type_names(view, df["account_type"].to_list()),
                                                  dtype=pl.Utf8))
-    return _with_share(tbl, df, i18n.label("gmv", view.lang), view)
+    return _with_share(tbl, df, unit_label(i18n.label("gmv", view.lang), "cny", view.lang), view)
 
 
 # ---------------------------------------------------------------------------
@@ -264,7 +266,8 @@ def has_market(view: View) -> bool:
 
 def market_by_category(view: View) -> pl.DataFrame:
     df = view.compared(["market_share", "gmv", "market_gmv"], ["category"])
-    return df.filter(pl.col("market_gmv") > 0).sort("market_gmv", descending=True)
+    # ties (two categories with the same market) in name order, the same on every engine
+    return df.filter(pl.col("market_gmv") > 0).sort(["market_gmv", "category"], descending=[True, False])
 
 
 def market_table(view: View, df: pl.DataFrame) -> DisplayTable:
@@ -351,7 +354,8 @@ def campaigns(view: View) -> pl.DataFrame:
 
 def campaign_table(view: View, df: pl.DataFrame) -> DisplayTable:
     L = lambda k: _t(view, k)  # noqa: E731
-    gmv, orders = i18n.label("gmv", view.lang), i18n.label("orders", view.lang)
+    gmv, orders = unit_label(i18n.label("gmv", view.lang), "cny", view.lang), i18n.label("orders", view.lang)
+    ly_gmv = unit_label(L("overview.last_year_gmv"), "cny", view.lang)
     dates = lambda s, e: [f"{a} ~ {b}" for a, b in zip(df[s].to_list(), df[e].to_list())]  # noqa: E731
     frame = pl.DataFrame({
         L("overview.campaign"): df["campaign"],
@@ -361,12 +365,12 @@ def campaign_table(view: View, df: pl.DataFrame) -> DisplayTable:
         orders: df["orders"],
         L("overview.last_year_campaign"): [n or L("overview.same_dates_last_year") for n in df["ly_campaign"].to_list()],
         L("overview.last_year_dates"): dates("ly_start", "ly_end"),
-        L("overview.last_year_gmv"): df["gmv__cmp"].round(2),
+        ly_gmv: df["gmv__cmp"].round(2),
         L("overview.yoy_pct"): (df["gmv__pct"] * 100).round(1),
     }, schema_overrides={L("overview.campaign"): pl.Utf8, L("overview.phase"): pl.Utf8,
                          L("overview.dates"): pl.Utf8, L("overview.last_year_campaign"): pl.Utf8,
                          L("overview.last_year_dates"): pl.Utf8})
-    units = {gmv: "cny", orders: "count", L("overview.last_year_gmv"): "cny", L("overview.yoy_pct"): "pct"}
+    units = {gmv: "cny", orders: "count", ly_gmv: "cny", L("overview.yoy_pct"): "change"}
     return DisplayTable("campaigns", L("overview.campaign_table"), frame, units)
 
 

@@ -18,7 +18,7 @@ import polars as pl
 from cockpit import i18n
 from cockpit import metrics as reg
 from cockpit.reports import live as live_report
-from cockpit.tables import DisplayTable, metric_columns, metric_table, translate_enum
+from cockpit.tables import DisplayTable, id_label, metric_columns, metric_labels, metric_table, translate_enum, unit_label
 from cockpit.view import View
 
 SESSION_SRC = live_report.SESSION_SRC
@@ -83,9 +83,10 @@ def _base_columns(lang: str, with_end: bool = True) -> list[pl.Expr]:
 def sessions_table(df: pl.DataFrame, lang: str) -> DisplayTable:
     ms, units = metric_columns(df, LIST_METRICS, lang)
     exprs = _base_columns(lang) + ms
-    id_lab = f"{i18n.label('live', lang)}ID"
+    id_lab = id_label(i18n.label('live', lang), lang)
     exprs.append(pl.col("live_id").alias(id_lab))
-    return DisplayTable("sessions", i18n.t("sessions.table", lang), df.select(exprs), units, id_lab)
+    return DisplayTable("sessions", i18n.t("sessions.table", lang), df.select(exprs), units, id_lab,
+                        metric_labels(LIST_METRICS, lang))
 
 
 # --- one session -------------------------------------------------------------------
@@ -125,6 +126,7 @@ def minutes_table(df: pl.DataFrame, lang: str) -> DisplayTable:
         "new_followers": (i18n.label("new_followers", lang), "count"),
         "gmv": (i18n.label("live_gmv", lang), "cny"),
     }
+    cols = {c: (unit_label(lab, u, lang), u) for c, (lab, u) in cols.items()}
     exprs = [pl.col("minute").alias(L("sessions.col_minute"))]
     exprs += [(pl.col(c).round(2) if u == "cny" else pl.col(c)).alias(lab) for c, (lab, u) in cols.items()]
     return DisplayTable("session_minutes", L("sessions.minutes"), df.select(exprs),
@@ -219,7 +221,7 @@ def history_table(rows: pl.DataFrame, lang: str, n_prev: int) -> DisplayTable:
     )
     ms, units = metric_columns(rows, HISTORY_METRICS, lang)
     exprs = [session.alias(L("sessions.col_session")), pl.col("started_at").alias(L("live.col_started"))] + ms
-    id_lab = f"{i18n.label('live', lang)}ID"
+    id_lab = id_label(i18n.label('live', lang), lang)
     exprs.append(pl.col("live_id").alias(id_lab))
     return DisplayTable("session_history", L("sessions.history", n=n_prev), rows.select(exprs), units, id_lab)
 

@@ -46,6 +46,39 @@ def import_uploaded(con: Database, user: auth.User, table: str, name: str,
         return importer.import_file(con, table, path, imported_by=user.username, source="upload", lang=lang)
 
 
+# import_batches.status / .source and audit_log.action as words of the UI language
+_WORDS = {
+    "committed": ("已导入", "Imported"), "undone": ("已撤销", "Undone"),
+    "inbox": ("收件箱（实时数据）", "Inbox (live data)"), "upload": ("页面上传", "Upload"), "cli": ("命令行", "Command line"),
+    "demo": ("演示数据", "Demo data"), "test": ("测试", "Test"),
+    "signin.ok": ("登录", "Signed in"), "signin.fail": ("登录失败", "Sign-in failed"),
+    "signin.locked": ("登录被锁定", "Sign-in locked"), "signin.sso": ("企业账号登录", "Signed in with SSO"),
+    "signout": ("退出登录", "Signed out"), "signout.timeout": ("超时退出", "Signed out (timeout)"),
+    "user.create": ("新增用户", "User created"), "user.delete": ("删除用户", "User removed"),
+    "user.password": ("重置密码", "Password reset"), "scope.change": ("修改权限", "Scope changed"),
+    "import": ("导入", "Import"), "undo": ("撤销导入", "Import undone"), "export": ("导出", "Export"),
+}
+
+
+def word(code: str | None, lang: str) -> str | None:
+    """A status, source or audit action in the UI language (unknown codes as they are)."""
+    if code is None or code not in _WORDS:
+        return code
+    return _WORDS[code][0 if lang == "zh" else 1]
+
+
+def _words(col: str, lang: str) -> pl.Expr:
+    return pl.col(col).map_elements(lambda v: word(v, lang), return_dtype=pl.Utf8)
+
+
+def summary(result: importer.FileResult, lang: str) -> str:
+    """The importer's own one-line result, in the UI language when it offers one."""
+    try:
+        return result.summary_line(lang=lang)
+    except TypeError:  # an importer whose line has no language yet
+        return result.summary_line()
+
+
 def history(con, user: auth.User, lang: str, limit: int = 500) -> DisplayTable:
     require_admin(user)
     df = store.fetch_pl(
@@ -61,6 +94,8 @@ def history(con, user: auth.User, lang: str, limit: int = 500) -> DisplayTable:
         "imported_by": ("导入人", "By"), "source": ("来源", "Source"),
         "started_at": ("开始时间", "Started"), "finished_at": ("完成时间", "Finished"), "status": ("状态", "Status"),
     }
+    tables = {n: (t.zh if lang == "zh" else n) for n, t in schema.TABLES.items()}
+    df = df.with_columns(pl.col("table_name").replace(tables), _words("status", lang), _words("source", lang))
     frame = df.select([pl.col(c).alias(zh if lang == "zh" else en) for c, (zh, en) in labels.items()])
     return DisplayTable("import_history", i18n.t("wb.history", lang), frame,
                         key_column="批次" if lang == "zh" else "Batch")
@@ -72,7 +107,7 @@ def rejects_file(con, user: auth.User, batch_id: int) -> tuple[str, bytes] | Non
     path = store.scalar(con, "SELECT rejects_path FROM import_batches WHERE batch_id = ?", [batch_id])
     if not path or not Path(path).exists():
         return None
-    auth.audit(con, user.username, "export", f"rejects of batch {batch_id}")
+    auth.audit(con, user.username, "export", f"batch {batch_id} rejects: {Path(path).name}")
     return Path(path).name, Path(path).read_bytes()
 
 
@@ -84,7 +119,7 @@ def undo(con, user: auth.User, batch_id: int) -> int:
 def audit_table(con, user: auth.User, lang: str, limit: int = 500) -> DisplayTable:
     require_admin(user)
     df = store.fetch_pl(con, 'SELECT "at", username, action, detail FROM audit_log ORDER BY "at" DESC LIMIT $limit',
-                        {"limit": limit})
+                        {"limit": limit}).with_columns(_words("action", lang))
     names = ["时间", "用户", "操作", "详情"] if lang == "zh" else ["When", "User", "Action", "Detail"]
     return DisplayTable("audit_log", i18n.t("wb.audit", lang), df.rename(dict(zip(df.columns, names))))
 
