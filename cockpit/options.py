@@ -22,7 +22,7 @@ def _sold(col: str, scope, params: dict) -> str:
     see, read from the rollup under the same scope condition as every orders figure."""
     roll = metrics.SOURCES["orders_daily"]
     where = " AND ".join(query.conditions(roll.dims, (), scope, params))
-    return f"SELECT DISTINCT r.{col} FROM {roll.from_sql} WHERE {where}"
+    return f"SELECT DISTINCT r.{col} AS {col} FROM {roll.from_sql} WHERE {where}"
 
 
 def _store_where(scope, params: dict) -> str:
@@ -160,4 +160,4 @@ def _sold_pairs(scope, params: dict) -> str:
         return "SELECT DISTINCT account_id, store_id FROM orders_daily WHERE account_id IS NOT NULL"
     roll = metrics.SOURCES["orders_daily"]
     where = " AND ".join([*query.conditions(roll.dims, (), scope, params), "r.account_id IS NOT NULL"])
-    return f"SELECT DISTINCT r.account_id, r.store_id FROM {roll.from_sql} WHERE {where}"
+    return f"SELECT DISTINCT r.account_id AS account_id, r.store_id AS store_id FROM {roll.from_sql} WHERE {where}"
