@@ -1,14 +1,12 @@
-"""Two-engine harness at demo scale: which of the pages' statements ClickHouse answers
-like DuckDB (issue 14, the input of phase 2), plus the figures of the move.
+"""Two engines at demo scale: every page on DuckDB and on ClickHouse (chDB) with the same
+data, compared cell by cell, plus the figures of the move (issue 14).
 
 1. builds the demo group in DuckDB (or reuses bench/results/demo-N.duckdb) and times
-   ``cockpit copy`` of it into chDB;
-2. runs every page (Streamlit's AppTest, the real page scripts) over three periods,
-   recording every statement at the engine's door;
-3. replays each distinct statement with its parameters on both engines and compares
-   the rows (cockpit.engine.parity);
-4. measures chDB's per-statement overhead against DuckDB's (``SELECT 1``) and what the
-   committed-batch view costs against the bare table.
+   ``cockpit copy`` of it into a fresh chDB folder;
+2. computes every page (the reports behind the pages and `cockpit export`) on each
+   engine over three periods, each engine writing its own statements, and compares
+   every table's CSV, the KPI cards and the trend;
+3. measures each engine's cost per statement (``SELECT 1``).
 
     python bench/bench_engines.py [--orders 500000] [--runs 200]
 
@@ -18,8 +16,8 @@ Prints a Markdown report and writes bench/results/engines.json and engines.md.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
-import os
 import shutil
 import statistics
 import sys
@@ -30,123 +28,86 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from cockpit import copy, demo, engine, store  # noqa: E402
-from cockpit.engine import parity  # noqa: E402
 
-ENTRY = ROOT / "app" / "streamlit_app.py"
-PAGES = ["overview", "live", "sessions", "entities", "growth"]
-COMBOS = [{"period": "last_30", "compare": "prev"}, {"period": "this_year", "compare": "yoy"},
-          {"period": "last_7", "compare": "none"}]
+PERIODS = [{"period": "last_month", "compare": "yoy"}, {"period": "last_30", "compare": "prev"},
+           {"period": "this_year", "compare": "none"}]
 
 
-def record(db: Path) -> list:
-    from streamlit.testing.v1 import AppTest
+def outputs(con, now: dt.datetime) -> tuple[dict, int, float]:
+    """{what: cells} of every page for every period; statements issued; seconds."""
+    from cockpit import reports
+    from cockpit.reports import overview
+    from cockpit.selection import Selection
+    from cockpit.view import View
 
-    from cockpit import ui
-
-    os.environ["COCKPIT_DB"] = str(db)
-    os.environ["COCKPIT_WARMUP"] = "0"
-    app_con, app_cache = ui._open(str(db.resolve()))  # the app's connection and query cache
-    calls: list = []
-    for params in COMBOS:
-        for page in PAGES:
-            at = AppTest.from_file(str(ENTRY), default_timeout=300)
-            for k, v in params.items():
-                at.query_params[k] = v
-            at.run()
-            app_cache.clear()  # every statement of the page runs (and is recorded), none from the cache
-            with engine.recording() as got:
-                at.switch_page(f"views/{page}.py").run()
-            if at.exception:
-                raise RuntimeError(f"{page} {params}: {at.exception[0].value}")
-            calls += got
-    app_con.close()
-    ui._open.clear()
-    return calls
+    out: dict = {}
+    t0 = time.perf_counter()
+    with engine.recording() as calls:
+        for i, params in enumerate(PERIODS):
+            view = View(con, Selection.from_params(params), lang="zh", now=now)
+            out[f"{params['period']} kpis"] = {k: round(v, 9) if isinstance(v, float) else v
+                                               for k, v in overview.kpis(view).items()}
+            out[f"{params['period']} trend"] = overview.trend(view).to_dicts()
+            for page in reports.PAGES:
+                for t in reports.page_tables(page, view):
+                    out[f"{params['period']} {page}/{t.name}"] = t.csv_bytes()
+    return out, len(calls), time.perf_counter() - t0
 
 
 def overhead(con, runs: int) -> float:
-    xs = []
+    ts = []
     for _ in range(runs):
         t0 = time.perf_counter()
         con.fetchall("SELECT 1", record=False)
-        xs.append(time.perf_counter() - t0)
-    return 1000 * statistics.median(xs)
-
-
-def timed(con, sql: str, runs: int = 5) -> float:
-    xs = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        con.fetchall(sql, record=False)
-        xs.append(time.perf_counter() - t0)
-    return 1000 * statistics.median(xs)
+        ts.append(time.perf_counter() - t0)
+    return 1000 * statistics.median(ts)
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--orders", type=int, default=500_000)
-    ap.add_argument("--runs", type=int, default=200, help="SELECT 1 repetitions for the overhead")
-    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "engines.json")
+    ap.add_argument("--runs", type=int, default=200)
     args = ap.parse_args()
     results = ROOT / "bench" / "results"
-    results.mkdir(parents=True, exist_ok=True)
-    db = results / f"demo-{args.orders}.duckdb"
-    if not db.exists():
+    duck_path = results / f"demo-{args.orders}.duckdb"
+    if not duck_path.exists():
+        demo.build(duck_path, orders=args.orders, progress=True)
+    ch_dir = results / f"chdb-{args.orders}"
+    shutil.rmtree(ch_dir, ignore_errors=True)
+    duck = store.connect(duck_path, read_only=True)
+    ch = store.connect(f"chdb://{ch_dir}")
+    try:
         t0 = time.perf_counter()
-        demo.build(db, orders=args.orders, progress=True)
-        print(f"demo built in {time.perf_counter() - t0:.1f} s", flush=True)
-    chdir = results / f"chdb-{args.orders}"
-    shutil.rmtree(chdir, ignore_errors=True)
-    duck = store.connect(db, read_only=True)
-    ch = store.connect(f"chdb://{chdir}")
-    t0 = time.perf_counter()
-    counts = copy.copy(duck, ch)
-    copy_s = time.perf_counter() - t0
-    assert all(c.ok for c in counts), [c for c in counts if not c.ok]
-    orders = next(c.source for c in counts if c.table == "orders")
-    print(f"cockpit copy DuckDB -> chDB: {copy_s:.1f} s ({orders:,} orders, every count equal)", flush=True)
-    duck.close()
-
-    calls = record(db)
-    duck = store.connect(db, read_only=True)
-    statements = parity.distinct_statements(calls)
-    outcomes = []
-    for sql, params in statements:
-        t0 = time.perf_counter()
-        o = parity.compare(duck, ch, sql, params)
-        o_ms = 1000 * (time.perf_counter() - t0)
-        outcomes.append((o, o_ms))
-    tally = {v: sum(o.verdict == v for o, _ in outcomes) for v in (parity.IDENTICAL, parity.FAILING, parity.DIFFERENT)}
-    report = {
-        "orders": orders, "copy_s": copy_s, "recorded": len(calls), "distinct": len(statements), **tally,
-        "select1_ms": {"duckdb": overhead(duck, args.runs), "chdb": overhead(ch, args.runs)},
-        "view_vs_table_ms": {
-            "orders view (committed batches)": timed(ch, "SELECT count(), sum(paid_amount) FROM orders"),
-            "orders__rows (bare table)": timed(ch, "SELECT count(), sum(paid_amount) FROM orders__rows"),
-            "duckdb orders": timed(duck, "SELECT count(*), sum(paid_amount) FROM orders"),
-        },
-        "statements": [{"sig": o.sig, "verdict": o.verdict, "detail": o.detail, "sql": o.sql, "ms": ms}
-                       for o, ms in outcomes],
-    }
-    lines = [f"# ClickHouse (chDB) against DuckDB, demo of {orders:,} orders", "",
-             f"- `cockpit copy` DuckDB -> chDB: {copy_s:.1f} s",
-             f"- statements recorded: {len(calls)}, distinct: {len(statements)}: "
-             f"{tally['identical']} identical, {tally['failing']} failing, {tally['different']} different",
-             f"- per-statement overhead (SELECT 1, median of {args.runs}): DuckDB "
-             f"{report['select1_ms']['duckdb']:.2f} ms, chDB {report['select1_ms']['chdb']:.2f} ms",
-             *(f"- {k}: {v:.1f} ms" for k, v in report["view_vs_table_ms"].items()), "",
-             "| sig | verdict | why | statement |", "| --- | --- | --- | --- |"]
-    for o, _ in outcomes:
-        if o.verdict != parity.IDENTICAL:
-            lines.append(f"| {o.sig} | {o.verdict} | {o.detail.replace('|', '/')} | "
-                         f"`{' '.join(o.sql.split())[:160].replace('|', '/')}…` |")
-    md = "\n".join(lines)
-    print(md)
-    args.out.write_text(json.dumps(report, indent=1, ensure_ascii=False, default=str))
-    args.out.with_suffix(".md").write_text(md + "\n")
-    duck.close()
-    ch.close()
-    return 0
+        counts = copy.copy(duck, ch)
+        copy_s = time.perf_counter() - t0
+        assert all(c.ok for c in counts), counts
+        now = dt.datetime.fromisoformat(store.meta(duck, "demo_now"))
+        got_duck, n_duck, s_duck = outputs(duck, now)
+        got_ch, n_ch, s_ch = outputs(ch, now)
+        differ = sorted(k for k in set(got_duck) | set(got_ch) if got_duck.get(k) != got_ch.get(k))
+        report = {
+            "orders": args.orders, "copy_s": copy_s, "compared": len(got_duck), "differ": differ,
+            "statements": {"duckdb": n_duck, "chdb": n_ch}, "seconds": {"duckdb": s_duck, "chdb": s_ch},
+            "select1_ms": {"duckdb": overhead(duck, args.runs), "chdb": overhead(ch, args.runs)},
+        }
+    finally:
+        duck.close()
+        ch.close()
+    lines = [
+        f"# ClickHouse (chDB) against DuckDB, demo of {args.orders:,d} orders",
+        "",
+        f"- `cockpit copy` DuckDB -> chDB: {report['copy_s']:.1f} s",
+        f"- every page over {len(PERIODS)} periods: {report['compared']} tables, cards and trends compared, "
+        f"{len(differ)} differ{': ' + ', '.join(differ) if differ else ''}",
+        f"- statements: DuckDB {n_duck} in {s_duck:.1f} s, chDB {n_ch} in {s_ch:.1f} s (cold, no cache)",
+        f"- per-statement overhead (SELECT 1, median of {args.runs}): DuckDB {report['select1_ms']['duckdb']:.2f} ms, "
+        f"chDB {report['select1_ms']['chdb']:.2f} ms",
+    ]
+    text = "\n".join(lines)
+    print(text)
+    (results / "engines.md").write_text(text + "\n")
+    (results / "engines.json").write_text(json.dumps(report, indent=1, ensure_ascii=False))
+    return 0 if not differ else 1
 
 
 if __name__ == "__main__":

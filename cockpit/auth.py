@@ -278,12 +278,13 @@ def get_user(con, username: str) -> User | None:
 
 
 def list_users(con) -> list[tuple]:
-    return store.fetchall(
-        con,
-        "SELECT u.username, u.display_name, u.role, u.disabled, u.last_login, u.locked_until, "
-        "string_agg(s.value, ', ' ORDER BY s.value) FROM users u LEFT JOIN user_scopes s USING (username) "
-        "GROUP BY ALL ORDER BY u.username",
-    )
+    """(username, display name, role, disabled, last login, locked until, scopes "a, b")."""
+    scopes: dict[str, list[str]] = {}
+    for name, value in store.fetchall(con, "SELECT username, value FROM user_scopes ORDER BY username, value"):
+        scopes.setdefault(name, []).append(value)
+    users = store.fetchall(con, "SELECT username, display_name, role, disabled, last_login, locked_until FROM users "
+                                "ORDER BY username")
+    return [(*u, ", ".join(scopes[u[0]]) if u[0] in scopes else None) for u in users]
 
 
 def sign_in(con, username: str, password: str, client: str = "", now: dt.datetime | None = None) -> User:
@@ -341,7 +342,8 @@ def _count_failure(con, client: str, now: dt.datetime) -> int:
     until = None
     if failures >= MAX_FAILURES:
         until = now + dt.timedelta(minutes=LOCK_MINUTES * 2 ** (failures - MAX_FAILURES))
-    con.execute("INSERT OR REPLACE INTO signin_throttle VALUES (?, ?, ?, ?)", [client, failures, now, until])
+    con.execute("DELETE FROM signin_throttle WHERE client = ?", [client])  # one row per client, on every engine
+    con.execute("INSERT INTO signin_throttle VALUES (?, ?, ?, ?)", [client, failures, now, until])
     return _blocked_minutes(con, client, now) if until else 0
 
 

@@ -332,13 +332,16 @@ def _write_clickhouse(con: Database, t: schema.Table, df: pl.DataFrame, *, file_
 
 
 def _discard(con: Database, t: schema.Table, batch_id: int) -> None:
-    """Remove what an uncommitted batch wrote (nothing of it was ever visible)."""
+    """Remove what an uncommitted batch wrote (nothing of it was ever visible), its line
+    in the import history last: as on DuckDB, a failed import leaves no trace there.
+    (Its rollup deltas stay, invisible: only committed and undone batches' count.)"""
     rows, sup, rep = _ch_names(t)
     try:
         con.execute("UPDATE import_batches SET status = 'failed' WHERE batch_id = ?", [batch_id])
         con.execute(f'DELETE FROM "{sup}" WHERE _replaced_by = ?', [batch_id])
         con.execute(f'DELETE FROM "{rep}" WHERE _replaced_by = ?', [batch_id])
         con.execute(f'DELETE FROM "{rows}" WHERE "{schema.BATCH_COLUMN}" = ?', [batch_id])
+        con.execute("DELETE FROM import_batches WHERE batch_id = ?", [batch_id])
     except Exception:  # noqa: BLE001 - the database may be gone; recover() finishes the job
         pass
 

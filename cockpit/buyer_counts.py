@@ -9,12 +9,13 @@ import datetime as dt
 import time
 from typing import TYPE_CHECKING
 
-from cockpit import buyer_keys, buyer_sets, engine, metrics as reg, store
-from cockpit import query as qb  # imports this module: its names are read at call time
+from cockpit import buyer_keys, buyer_sets, engine, metrics as reg, qcache, store
+from cockpit import statements as qb
 from cockpit.periods import Period, add_months
 
 if TYPE_CHECKING:
-    from cockpit.query import Query, QueryCache
+    from cockpit.qcache import QueryCache
+    from cockpit.statements import Query
 
 # Off only in tests that compare the paths.
 use_buyer_sets = True
@@ -44,7 +45,7 @@ def vectors(con, q: Query, buyer_max: int | None, cache: QueryCache | None, skip
         if sid in skip or src.vector is None or not all(reg.MEASURES[m].vector for m, _ in measures):
             continue
         params: dict = {}
-        where = qb._where(src, q, params)
+        where = qb._where(src, q, params, engine.DUCKDB)  # (DuckDB's fast path)
         code_sql, per_key = src.vector
         where_sql = f" WHERE {' AND '.join(where)}" if where else ""
         sql = f"SELECT {code_sql} AS code FROM {qb._from(src.from_sql, code_sql + where_sql)}{where_sql}"
@@ -63,14 +64,14 @@ def vectors(con, q: Query, buyer_max: int | None, cache: QueryCache | None, skip
                 engine.recorder().append((sql, dict(params), time.perf_counter() - t0, (floor_sql, floor_params)))
             return values
 
-        out[sid] = qb._cached(con, cache, sql, params, compute, "vector", ids, buyer_max)
+        out[sid] = qcache.cached(con, cache, sql, params, compute, "vector", ids, buyer_max)
     return out or None
 
 
 
 
 def from_sets(con, q: Query, buyer_max: int | None, cache: QueryCache | None) -> dict | None:
-    """{source id: figures (see query._bound)} for the sources whose every measure the buyer
+    """{source id: figures (see statements._bound)} for the sources whose every measure the buyer
     sets answer (cockpit.buyer_sets): distinct buyers, repurchase and fan buyers over a
     period that holds every order of at least one month, split and filtered by dims a
     layout of sets keeps, and with the sets of those months built.  The period's other
@@ -107,7 +108,7 @@ def from_sets(con, q: Query, buyer_max: int | None, cache: QueryCache | None) ->
                                   (floor_sql, floor_params)))
             return figures
 
-        out[sid] = qb._cached(con, cache, key_sql, params, compute, "sets")
+        out[sid] = qcache.cached(con, cache, key_sql, params, compute, "sets")
     return out or None
 
 
@@ -134,7 +135,7 @@ def _gather(con, q: Query, lay: buyer_sets.Layout, kinds: tuple[str, ...]) -> di
     tokens = buyer_sets.built_tokens(con, *span) if span else {}
     if tokens:  # which parts of those months the question keeps, and its groups
         params: dict = {"m0": min(tokens), "m1": max(tokens) + dt.timedelta(days=1)}
-        conds = ["r.month >= $m0 AND r.month < $m1", *qb.conditions(lay.dims, q.filters, q.scope, params)]
+        conds = ["r.month >= $m0 AND r.month < $m1", *qb.conditions(lay.dims, q.filters, q.scope, params, dialect=engine.DUCKDB)]
         sel = ["r.month", *(f"r.{k}" for k in lay.keys), *(lay.dims[d] for d in q.dims)]
         from_where = f"FROM {qb._from(lay.from_sql, ' '.join(sel + conds))} WHERE {' AND '.join(conds)}"
         rows = [r for r in con.fetchall(f"SELECT {', '.join(sel)} {from_where}", params, record=False) if r[0] in tokens]
@@ -159,7 +160,7 @@ def _gather(con, q: Query, lay: buyer_sets.Layout, kinds: tuple[str, ...]) -> di
         if lo < hi:
             eparams: dict = {}
             edge = Period(lo, hi - dt.timedelta(days=1))
-            where = qb.conditions(src.dims, q.filters, q.scope, eparams, edge, src.time_col)
+            where = qb.conditions(src.dims, q.filters, q.scope, eparams, edge, src.time_col, engine.DUCKDB)
             sel = [f'{src.dims[d]} AS g{i}' for i, d in enumerate(q.dims)] + [f"{buyer_keys.CODE_SQL} AS code"]
             from_sql = qb._from(src.from_sql, " ".join(sel + where))
             rows = con.fetch_arrow(f"SELECT {', '.join(sel)} FROM {from_sql} WHERE {' AND '.join(where)}",

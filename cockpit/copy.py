@@ -23,6 +23,7 @@ CHUNK = 200_000
 _DERIVED_META = ("buyer_keys_version", "orders_daily_version", "rollups_clickhouse_version", "buyer_sets_version",
                  "data_version")
 _NEVER = ("buyers", "orders_daily", "orders_product_daily", "orders_product_account_daily", "orders_live",
+          "orders_live_paid",
           "buyer_sets", "buyer_sets_month", "buyer_sets_product", "buyer_sets_built")
 _NEVER_SUFFIXES = ("__rows", "__add", "__sub")  # ClickHouse's physical tables and materialized views
 

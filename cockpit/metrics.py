@@ -15,6 +15,7 @@ truncation) so the definitions can move to another engine.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -125,6 +126,12 @@ class Source:
     # the scan skip row groups by the column the table is written in order of (the
     # period itself applies to an expression no zone map knows).  Reads $p_start/$p_end.
     prune: str | None = None
+    # On a rollup: which measure each of its columns holds ({column: measure id}) and
+    # the fact columns it keeps (its keys).  A measure's form over the rollup is derived
+    # from its declaration (Measure.rollup): the same measure, or the same kind of the
+    # same value restricted to rows a condition over the kept columns picks.
+    stores: dict[str, str] = field(default_factory=dict)
+    keys: tuple[str, ...] = ()
 
 
 _ORDERS_FROM = (
@@ -219,9 +226,10 @@ _SESSION_JOIN = " LEFT JOIN live_sessions ls ON {}.live_id = ls.live_id"
 
 def _session_paid_bounds(col: str, cast: str = "TIMESTAMP") -> str:
     """``col`` (when an order was paid) within the period widened to every payment of
-    the sessions started in it (first and last per session: cockpit.rollups keeps them
-    in orders_live).  Exact as a superset, and a scan still skips whole months."""
-    sub = ("(SELECT {agg}(ol.{c}) FROM orders_live ol JOIN live_sessions s2 ON s2.live_id = ol.live_id "
+    the sessions started in it (first and last per session: cockpit.rollups keeps them,
+    orders_live_paid on each engine).  Exact as a superset, and a scan still skips whole
+    months."""
+    sub = ("(SELECT {agg}(ol.{c}) FROM orders_live_paid ol JOIN live_sessions s2 ON s2.live_id = ol.live_id "
            "WHERE s2.started_at >= $p_start AND s2.started_at < $p_end)")
     lo = f"LEAST($p_start, COALESCE({sub.format(agg='min', c='first_paid')}, $p_start))"
     hi = f"GREATEST($p_end, COALESCE({sub.format(agg='max', c='last_paid')}, $p_end))"
@@ -239,22 +247,31 @@ _ACCOUNT_PRODUCT_ROLLUP_DIMS = {
 }
 
 _HAS_ORDERS = "SUM(r.orders) <> 0"
+# what every daily rollup holds per day and key (cockpit.rollups builds it from these
+# declarations, on each engine: the 48-hour rule is written once, in shipped_48h)
+DAILY_SUMS = {"gmv": "gmv", "refund_amount": "refund_amount", "orders": "orders", "shipped_48h": "shipped_48h"}
+_DAILY_KEYS = ("store_id", "account_id", "channel", "is_fan", "live_id")
+_PRODUCT_KEYS = ("store_id", "product_id")
+_ACCOUNT_PRODUCT_KEYS = ("store_id", "account_id", "product_id")
 
 SOURCES: dict[str, Source] = {
     s.id: s
     for s in [
         Source("orders", _ORDERS_FROM, "o.paid_at", _ORDER_DIMS, rollups=("orders_daily", "orders_product_daily", "orders_product_account_daily")),
-        Source("orders_daily", _ROLLUP_FROM, "r.day", _ROLLUP_DIMS, nonempty=_HAS_ORDERS),
-        Source("orders_product_daily", _PRODUCT_ROLLUP_FROM, "r.day", _PRODUCT_ROLLUP_DIMS, nonempty=_HAS_ORDERS),
+        Source("orders_daily", _ROLLUP_FROM, "r.day", _ROLLUP_DIMS, nonempty=_HAS_ORDERS,
+               stores=DAILY_SUMS, keys=_DAILY_KEYS),
+        Source("orders_product_daily", _PRODUCT_ROLLUP_FROM, "r.day", _PRODUCT_ROLLUP_DIMS, nonempty=_HAS_ORDERS,
+               stores=DAILY_SUMS, keys=_PRODUCT_KEYS),
         Source("orders_product_account_daily", _ACCOUNT_PRODUCT_ROLLUP_FROM, "r.day", _ACCOUNT_PRODUCT_ROLLUP_DIMS,
-               nonempty=_HAS_ORDERS),
-        Source("orders_live", "orders_live r", "NULL", {"live": "r.live_id"}, whole_for=("live",)),
+               nonempty=_HAS_ORDERS, stores=DAILY_SUMS, keys=_ACCOUNT_PRODUCT_KEYS),
+        Source("orders_live", "orders_live r", "NULL", {"live": "r.live_id"}, whole_for=("live",),
+               stores={"live_buyers": "live_buyers"}, keys=("live_id",)),
         Source("live_orders", _ORDERS_FROM + _SESSION_JOIN.format("o"), _LIVE_TIME,
                {**_ORDER_DIMS, **_time_dims(_LIVE_TIME)}, rollups=("live_orders_daily", "orders_live"),
                prune=_session_paid_bounds("o.paid_at")),
         Source("live_orders_daily", _ROLLUP_FROM + _SESSION_JOIN.format("r"), _LIVE_ROLLUP_TIME,
                {**_ROLLUP_DIMS, **_time_dims(_LIVE_ROLLUP_TIME)}, prune=_session_paid_bounds("r.day", "DATE"),
-               nonempty=_HAS_ORDERS),
+               nonempty=_HAS_ORDERS, stores=DAILY_SUMS, keys=_DAILY_KEYS),
         Source(
             "order_buyers", _ORDERS_FROM, "o.paid_at", _ORDER_DIMS, grain="o.buyer_key",
             inner_cols={
@@ -291,6 +308,7 @@ SOURCES: dict[str, Source] = {
             grain="f.account_id",
             inner_cols={
                 # semi-additive: the account's follower count on the last day of the bucket
+                # (arg_max: each engine's dialect spells it, cockpit.engine.dialect)
                 "last_followers": "arg_max(f.followers, f.date)",
                 "gained": "SUM(COALESCE(f.new_followers, 0))",
                 "lost": "SUM(COALESCE(f.lost_followers, 0))",
@@ -324,161 +342,268 @@ SOURCES: dict[str, Source] = {
 }
 
 # ---------------------------------------------------------------------------
-# Measures: (source, SQL aggregate).  Sums are coalesced to 0: no sales is 0, not "—".
+# Measures: one aggregation over one source, declared by its kind (as in Cube's and
+# Rill's metrics views).  Each engine's SQL, the forms over the rollups, additivity and
+# DuckDB's fast paths for buyers are derived from the declaration.  Sums and counts are
+# 0 over no rows (no sales is 0, not "—"); maxima, means and last values are unknown.
+
+KINDS = ("sum", "count", "count_distinct", "max", "mean", "last", "buyers")
+ADDITIVE = ("sum", "count")  # add up over days and keys: a rollup may hold them
+_BUYER_KEY = "o.buyer_key"
 
 
 @dataclass(frozen=True)
 class Measure:
+    """``kind``: sum / count / max / mean (of ``expr`` over the rows ``where`` picks),
+    count_distinct (of ``expr``), last (the sum over grain rows of a per-grain last
+    value: followers on the last day), buyers (on the per-buyer grain: those with two
+    orders or more when ``repeat``, the fan buyers or the others when ``fan``)."""
+
     id: str
     source: str
-    sql: str
-    # the same figure from the source's rollups: rollup source id -> aggregate over it
-    # (none: not additive, scan the source)
-    rollup: dict[str, str] = field(default_factory=dict)
-    # a distinct count as a bitmap over the dense buyer key (cockpit.buyer_keys): the
-    # same number without hashing, for queries with few result groups (query.py decides)
-    bitmap: str | None = None
-    # (source, aggregate): when the query reads that source anyway, the same number there
-    # (distinct buyers = the number of per-buyer groups the repurchase measures make)
-    via: tuple[str, str] | None = None
-    # on a source with a vector form: the figure from its per-grain arrays
-    vector: Callable[[dict], int] | None = None
-    # the figure from a group's monthly buyer sets (cockpit.buyer_sets): (the kinds of
-    # set it reads, fn(Sets) -> int)
-    sets: tuple[frozenset, Callable] | None = None
+    kind: str
+    expr: str | None = None
+    where: str | None = None
+    rounded: bool = False  # mean: to a whole number
+    repeat: bool = False  # buyers
+    fan: bool | None = None  # buyers
+
+    def __post_init__(self):
+        if self.kind not in KINDS:  # pragma: no cover - registry typo
+            raise ValueError(f"{self.id}: unknown kind {self.kind!r}")
+
+    # --- what each engine runs -------------------------------------------------------
+    @property
+    def sql(self) -> str:
+        """The aggregate in SQL both engines take (DuckDB's spelling)."""
+        return self.sql_for()
+
+    def sql_for(self, dialect=None) -> str:
+        """The aggregate in the ``dialect`` of the engine that runs it."""
+        k, e, w = self.kind, self.expr, self.where
+        if k in ("sum", "last"):
+            if k == "last":
+                return f"SUM({e})"
+            return f"COALESCE(SUM(CASE WHEN {w} THEN {e} ELSE 0 END), 0)" if w else f"COALESCE(SUM({e}), 0)"
+        if k == "count":
+            return f"COALESCE(SUM(CASE WHEN {w} THEN 1 ELSE 0 END), 0)" if w else "COUNT(*)"
+        if k == "count_distinct":
+            if dialect is not None and dialect.name == "clickhouse":
+                return f"uniqExactIf({e}, {w})" if w else f"uniqExact({e})"
+            return f"COUNT(DISTINCT CASE WHEN {w} THEN {e} END)" if w else f"COUNT(DISTINCT {e})"
+        if k == "max":
+            return f"MAX({e})"
+        if k == "mean":
+            return f"ROUND(AVG({e}))" if self.rounded else f"AVG({e})"
+        conds = self._buyer_conditions()
+        return f"COALESCE(SUM(CASE WHEN {' AND '.join(conds)} THEN 1 ELSE 0 END), 0)" if conds else "COUNT(*)"
+
+    def _buyer_conditions(self) -> list[str]:
+        conds = [f"is_fan_buyer = {1 if self.fan else 0}"] if self.fan is not None else []
+        return conds + (["n_orders >= 2"] if self.repeat else [])
+
+    # --- what the kind says -----------------------------------------------------------
+    @property
+    def additive(self) -> bool:
+        """Whether it adds up over days and keys (a rollup may hold it)."""
+        return self.kind in ADDITIVE
+
+    @property
+    def null_when_empty(self) -> bool:
+        """Over no rows: unknown (—) rather than 0."""
+        return self.kind in ("max", "mean", "last")
+
+    @property
+    def rollup(self) -> dict[str, str]:
+        """{rollup source id: the same figure as an aggregate over that rollup} for the
+        rollups of this measure's source that can answer it (query.py picks the first
+        that fits the question)."""
+        return _rollup_forms(self)
+
+    # --- DuckDB's fast paths for distinct buyers (cockpit.buyer_keys / buyer_counts) ---
+    @property
+    def _is_buyer_count(self) -> bool:
+        """Distinct buyers of every order: the same figure as the per-buyer grain's count."""
+        return self.kind == "buyers" or (self.kind == "count_distinct" and self.expr == _BUYER_KEY and not self.where)
+
+    @property
+    def bitmap(self) -> str | None:
+        """A distinct count of buyers as a bitmap over the dense buyer key: the same number
+        without hashing, for questions with few result groups (DuckDB)."""
+        if self.kind != "count_distinct" or self.expr != _BUYER_KEY:
+            return None
+        agg = f"bitstring_agg({_BUYER_KEY}, 1, $buyer_max)"
+        return f"bit_count({agg} FILTER (WHERE {self.where}))" if self.where else f"bit_count({agg})"
+
+    @property
+    def via(self) -> tuple[str, str] | None:
+        """(source, aggregate): when a question reads the per-buyer grain of the same rows
+        anyway, distinct buyers are the number of its groups."""
+        if self.kind != "count_distinct" or self.expr != _BUYER_KEY or self.where:
+            return None
+        own = SOURCES[self.source]
+        return next(((g.id, "COUNT(*)") for g in SOURCES.values()
+                     if g.grain == _BUYER_KEY and g.from_sql == own.from_sql and g.dims == own.dims), None)
+
+    @property
+    def vector(self) -> Callable[[dict], int] | None:
+        """The figure from per-buyer arrays (n_orders, is_fan_buyer: Source.vector)."""
+        if not self._is_buyer_count:
+            return None
+        repeat, fan = self.repeat, self.fan
+
+        def count(g: dict) -> int:
+            mask = g["n_orders"] >= (2 if repeat else 1)
+            if fan is not None:
+                mask = mask & (g["is_fan_buyer"] if fan else ~g["is_fan_buyer"])
+            return np.count_nonzero(mask)
+
+        return count
+
+    @property
+    def sets(self) -> tuple[frozenset, Callable] | None:
+        """(kinds of monthly buyer set read, fn(Sets) -> the figure) (cockpit.buyer_sets)."""
+        if not self._is_buyer_count:
+            return None
+        base = "twice" if self.repeat else "seen"
+        if self.fan is None:
+            return frozenset({base}), lambda s: len(getattr(s, base))
+        if self.fan:
+            if base == "seen":  # fan buyers are all in seen
+                return frozenset({"fan"}), lambda s: len(s.fan)
+            return frozenset({"fan", "twice"}), lambda s: s.fan.intersection_cardinality(s.twice)
+        if base == "seen":
+            return frozenset({"fan"}), lambda s: len(s.seen) - len(s.fan)
+        return frozenset({"fan", "twice"}), lambda s: len(s.twice) - s.fan.intersection_cardinality(s.twice)
 
 
-def _daily(sql: str) -> dict[str, str]:
-    """An additive measure's form over the daily orders rollup."""
-    return {"orders_daily": sql}
+_ALIAS = re.compile(r"\b([a-z]{1,3})\.(\w+)")
 
 
-def _daily_and_product(sql: str) -> dict[str, str]:
-    """...and over the per-product ones, which have the same sums (gmv, orders, refunds)."""
-    return {"orders_daily": sql, "orders_product_daily": sql, "orders_product_account_daily": sql}
+def _rollup_forms(m: Measure) -> dict[str, str]:
+    out = {}
+    for rid in SOURCES[m.source].rollups:
+        form = _rollup_form(m, SOURCES[rid])
+        if form is not None:
+            out[rid] = form
+    return out
 
 
-def _sum(expr: str) -> str:
-    return f"COALESCE(SUM({expr}), 0)"
+def _rollup_form(m: Measure, roll: Source) -> str | None:
+    """``m`` as an aggregate over rollup ``roll``: a column holding the same measure, or
+    a column holding the same kind of the same value for every row (its where then
+    applies to the rollup's rows: over its kept columns ``o.x`` -> ``r.x``, or over the
+    dimension tables the rollup joins)."""
+    if not (m.additive or roll.whole_for):
+        return None  # a distinct count adds up only where the rollup's rows are whole
+    joined = {a for a in re.findall(r"\bJOIN \w+ (\w+) ON", roll.from_sql)}
+
+    def to_rollup(match):
+        alias, column = match.group(1), match.group(2)
+        if alias == "o":
+            if column not in roll.keys:
+                raise LookupError(column)
+            return f"r.{column}"
+        if alias not in joined:
+            raise LookupError(alias)
+        return match.group(0)
+
+    stored = [(col, MEASURES[b] if b != m.id else m) for col, b in roll.stores.items()]
+    same = [(col, base) for col, base in stored if (base.kind, base.expr) == (m.kind, m.expr)]
+    for col, base in sorted(same, key=lambda cb: cb[1].where != m.where):  # the measure itself first
+        if base.where == m.where:
+            extra = None
+        elif base.where is None:
+            try:
+                extra = _ALIAS.sub(to_rollup, m.where)
+            except LookupError:
+                continue  # a condition on what the rollup does not keep
+        else:
+            continue
+        total = (f"COALESCE(SUM(CASE WHEN {extra} THEN r.{col} ELSE 0 END), 0)" if extra
+                 else f"COALESCE(SUM(r.{col}), 0)")
+        return f"CAST({total} AS BIGINT)" if m.kind in ("count", "count_distinct") else total
+    return None
 
 
-def _sum_if(cond: str, expr: str) -> str:
-    return f"COALESCE(SUM(CASE WHEN {cond} THEN {expr} ELSE 0 END), 0)"
-
-
-_SEEN = (frozenset({"seen"}), lambda s: len(s.seen))
 _IN = lambda values: "(" + ", ".join(f"'{v}'" for v in values) + ")"  # noqa: E731  (schema constants only)
+_SHIPPED_48H = "o.shipped_at IS NOT NULL AND o.shipped_at <= o.paid_at + INTERVAL 48 HOUR"
+_IN_MARKET = "p.category IN (SELECT DISTINCT category FROM market_daily)"
 
+
+
+S, C = "sum", "count"
 MEASURES: dict[str, Measure] = {
     m.id: m
     for m in [
-        Measure("gmv", "orders", _sum("o.paid_amount"), _daily_and_product(_sum("r.gmv"))),
-        Measure("orders", "orders", "COUNT(*)", _daily_and_product("CAST(COALESCE(SUM(r.orders), 0) AS BIGINT)")),
-        Measure("buyers", "orders", "COUNT(DISTINCT o.buyer_key)",
-                bitmap="bit_count(bitstring_agg(o.buyer_key, 1, $buyer_max))", via=("order_buyers", "COUNT(*)"),
-                vector=lambda g: np.count_nonzero(g["n_orders"]), sets=_SEEN),
-        Measure("refund_amount", "orders", _sum("o.refund_amount"), _daily_and_product(_sum("r.refund_amount"))),
-        Measure("fan_gmv", "orders", _sum_if("o.is_fan", "o.paid_amount"), _daily(_sum_if("r.is_fan", "r.gmv"))),
-        Measure(
-            "shipped_48h", "orders",
-            _sum_if("o.shipped_at IS NOT NULL AND o.shipped_at <= o.paid_at + INTERVAL 48 HOUR", "1"),
-            _daily_and_product(_sum("r.shipped_48h")),
-        ),
+        Measure("gmv", "orders", S, "o.paid_amount"),
+        Measure("orders", "orders", C),
+        Measure("buyers", "orders", "count_distinct", _BUYER_KEY),
+        Measure("refund_amount", "orders", S, "o.refund_amount"),
+        Measure("fan_gmv", "orders", S, "o.paid_amount", "o.is_fan"),
+        Measure("shipped_48h", "orders", C, where=_SHIPPED_48H),
         # live orders, counted with their session (see _LIVE_TIME)
-        Measure("live_gmv", "live_orders", _sum_if("o.channel = 'live'", "o.paid_amount"),
-                {"live_orders_daily": _sum_if("r.channel = 'live'", "r.gmv")}),
-        Measure("live_buyers", "live_orders", "COUNT(DISTINCT CASE WHEN o.channel = 'live' THEN o.buyer_key END)",
-                {"orders_live": _sum("r.live_buyers")},
-                bitmap="bit_count(bitstring_agg(o.buyer_key, 1, $buyer_max) FILTER (WHERE o.channel = 'live'))"),
-        Measure("content_gmv", "orders", _sum_if(f"o.channel IN {_IN(schema.CONTENT_CHANNELS)}", "o.paid_amount"),
-                _daily(_sum_if(f"r.channel IN {_IN(schema.CONTENT_CHANNELS)}", "r.gmv"))),
-        Measure("shelf_gmv", "orders", _sum_if(f"o.channel IN {_IN(schema.SHELF_CHANNELS)}", "o.paid_amount"),
-                _daily(_sum_if(f"r.channel IN {_IN(schema.SHELF_CHANNELS)}", "r.gmv"))),
-        *[
-            Measure(f"gmv_{ch}", "orders", _sum_if(f"o.channel = '{ch}'", "o.paid_amount"),
-                    _daily(_sum_if(f"r.channel = '{ch}'", "r.gmv")))
-            for ch in schema.CHANNELS
-        ],
-        Measure("distribution_gmv", "orders", _sum_if("a.account_type = 'distributor'", "o.paid_amount"),
-                _daily(_sum_if("a.account_type = 'distributor'", "r.gmv"))),
-        Measure(
-            "gmv_in_market", "orders",
-            _sum_if("p.category IN (SELECT DISTINCT category FROM market_daily)", "o.paid_amount"),
-            {r: _sum_if("p.category IN (SELECT DISTINCT category FROM market_daily)", "r.gmv")
-             for r in ("orders_product_daily", "orders_product_account_daily")},
-        ),
+        Measure("live_gmv", "live_orders", S, "o.paid_amount", "o.channel = 'live'"),
+        Measure("live_buyers", "live_orders", "count_distinct", _BUYER_KEY, "o.channel = 'live'"),
+        Measure("content_gmv", "orders", S, "o.paid_amount", f"o.channel IN {_IN(schema.CONTENT_CHANNELS)}"),
+        Measure("shelf_gmv", "orders", S, "o.paid_amount", f"o.channel IN {_IN(schema.SHELF_CHANNELS)}"),
+        *[Measure(f"gmv_{ch}", "orders", S, "o.paid_amount", f"o.channel = '{ch}'") for ch in schema.CHANNELS],
+        Measure("distribution_gmv", "orders", S, "o.paid_amount", "a.account_type = 'distributor'"),
+        Measure("gmv_in_market", "orders", S, "o.paid_amount", _IN_MARKET),
         # per-buyer grain
-        Measure("buyers_b", "order_buyers", "COUNT(*)", vector=lambda g: np.count_nonzero(g["n_orders"]), sets=_SEEN),
-        Measure("repeat_buyers", "order_buyers", _sum_if("n_orders >= 2", "1"),
-                vector=lambda g: np.count_nonzero(g["n_orders"] >= 2),
-                sets=(frozenset({"twice"}), lambda s: len(s.twice))),
-        Measure("fan_buyers", "order_buyers", _sum_if("is_fan_buyer = 1", "1"),
-                vector=lambda g: np.count_nonzero(g["is_fan_buyer"]),
-                sets=(frozenset({"fan"}), lambda s: len(s.fan))),
-        Measure("fan_repeat_buyers", "order_buyers", _sum_if("is_fan_buyer = 1 AND n_orders >= 2", "1"),
-                vector=lambda g: np.count_nonzero(g["is_fan_buyer"] & (g["n_orders"] >= 2)),
-                sets=(frozenset({"fan", "twice"}), lambda s: s.fan.intersection_cardinality(s.twice))),
-        Measure("nonfan_buyers", "order_buyers", _sum_if("is_fan_buyer = 0", "1"),
-                vector=lambda g: np.count_nonzero(~g["is_fan_buyer"] & (g["n_orders"] >= 1)),
-                sets=(frozenset({"fan"}), lambda s: len(s.seen) - len(s.fan))),
-        Measure("nonfan_repeat_buyers", "order_buyers", _sum_if("is_fan_buyer = 0 AND n_orders >= 2", "1"),
-                vector=lambda g: np.count_nonzero(~g["is_fan_buyer"] & (g["n_orders"] >= 2)),
-                sets=(frozenset({"fan", "twice"}), lambda s: len(s.twice) - s.fan.intersection_cardinality(s.twice))),
+        Measure("buyers_b", "order_buyers", "buyers"),
+        Measure("repeat_buyers", "order_buyers", "buyers", repeat=True),
+        Measure("fan_buyers", "order_buyers", "buyers", fan=True),
+        Measure("fan_repeat_buyers", "order_buyers", "buyers", repeat=True, fan=True),
+        Measure("nonfan_buyers", "order_buyers", "buyers", fan=False),
+        Measure("nonfan_repeat_buyers", "order_buyers", "buyers", repeat=True, fan=False),
         # live sessions
-        Measure("live_sessions", "live_sessions", "COUNT(*)"),
-        Measure(
-            "live_seconds", "live_sessions",
-            _sum("date_diff('second', ls.started_at, COALESCE(ls.ended_at, $now))"),
-        ),
-        Measure("views", "live_sessions", _sum("ls.views")),
-        Measure("viewers", "live_sessions", _sum("ls.viewers")),
-        Measure("peak_online", "live_sessions", "MAX(ls.peak_online)"),
-        Measure("watch_seconds_total", "live_sessions", _sum("ls.avg_watch_seconds * ls.viewers")),
-        Measure("viewers_with_watch", "live_sessions", _sum_if("ls.avg_watch_seconds IS NOT NULL", "ls.viewers")),
-        Measure("new_followers", "live_sessions", _sum("ls.new_followers")),
-        Measure("product_exposures", "live_sessions", _sum("ls.product_exposures")),
-        Measure("product_clicks", "live_sessions", _sum("ls.product_clicks")),
+        Measure("live_sessions", "live_sessions", C),
+        Measure("live_seconds", "live_sessions", S, "date_diff('second', ls.started_at, COALESCE(ls.ended_at, $now))"),
+        Measure("views", "live_sessions", S, "ls.views"),
+        Measure("viewers", "live_sessions", S, "ls.viewers"),
+        Measure("peak_online", "live_sessions", "max", "ls.peak_online"),
+        Measure("watch_seconds_total", "live_sessions", S, "ls.avg_watch_seconds * ls.viewers"),
+        Measure("viewers_with_watch", "live_sessions", S, "ls.viewers", "ls.avg_watch_seconds IS NOT NULL"),
+        Measure("new_followers", "live_sessions", S, "ls.new_followers"),
+        Measure("product_exposures", "live_sessions", S, "ls.product_exposures"),
+        Measure("product_clicks", "live_sessions", S, "ls.product_clicks"),
         # live review (issue 17): rates over the sessions that report their numerator
-        Measure("exposures", "live_sessions", _sum("ls.exposures")),
-        Measure("viewers_with_exposures", "live_sessions", _sum_if("ls.exposures IS NOT NULL", "ls.viewers")),
-        Measure("interacting_viewers", "live_sessions", _sum("ls.interacting_viewers")),
-        Measure("viewers_with_interactions", "live_sessions",
-                _sum_if("ls.interacting_viewers IS NOT NULL", "ls.viewers")),
+        Measure("exposures", "live_sessions", S, "ls.exposures"),
+        Measure("viewers_with_exposures", "live_sessions", S, "ls.viewers", "ls.exposures IS NOT NULL"),
+        Measure("interacting_viewers", "live_sessions", S, "ls.interacting_viewers"),
+        Measure("viewers_with_interactions", "live_sessions", S, "ls.viewers", "ls.interacting_viewers IS NOT NULL"),
         # live traffic
-        Measure("traffic_views", "live_traffic", _sum("lt.views")),
-        Measure("traffic_gmv", "live_traffic", _sum("lt.gmv")),
-        Measure("sv_traffic_gmv", "live_traffic", _sum_if("lt.source = 'short_video'", "lt.gmv")),
-        Measure(
-            "own_distribution_traffic_gmv", "live_traffic",
-            _sum_if("lt.source = 'distribution' AND a.account_type = 'own'", "lt.gmv"),
-        ),
+        Measure("traffic_views", "live_traffic", S, "lt.views"),
+        Measure("traffic_gmv", "live_traffic", S, "lt.gmv"),
+        Measure("sv_traffic_gmv", "live_traffic", S, "lt.gmv", "lt.source = 'short_video'"),
+        Measure("own_distribution_traffic_gmv", "live_traffic", S, "lt.gmv",
+                "lt.source = 'distribution' AND a.account_type = 'own'"),
         # ads
-        Measure("ad_spend", "ad_spend", _sum("ad.spend")),
-        Measure("ad_attributed_gmv", "ad_spend", _sum("ad.attributed_gmv")),
+        Measure("ad_spend", "ad_spend", S, "ad.spend"),
+        Measure("ad_attributed_gmv", "ad_spend", S, "ad.attributed_gmv"),
         # short videos
-        Measure("short_videos", "short_videos", "COUNT(*)"),
-        Measure("video_plays", "short_videos", _sum("v.plays")),
-        Measure("video_live_entries", "short_videos", _sum("v.live_entries")),
-        # followers (per-account grain)
-        Measure("followers", "followers", "SUM(last_followers)"),
-        Measure("followers_gained", "followers", _sum("gained")),
-        Measure("followers_lost", "followers", _sum("lost")),
+        Measure("short_videos", "short_videos", C),
+        Measure("video_plays", "short_videos", S, "v.plays"),
+        Measure("video_live_entries", "short_videos", S, "v.live_entries"),
+        # followers (per-account grain): the last day's count, summed over accounts
+        Measure("followers", "followers", "last", "last_followers"),
+        Measure("followers_gained", "followers", S, "gained"),
+        Measure("followers_lost", "followers", S, "lost"),
         # market
-        Measure("market_gmv", "market", _sum("m.market_gmv")),
-        Measure("market_orders", "market", _sum("m.market_orders")),
-        Measure("active_sellers", "market", "ROUND(AVG(m.active_sellers))"),
-        Measure("active_products", "market", "ROUND(AVG(m.active_products))"),
-        Measure("search_volume", "market", _sum("m.search_volume")),
+        Measure("market_gmv", "market", S, "m.market_gmv"),
+        Measure("market_orders", "market", S, "m.market_orders"),
+        Measure("active_sellers", "market", "mean", "m.active_sellers", rounded=True),
+        Measure("active_products", "market", "mean", "m.active_products", rounded=True),
+        Measure("search_volume", "market", S, "m.search_volume"),
         # growth levers
-        Measure("own_live_gmv", "live_orders",
-                _sum_if("o.channel = 'live' AND a.account_type = 'own'", "o.paid_amount"),
-                {"live_orders_daily": _sum_if("r.channel = 'live' AND a.account_type = 'own'", "r.gmv")}),
+        Measure("own_live_gmv", "live_orders", S, "o.paid_amount", "o.channel = 'live' AND a.account_type = 'own'"),
         *[
             m
             for st in schema.SCORE_TYPES
             for m in (
-                Measure(f"{st}_score_sum", "scores", _sum_if(f"sd.score_type = '{st}'", "sd.score")),
-                Measure(f"{st}_score_n", "scores", _sum_if(f"sd.score_type = '{st}'", "1")),
+                Measure(f"{st}_score_sum", "scores", S, "sd.score", f"sd.score_type = '{st}'"),
+                Measure(f"{st}_score_n", "scores", C, where=f"sd.score_type = '{st}'"),
             )
         ],
     ]

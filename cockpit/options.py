@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import duckdb
-
 from cockpit import i18n, metrics, query, schema, store
+from cockpit.engine import Database
 
 _ACCOUNT_DIMS = {"store": "a.store_id", "account": "a.account_id", "agency": "a.agency",
                  "account_type": "a.account_type", "brand": "s.brand", "store_type": "s.store_type"}
@@ -23,7 +22,7 @@ def _sold(col: str, scope, params: dict) -> str:
     see, read from the rollup under the same scope condition as every orders figure."""
     roll = metrics.SOURCES["orders_daily"]
     where = " AND ".join(query.conditions(roll.dims, (), scope, params))
-    return f"SELECT DISTINCT r.{col} FROM {roll.from_sql} WHERE {where}"
+    return f"SELECT DISTINCT r.{col} AS {col} FROM {roll.from_sql} WHERE {where}"
 
 
 def _store_where(scope, params: dict) -> str:
@@ -53,7 +52,7 @@ def _account_where(scope, params: dict) -> str:
     return f"(({own}) OR a.account_id IN ({_sold('account_id', scope, params)}))"
 
 
-def filter_options(con: duckdb.DuckDBPyConnection, scope, lang: str) -> dict[str, dict[str, str]]:
+def filter_options(con: Database, scope, lang: str) -> dict[str, dict[str, str]]:
     """dim -> {value: label}, in display order, limited to the viewer's data scope."""
     p1: dict = {}
     sw = _store_where(scope, p1)
@@ -133,7 +132,7 @@ class Choices:
         raise ValueError(f"no choices for {dim!r}")
 
 
-def choices(con: duckdb.DuckDBPyConnection, scope, lang: str) -> Choices:
+def choices(con: Database, scope, lang: str) -> Choices:
     """The viewer's :class:`Choices` (stores, accounts, who sold for which store)."""
     p1: dict = {}
     sw = _store_where(scope, p1)
@@ -161,4 +160,4 @@ def _sold_pairs(scope, params: dict) -> str:
         return "SELECT DISTINCT account_id, store_id FROM orders_daily WHERE account_id IS NOT NULL"
     roll = metrics.SOURCES["orders_daily"]
     where = " AND ".join([*query.conditions(roll.dims, (), scope, params), "r.account_id IS NOT NULL"])
-    return f"SELECT DISTINCT r.account_id, r.store_id FROM {roll.from_sql} WHERE {where}"
+    return f"SELECT DISTINCT r.account_id AS account_id, r.store_id AS store_id FROM {roll.from_sql} WHERE {where}"

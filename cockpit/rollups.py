@@ -31,9 +31,9 @@ On ClickHouse ClickHouse keeps the daily rollups itself: each is a SummingMergeT
 per-batch deltas fed by materialized views as rows arrive and as rows are replaced,
 read through a view of the committed batches' deltas (cockpit.engine.clickhouse_schema
 .rollup_ddl), so nothing is refreshed by the writer and a batch's rollup rows become
-visible with the statement that commits its rows.  ``orders_live`` is DuckDB's: on
-ClickHouse a session's distinct live buyers are counted from orders.  The query builder
-reads the same names on either engine.
+visible with the statement that commits its rows.  ``orders_live`` there keeps live
+orders per (session, buyer) the same way, a session's live buyers being those with
+orders left.  The query builder reads the same names on either engine.
 """
 
 from __future__ import annotations
@@ -41,7 +41,8 @@ from __future__ import annotations
 import datetime as dt
 
 from cockpit import buyer_sets
-from cockpit.engine import Database
+from cockpit import metrics as reg
+from cockpit.engine import CLICKHOUSE, Database
 
 TABLE = "orders_daily"
 PRODUCT_TABLE = "orders_product_daily"
@@ -53,22 +54,26 @@ VERSION = "5"  # 5: orders_live.first_paid / last_paid
 META_KEY = "orders_daily_version"
 # ClickHouse's rollups have a layout of their own (materialized views), versioned apart.
 CLICKHOUSE_META_KEY = "rollups_clickhouse_version"
-CLICKHOUSE_VERSION = "2"  # 2: orders_live.first_paid / last_paid
+CLICKHOUSE_VERSION = "3"  # 2: orders_live as per-(session, buyer) deltas; 3: orders_live_paid
 
-# The daily rollups: each sums orders per day and these keys (in this column order).
+# The daily rollups: each sums orders per day and the keys the registry declares for it
+# (metrics.SOURCES[t].keys), one column per measure it holds (metrics.DAILY_SUMS),
+# computed by that measure's own SQL: a rule such as the 48-hour shipping test is
+# written once, in metrics.py.
 _KEY_TYPES = {"store_id": "VARCHAR", "account_id": "VARCHAR", "channel": "VARCHAR", "is_fan": "BOOLEAN",
               "live_id": "VARCHAR", "product_id": "VARCHAR"}
-DAILY_KEYS = {
-    TABLE: ("store_id", "account_id", "channel", "is_fan", "live_id"),
-    PRODUCT_TABLE: ("store_id", "product_id"),
-    ACCOUNT_PRODUCT_TABLE: ("store_id", "account_id", "product_id"),
-}
-_SUM_COLS = ("gmv DECIMAL(38, 2) NOT NULL", "refund_amount DECIMAL(38, 2) NOT NULL", "orders BIGINT NOT NULL",
-             "shipped_48h BIGINT NOT NULL")
-_SUMS = (
-    "COALESCE(SUM(o.paid_amount), 0), COALESCE(SUM(o.refund_amount), 0), COUNT(*), "
-    "COUNT(*) FILTER (WHERE o.shipped_at IS NOT NULL AND o.shipped_at <= o.paid_at + INTERVAL 48 HOUR) "
-)
+DAILY_KEYS = {t: reg.SOURCES[t].keys for t in (TABLE, PRODUCT_TABLE, ACCOUNT_PRODUCT_TABLE)}
+
+
+def _sums(dialect=None) -> list[tuple[str, str, str]]:
+    """(column, aggregate over orders o, type) of every measure a daily rollup holds."""
+    return [(col, reg.MEASURES[mid].sql_for(dialect), "BIGINT" if reg.MEASURES[mid].kind == "count" else "DECIMAL(38, 2)")
+            for col, mid in reg.DAILY_SUMS.items()]
+
+
+_SUM_COLS = tuple(f"{col} {t} NOT NULL" for col, _, t in _sums())
+_SUMS = ", ".join(sql for _, sql, _ in _sums()) + " "
+_LIVE_BUYERS = reg.MEASURES["live_buyers"]  # what orders_live holds per session
 
 DDL = {
     **{t: f"CREATE TABLE IF NOT EXISTS {t} (\n    "
@@ -84,7 +89,7 @@ _SELECT = {
           + _SUMS + "FROM orders o WHERE {where} GROUP BY ALL ORDER BY day"
        for t, keys in DAILY_KEYS.items()},
     LIVE_TABLE: (
-        "SELECT o.live_id, COUNT(DISTINCT o.buyer_key) FILTER (WHERE o.channel = 'live'), MIN(o.paid_at), "
+        f"SELECT o.live_id, {_LIVE_BUYERS.sql}, MIN(o.paid_at), "
         "MAX(o.paid_at) FROM orders o WHERE o.live_id IS NOT NULL AND {where} GROUP BY o.live_id"
     ),
 }
@@ -99,6 +104,7 @@ def ensure(con: Database) -> None:
     if meta(con, META_KEY) == VERSION:
         for t in TABLES:
             con.execute(DDL[t])  # a no-op unless someone dropped it
+        con.execute(_LIVE_PAID_DUCKDB)
         return
 
     with transaction(con):
@@ -106,25 +112,45 @@ def ensure(con: Database) -> None:
             con.execute(f"DROP TABLE IF EXISTS {t}")
             con.execute(DDL[t])
             con.execute(f"INSERT INTO {t} " + _SELECT[t].format(where="TRUE"))
+        con.execute(_LIVE_PAID_DUCKDB)
         set_meta(con, META_KEY, VERSION)
+
+
+# each session's first and last payment, the relation metrics._session_paid_bounds reads
+_LIVE_PAID_DUCKDB = f"CREATE VIEW IF NOT EXISTS orders_live_paid AS SELECT live_id, first_paid, last_paid FROM {LIVE_TABLE}"
 
 
 # On ClickHouse: the daily rollups are tables ClickHouse keeps current itself as rows
 # arrive (cockpit.engine.clickhouse_schema.rollup_ddl); a session's distinct live
 # buyers are counted from orders (no per-session table to keep exact under undo).
-_CH_SUMS = [("gmv", "COALESCE(SUM(o.paid_amount), 0)", "DECIMAL(38, 2)"),
-            ("refund_amount", "COALESCE(SUM(o.refund_amount), 0)", "DECIMAL(38, 2)"),
-            ("orders", "COUNT(*)", "BIGINT"),
-            ("shipped_48h", "countIf(o.shipped_at IS NOT NULL AND o.shipped_at <= o.paid_at + INTERVAL 48 HOUR)",
-             "BIGINT")]
+_CH_SUMS = _sums(CLICKHOUSE)
 
 
-# orders_live on ClickHouse: a view (a filter on live_id reaches the orders' scan).
-# first_paid / last_paid bound a session's payments, so a scan of its orders still
-# skips by paid_at (metrics._session_paid_bounds).
-_CH_LIVE = ("SELECT o.live_id AS live_id, uniqExactIf(o.buyer_key, o.channel = 'live') AS live_buyers, "
-            "MIN(o.paid_at) AS first_paid, MAX(o.paid_at) AS last_paid "
-            "FROM orders o WHERE o.live_id IS NOT NULL GROUP BY o.live_id")
+# orders_live on ClickHouse: live orders per (session, buyer) as deltas, like the daily
+# rollups (a count adds up, a distinct count does not); a session's live buyers are the
+# buyers with orders left.  A filter on live_id reaches the table's sort key.
+_CH_LIVE_KEYS = [("live_id", "o.live_id", "VARCHAR"), ("buyer_key", "o.buyer_key", "BIGINT")]
+_CH_LIVE_SUMS = [("orders", "COUNT(*)", "BIGINT")]
+_CH_LIVE_WHERE = f"{_LIVE_BUYERS.where} AND o.live_id IS NOT NULL"
+_CH_LIVE_VIEW = ("SELECT live_id, toInt64(countIf(n != 0)) AS live_buyers FROM (SELECT d.live_id AS live_id, "
+                 "d.buyer_key AS buyer_key, sum(d.orders) AS n FROM {deltas} d GROUP BY d.live_id, d.buyer_key) "
+                 "GROUP BY live_id")
+# When each session's orders were paid, first and last (metrics._session_paid_bounds
+# reads them, on both engines, from orders_live_paid): on ClickHouse kept by ClickHouse
+# as every row arrives (min and max over every row ever written: bounds that contain the
+# visible rows' payments, which is all a scan's bound needs).
+_CH_LIVE_PAID = [
+    'CREATE TABLE IF NOT EXISTS "orders_live_paid__rows" (live_id String, '
+    "first_paid SimpleAggregateFunction(min, DateTime64(6, 'UTC')), "
+    "last_paid SimpleAggregateFunction(max, DateTime64(6, 'UTC'))) ENGINE = AggregatingMergeTree ORDER BY live_id",
+    'CREATE MATERIALIZED VIEW IF NOT EXISTS "orders_live_paid__add" TO "orders_live_paid__rows" AS '
+    "SELECT assumeNotNull(o.live_id) AS live_id, min(o.paid_at) AS first_paid, max(o.paid_at) AS last_paid "
+    "FROM orders__rows o WHERE o.live_id IS NOT NULL GROUP BY o.live_id",
+    'CREATE VIEW IF NOT EXISTS "orders_live_paid" AS SELECT live_id, min(first_paid) AS first_paid, '
+    'max(last_paid) AS last_paid FROM "orders_live_paid__rows" GROUP BY live_id',
+]
+LIVE_PAID_VIEW = "orders_live_paid"
+VIEWS = (LIVE_PAID_VIEW,)  # derived relations readers use beside TABLES
 
 
 def clickhouse_parts(t: str) -> tuple[list, list]:
@@ -137,9 +163,9 @@ def _ensure_clickhouse(con: Database, meta, set_meta) -> None:
     from cockpit.engine import clickhouse_schema as chs
 
     have = con.tables()
-    if meta(con, CLICKHOUSE_META_KEY) == CLICKHOUSE_VERSION and all(t in have for t in TABLES):
+    if meta(con, CLICKHOUSE_META_KEY) == CLICKHOUSE_VERSION and all(t in have for t in (*TABLES, LIVE_PAID_VIEW)):
         return
-    for t in TABLES:  # an older layout (plain views over orders) or a half-made one
+    for t in (*TABLES, LIVE_PAID_VIEW):  # an older layout (plain views over orders) or a half-made one
         for kind, obj in chs.rollup_objects(t):
             if obj in have:
                 con.execute(f'DROP {kind} IF EXISTS "{obj}"')
@@ -149,7 +175,14 @@ def _ensure_clickhouse(con: Database, meta, set_meta) -> None:
             con.execute(stmt)
         # what is there already (a copied or upgraded database), tagged with each row's batch
         con.execute(f'INSERT INTO "{t}__rows" ' + chs.rollup_select(keys, sums, "orders"))
-    con.execute(f"CREATE VIEW IF NOT EXISTS {LIVE_TABLE} AS " + _CH_LIVE)
+    for stmt in chs.rollup_ddl(LIVE_TABLE, _CH_LIVE_KEYS, _CH_LIVE_SUMS, _CH_LIVE_WHERE, _CH_LIVE_VIEW):
+        con.execute(stmt)
+    con.execute(f'INSERT INTO "{LIVE_TABLE}__rows" '
+                + chs.rollup_select(_CH_LIVE_KEYS, _CH_LIVE_SUMS, "orders", where=_CH_LIVE_WHERE))
+    for stmt in _CH_LIVE_PAID:
+        con.execute(stmt)
+    con.execute('INSERT INTO "orders_live_paid__rows" ' + _CH_LIVE_PAID[1].split(" AS ", 1)[1]
+                .replace("FROM orders__rows o", "FROM orders o"))
     set_meta(con, CLICKHOUSE_META_KEY, CLICKHOUSE_VERSION)
 
 

@@ -161,7 +161,7 @@ def _run_parts(con: Database) -> None:
 
 # Bump when the ClickHouse layout of the canonical tables changes (views are replaced,
 # physical columns added): 2: rows an undo writes back keep their original batch.
-CLICKHOUSE_LAYOUT = "2"
+CLICKHOUSE_LAYOUT = "3"  # 3: skip indexes (clickhouse_schema.INDEXES)
 _FINGERPRINT_KEY = "clickhouse_schema"
 
 
@@ -198,6 +198,9 @@ def _init_clickhouse(con: Database) -> None:
         con.execute(chs.rows_ddl(t))
         if rows in have:  # an older layout
             con.execute(f'ALTER TABLE "{rows}" ADD COLUMN IF NOT EXISTS "{chs.ORIGIN}" BIGINT')  # layout 2
+            for index in chs.INDEXES.get(t.name, ()):  # layout 3; built for the old parts in the background
+                con.execute(f'ALTER TABLE "{rows}" ADD {index.replace("INDEX", "INDEX IF NOT EXISTS", 1)}')
+                con.execute(f'ALTER TABLE "{rows}" MATERIALIZE INDEX {index.split()[1]}')
         con.execute(chs.superseded_ddl(t))
         con.execute(chs.replaced_ddl(t, replaced_table(t.name)))
         view = chs.view_ddl(t)
@@ -229,8 +232,20 @@ def _add_clickhouse_columns(con: Database, t: schema.Table) -> bool:
 
 
 def meta(con: Database, key: str) -> str | None:
-    rows = con.fetchall("SELECT value FROM cockpit_meta WHERE key = ?", [key], record=False)
+    # (ClickHouse keeps no key: two processes setting a new key at once leave two rows,
+    # and every reader takes the same one)
+    rows = con.fetchall("SELECT value FROM cockpit_meta WHERE key = ? ORDER BY value LIMIT 1", [key], record=False)
     return rows[0][0] if rows else None
+
+
+def meta_once(con: Database, key: str, value: str) -> str:
+    """The setting's value, set to ``value`` first unless some process already set it
+    (the first writer wins, on every engine: a signing key all processes share)."""
+    if con.kind == "duckdb":
+        con.execute("INSERT INTO cockpit_meta VALUES (?, ?) ON CONFLICT DO NOTHING", [key, value])
+    elif meta(con, key) is None:
+        con.execute("INSERT INTO cockpit_meta (key, value) VALUES (?, ?)", [key, value])
+    return meta(con, key)
 
 
 def set_meta(con: Database, key: str, value: str) -> None:
@@ -304,10 +319,7 @@ def _missing_columns(con: Database) -> list[tuple[str, schema.Column]]:
     """Declared columns an existing DuckDB table (or its replaced-rows archive) lacks;
     they are added as nullable columns, so older rows read as "no value".  Writes name
     every column, so the order a column was added in does not matter."""
-    have: dict[str, set[str]] = {}
-    for tn, cn in con.fetchall("SELECT table_name, column_name FROM duckdb_columns() "
-                               "WHERE database_name = current_database()", record=False):
-        have.setdefault(tn, set()).add(cn)
+    have = con.all_columns()
     out = []
     for t in schema.TABLES.values():
         for name in (t.name, replaced_table(t.name)):

@@ -42,8 +42,10 @@ def list_tokens(con, username: str | None = None) -> list[tuple]:
 
 
 def revoke(con, token_id: str, by: str = "local") -> None:
-    rows = store.fetchall(con, "UPDATE api_tokens SET revoked_at = ? WHERE token_id = ? AND revoked_at IS NULL "
-                               "RETURNING username", [clock.now(), token_id])
+    rows = store.fetchall(con, "SELECT username FROM api_tokens WHERE token_id = ? AND revoked_at IS NULL", [token_id])
+    if rows:
+        con.execute("UPDATE api_tokens SET revoked_at = ? WHERE token_id = ? AND revoked_at IS NULL",
+                    [clock.now(), token_id])
     if not rows:
         raise auth.AuthError("auth.err.no_token", token=token_id)
     auth.audit(con, by, "token.revoke", f"{token_id} of {rows[0][0]}")

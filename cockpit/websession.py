@@ -26,9 +26,7 @@ TOUCH_EVERY = dt.timedelta(seconds=60)  # last_seen is written at most this ofte
 def _key(con) -> bytes:
     key = store.meta(con, _KEY_META)
     if key is None:
-        con.execute("INSERT INTO cockpit_meta VALUES (?, ?) ON CONFLICT DO NOTHING",
-                    [_KEY_META, secrets.token_hex(32)])
-        key = store.meta(con, _KEY_META)
+        key = store.meta_once(con, _KEY_META, secrets.token_hex(32))  # the first process's key, for every process
     return bytes.fromhex(key)
 
 
@@ -97,7 +95,8 @@ def end(con, value: str | None) -> str | None:
     token = _token(con, value)
     if token is None:
         return None
-    rows = store.fetchall(con, "DELETE FROM web_sessions WHERE token_hash = ? RETURNING username", [_hash(token)])
+    rows = store.fetchall(con, "SELECT username FROM web_sessions WHERE token_hash = ?", [_hash(token)])
+    con.execute("DELETE FROM web_sessions WHERE token_hash = ?", [_hash(token)])
     if rows:
         auth.audit(con, rows[0][0], "signout", "")
         return rows[0][0]
@@ -108,6 +107,8 @@ def prune(con, now: dt.datetime | None = None) -> int:
     """Drop sessions past their end or idle too long (the server's upkeep calls this)."""
     now = now or clock.now()
     idle_since = now - dt.timedelta(minutes=auth.SESSION_TIMEOUT_MINUTES)
-    rows = store.fetchall(con, "DELETE FROM web_sessions WHERE last_seen < ? OR expires_at <= ? RETURNING 1",
-                          [idle_since, now])
-    return len(rows)
+    n = store.scalar(con, "SELECT count(*) FROM web_sessions WHERE last_seen < ? OR expires_at <= ?",
+                     [idle_since, now])
+    if n:
+        con.execute("DELETE FROM web_sessions WHERE last_seen < ? OR expires_at <= ?", [idle_since, now])
+    return int(n or 0)

@@ -25,15 +25,18 @@ def _hosted_here(args) -> bool:
     return path is not None and str(path.resolve()) in clickhouse_engine._chdb_open
 
 
-def cockpit(*args, timeout: int = 120):
+def cockpit(*args, stdin: str | None = None, timeout: int = 120):
     args = [str(a) for a in args]
     if not _hosted_here(args):
-        return subprocess.run([sys.executable, "-m", "cockpit.cli", *args], capture_output=True, text=True,
-                              timeout=timeout)
+        return subprocess.run([sys.executable, "-m", "cockpit.cli", *args], input=stdin, capture_output=True,
+                              text=True, timeout=timeout)
+    from unittest import mock
+
     from cockpit import cli
 
     out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
+            mock.patch.object(sys, "stdin", io.StringIO(stdin or "")):
         try:
             code = cli.main(args)
         except SystemExit as e:

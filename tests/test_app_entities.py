@@ -1,8 +1,12 @@
 """The store / account page through the real app entry with Streamlit's AppTest."""
 
+import pytest
+
 from cockpit import store
 from apptest_util import app_test, june_params, tiny_copy  # noqa: F401  (fixtures)
 
+
+pytestmark = pytest.mark.engines  # every page on the tiny group in DuckDB and in chDB
 
 def card(at, label):
     return next(m.value for m in at.metric if m.label == label)

@@ -1,10 +1,14 @@
 """增长抓手 page through AppTest on a copy of the tiny group (figures by hand, see conftest)."""
 
+import pytest
+
 import datetime as dt
 
 from cockpit import batches, schema, store
 from tests.apptest_util import app_test, june_params, open_page, tiny_copy  # noqa: F401  (fixtures)
 
+
+pytestmark = pytest.mark.engines  # every page on the tiny group in DuckDB and in chDB
 PAGE = "views/growth.py"
 
 

@@ -14,6 +14,8 @@ import pytest
 from cockpit import batches, schema, store
 from tests.apptest_util import app_test, open_page, tiny_copy  # noqa: F401  (fixtures)
 
+pytestmark = pytest.mark.engines  # every page on the tiny group in DuckDB and in chDB
+
 PAGE = "views/live.py"
 
 

@@ -1,9 +1,13 @@
 """直播复盘 page through AppTest on a copy of the tiny group (figures by hand: conftest and
 test_reports_review), in Chinese and English; reached from 直播明细's session detail."""
 
+import pytest
+
 from cockpit import store
 from tests.apptest_util import app_test, june_params, open_page, tiny_copy  # noqa: F401  (fixtures)
 
+
+pytestmark = pytest.mark.engines  # every page on the tiny group in DuckDB and in chDB
 PAGE = "views/review.py"
 
 

@@ -8,6 +8,9 @@ import pytest
 
 from cockpit import auth, query, store
 from cockpit.periods import Period
+from tests import clirun
+
+pytestmark = pytest.mark.engines  # users, sessions, tokens and the audit log on DuckDB and on chDB
 
 JUNE = Period(dt.date(2025, 6, 1), dt.date(2025, 6, 30))
 PW = "correct horse 1"
@@ -123,8 +126,7 @@ def test_tampered_filters_cannot_widen_a_scope(tiny_con):
 
 def test_cli_user_and_scoped_query(tiny_db):
     def run(*args, stdin=None):
-        return subprocess.run([sys.executable, "-m", "cockpit.cli", *map(str, args)], input=stdin,
-                              capture_output=True, text=True, timeout=120)
+        return clirun.cockpit(*args, stdin=stdin)  # a real process (in this one for its own chDB folder)
 
     r = run("user", "add", "boss", "--db", tiny_db, "--password-stdin", stdin=PW + "\n")
     assert r.returncode == 2 and "--role is required" in r.stderr  # no silent admin
@@ -149,6 +151,7 @@ def test_cli_user_and_scoped_query(tiny_db):
     assert r.returncode == 2 and "no user 'ghost'" in r.stderr
 
 
+@pytest.mark.engines("duckdb")  # (the same check on chDB: tests/test_service_engines.py serves one)
 def test_serve_refuses_network_binding_without_sign_in(tiny_db):
     r = subprocess.run([sys.executable, "-m", "cockpit.cli", "serve", "--db", str(tiny_db), "--address", "0.0.0.0"],
                        capture_output=True, text=True, timeout=120)

@@ -11,6 +11,7 @@ import datetime as dt
 import pytest
 
 from cockpit import batches, buyer_counts, buyer_keys, query, schema, store
+from cockpit import statements  # the switches and checks of the statement builder
 from cockpit.periods import Period
 from cockpit.query import Query
 
@@ -141,15 +142,15 @@ CASES = [  # (dims, filters, SQL of the dims, extra WHERE)
 @pytest.mark.parametrize("dims,filters,dim_sql,where", CASES)
 def test_buyers_every_path_matches_plain_sql(tiny_con, bitmaps, dims, filters, dim_sql, where):
     try:
-        query.use_bitmaps = bitmaps
+        statements.use_bitmaps = bitmaps
         sql, _ = query.build_sql(Query.make(["buyers"], dims, JUNE, filters), buyer_max=6)
-        assert ("bitstring_agg" in sql) == (bitmaps and query._groups_bound(Query.make([], dims, JUNE, filters))
+        assert ("bitstring_agg" in sql) == (bitmaps and statements._groups_bound(Query.make([], dims, JUNE, filters))
                                             is not None)
         assert _by_query(tiny_con, "buyers", dims, filters) == _by_hand(tiny_con, dim_sql, where)
         assert _by_query(tiny_con, "live_buyers", dims, filters) == \
             {k: v for k, v in _by_hand(tiny_con, dim_sql, where, live_only=True).items() if v}
     finally:
-        query.use_bitmaps = True
+        statements.use_bitmaps = True
 
 
 def test_buyers_folds_into_the_repurchase_grouping(tiny_con):
@@ -161,7 +162,7 @@ def test_buyers_folds_into_the_repurchase_grouping(tiny_con):
 
 
 def test_bitmaps_only_for_few_groups():
-    bound = lambda *a, **kw: query._groups_bound(Query.make(["buyers"], *a, **kw))  # noqa: E731
+    bound = lambda *a, **kw: statements._groups_bound(Query.make(["buyers"], *a, **kw))  # noqa: E731
     assert bound([], JUNE) == 1
     assert bound(["store", "store_type"], JUNE, {"store": ["S1", "S2"]}) == 2 * 3  # 2 types and null
     assert bound(["day"], JUNE) == 30
@@ -169,9 +170,9 @@ def test_bitmaps_only_for_few_groups():
     assert bound(["product"], JUNE, {"brand": ["山野茶"]}) is None
     # groups x buyer keys must fit the budget
     q = Query.make(["buyers"], ["day"], JUNE)
-    assert query._bitmaps_fit(q, 1000)
-    assert not query._bitmaps_fit(q, query.BITMAP_BUDGET_BITS // 30 + 1)
-    assert not query._bitmaps_fit(q, None)
+    assert statements._bitmaps_fit(q, 1000)
+    assert not statements._bitmaps_fit(q, statements.BITMAP_BUDGET_BITS // 30 + 1)
+    assert not statements._bitmaps_fit(q, None)
 
 
 # ---------------------------------------------------------------------------

@@ -146,3 +146,18 @@ def test_no_data_stays_null(tiny_any):
     row = query.run(tiny_any, query.Query.make(["gmv", "aov", "refund_rate", "peak_online", "gpm"], (), empty)).to_dicts()[0]
     assert float(row["gmv"]) == 0
     assert row["aov"] is None and row["refund_rate"] is None and row["peak_online"] is None and row["gpm"] is None
+
+
+def test_nothing_outside_the_engine_speaks_to_a_database_library():
+    """The engine boundary (issue 14): only cockpit/engine/ imports duckdb or clickhouse_connect."""
+    import re
+    from pathlib import Path
+
+    import cockpit
+
+    root = Path(cockpit.__file__).parent
+    app = root.parent / "app"
+    pattern = re.compile(r"^\s*(import|from)\s+(duckdb|clickhouse_connect|chdb)\b", re.M)
+    offenders = [str(p.relative_to(root.parent)) for base in (root, app) for p in base.rglob("*.py")
+                 if "engine" not in p.relative_to(root.parent).parts[:2] and pattern.search(p.read_text("utf-8"))]
+    assert offenders == []

@@ -6,6 +6,7 @@ import re
 import pytest
 
 from cockpit import metrics, query
+from cockpit import statements  # the switches and checks of the statement builder
 from cockpit.periods import Period
 from cockpit.query import Query
 
@@ -312,11 +313,11 @@ def _paths(con, q):
     """The query on every path: rollups and bitmaps on, each off, both off."""
     out = []
     for rollups_on, bitmaps_on in ((True, True), (False, True), (True, False), (False, False)):
-        query.use_rollups, query.use_bitmaps = rollups_on, bitmaps_on
+        statements.use_rollups, statements.use_bitmaps = rollups_on, bitmaps_on
         try:
             out.append(query.run(con, q))
         finally:
-            query.use_rollups = query.use_bitmaps = True
+            statements.use_rollups = statements.use_bitmaps = True
     return out
 
 

@@ -14,6 +14,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from cockpit import batches, metrics as reg, query, rollups, schema, store
+from cockpit import statements  # the switches and checks of the statement builder
 from cockpit.periods import Period
 from cockpit.query import Query
 
@@ -38,14 +39,14 @@ PRODUCT_DIMS = sorted(set(reg.SOURCES["orders_product_daily"].dims) - set(ROLLUP
 
 def _both(con, q: Query, compare: str | None = None, table: str = "orders_daily") -> tuple[pl.DataFrame, pl.DataFrame]:
     try:
-        query.use_rollups = True
+        statements.use_rollups = True
         sql, _ = query.build_sql(q)
         fast = query.run_compared(con, q, compare) if compare else query.run(con, q)
-        query.use_rollups = False
+        statements.use_rollups = False
         raw_sql, _ = query.build_sql(q)
         raw = query.run_compared(con, q, compare) if compare else query.run(con, q)
     finally:
-        query.use_rollups = True
+        statements.use_rollups = True
     assert table in sql and table not in raw_sql
     return fast, raw
 

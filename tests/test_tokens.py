@@ -5,6 +5,8 @@ import pytest
 from cockpit import auth, store, tokens
 from tests.test_websession import users  # noqa: F401  (fixture: boss, dealer_b on S3)
 
+pytestmark = pytest.mark.engines  # users, sessions, tokens and the audit log on DuckDB and on chDB
+
 def test_a_token_acts_as_its_user_and_is_kept_hashed(users):
     token_id, token = tokens.add(users, "dealer_b", label="weekly Excel")
     assert token.startswith(f"ck_{token_id}_")

@@ -7,6 +7,8 @@ import pytest
 
 from cockpit import auth, store, websession
 
+pytestmark = pytest.mark.engines  # users, sessions, tokens and the audit log on DuckDB and on chDB
+
 PW = "correct horse 1"
 
 

@@ -164,6 +164,10 @@ class Database:
     def columns(self, table: str) -> list[str]:
         raise NotImplementedError
 
+    def all_columns(self) -> dict[str, set[str]]:
+        """{table: its column names} of every table of this database, in one look."""
+        raise NotImplementedError
+
     @property
     def dialect(self):
         raise NotImplementedError

@@ -309,6 +309,13 @@ class ClickHouseDatabase(Database):
         return {r[0] for r in self.fetchall("SELECT name FROM system.tables WHERE database = currentDatabase()",
                                             record=False)}
 
+    def all_columns(self) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {}
+        for t, c in self.fetchall("SELECT table, name FROM system.columns WHERE database = currentDatabase()",
+                                  record=False):
+            out.setdefault(t, set()).add(c)
+        return out
+
     def columns(self, table: str) -> list[str]:
         return [r[0] for r in self.fetchall(
             "SELECT name FROM system.columns WHERE database = currentDatabase() AND table = ? ORDER BY position",

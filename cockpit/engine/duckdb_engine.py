@@ -119,6 +119,13 @@ class DuckDBDatabase(Database):
             "SELECT column_name FROM information_schema.columns WHERE table_name = ? AND table_schema = 'main' "
             "ORDER BY ordinal_position", [table]).fetchall()]
 
+    def all_columns(self) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {}
+        for t, c in self.raw.execute("SELECT table_name, column_name FROM duckdb_columns() "
+                                     "WHERE database_name = current_database()").fetchall():
+            out.setdefault(t, set()).add(c)
+        return out
+
     def file_path(self) -> Path | None:
         return self.url.path
 

@@ -221,11 +221,11 @@ def entity_info(view: View, kind: str, eid: str) -> dict | None:
 
     params: dict = {"eid": eid}
     if kind == "store":
-        conds = query.conditions(_STORE_DIMS, (), view.scope, params)
+        conds = query.conditions(_STORE_DIMS, (), view.scope, params, dialect=view.dialect)
         sql = ("SELECT s.store_id AS id, s.store_name AS name, s.store_type AS type, s.brand, NULL AS agency, "
                "NULL AS store_name FROM stores s WHERE s.store_id = $eid")
     elif kind == "account":
-        conds = query.conditions(_ACCOUNT_DIMS, (), view.scope, params)
+        conds = query.conditions(_ACCOUNT_DIMS, (), view.scope, params, dialect=view.dialect)
         sql = ("SELECT a.account_id AS id, a.account_name AS name, a.account_type AS type, s.brand, a.agency, "
                "s.store_name FROM accounts a LEFT JOIN stores s ON a.store_id = s.store_id WHERE a.account_id = $eid")
     else:
@@ -300,7 +300,7 @@ def store_accounts(view: View, store_id: str) -> pl.DataFrame:
     m = view.run(ACCOUNT_METRICS, ["account"], filters={"store": [store_id]}, labels=False) \
         .rename({"account": "account_id"})
     sold = m.filter(pl.col("gmv") > 0)["account_id"].drop_nulls().to_list()
-    extra = f" OR a.account_id IN ({query.bind_list(params, 'sold', sold)})" if sold else ""
+    extra = f" OR a.account_id IN ({view.in_list(params, 'sold', sold)})" if sold else ""
     base = view.sql(
         "SELECT a.account_id, a.account_name, a.account_type, a.agency, a.store_id, s.store_name "
         f"FROM accounts a LEFT JOIN stores s ON a.store_id = s.store_id WHERE (a.store_id = $sid{extra}) "

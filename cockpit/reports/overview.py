@@ -266,7 +266,8 @@ def has_market(view: View) -> bool:
 
 def market_by_category(view: View) -> pl.DataFrame:
     df = view.compared(["market_share", "gmv", "market_gmv"], ["category"])
-    return df.filter(pl.col("market_gmv") > 0).sort("market_gmv", descending=True)
+    # ties (two categories with the same market) in name order, the same on every engine
+    return df.filter(pl.col("market_gmv") > 0).sort(["market_gmv", "category"], descending=[True, False])
 
 
 def market_table(view: View, df: pl.DataFrame) -> DisplayTable:

@@ -106,7 +106,7 @@ def session_categories(view: View, ids: list[str]) -> dict[str, str | None]:
     if not ids:
         return {}
     params: dict = {}
-    in_ids = query.bind_list(params, "ids", ids)
+    in_ids = view.in_list(params, "ids", ids)
     sql = (
         "WITH pc AS (SELECT o.live_id, p.category, SUM(o.paid_amount) AS g FROM orders o "
         "JOIN products p ON o.product_id = p.product_id "

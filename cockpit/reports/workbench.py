@@ -10,11 +10,11 @@ import re
 import tempfile
 from pathlib import Path
 
-import duckdb
 import polars as pl
 
 from cockpit import auth, batches, i18n, importer, schema, store
 from cockpit.tables import DisplayTable
+from cockpit.engine import Database
 
 
 class NotAllowed(Exception):
@@ -35,7 +35,7 @@ def table_from_filename(name: str) -> str | None:
     return None
 
 
-def import_uploaded(con: duckdb.DuckDBPyConnection, user: auth.User, table: str, name: str,
+def import_uploaded(con: Database, user: auth.User, table: str, name: str,
                     data: bytes, lang: str = "zh") -> importer.FileResult:
     """Import one uploaded file through the same importer as `cockpit import`; its
     summary and the rejects file's reasons in ``lang`` (the UI's language)."""
