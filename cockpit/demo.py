@@ -67,7 +67,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
+import queue
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -75,7 +77,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from cockpit import batches, buyer_keys, buyer_sets, clock, rollups, schema, store
+from cockpit import auth, batches, buyer_keys, buyer_sets, clock, rollups, schema, store
 from cockpit.errors import UsageError
 
 
@@ -234,10 +236,13 @@ def _pick(names: list[str] | np.ndarray, idx: np.ndarray) -> pl.Series:
     return s.gather(ix)
 
 
-def _ids(prefix: str, n: int, width: int) -> pl.Series:
-    return pl.select(
-        pl.concat_str([pl.lit(prefix), (pl.int_range(1, n + 1, eager=False)).cast(pl.Utf8).str.zfill(width)])
-    ).to_series() if n else pl.Series([], dtype=pl.Utf8)
+def _ids(prefix: str, n, width: int, start: int = 1) -> pl.Series:
+    """prefix + zero-padded numbers: ``start`` .. ``start + n - 1``, or the given numbers."""
+    nums = pl.Series(np.asarray(n, dtype=np.int64)) if isinstance(n, np.ndarray) else \
+        pl.int_range(start, start + n, eager=True)
+    if not nums.len():
+        return pl.Series([], dtype=pl.Utf8)
+    return pl.select(pl.concat_str([pl.lit(prefix), nums.cast(pl.Utf8).str.zfill(width)])).to_series()
 
 
 _PL_TYPES = {
@@ -327,22 +332,39 @@ def _intraday() -> np.ndarray:
 
 
 # ---------------------------------------------------------------- generation
-def generate(orders: int = 500_000, seed: int = 7, now: dt.datetime | None = None) -> dict[str, pl.DataFrame]:
+# Orders are generated (and a build writes them) this many at a time, whole time windows
+# of a few hours to a day each, so memory stays flat however many orders the demo has.
+CHUNK_ORDERS = 2_000_000
+
+
+def generate(orders: int = 500_000, seed: int = 7, now: dt.datetime | None = None,
+             chunk_orders: int = CHUNK_ORDERS) -> dict[str, pl.DataFrame]:
     """Every canonical table of the demo group, deterministic for (orders, seed, now)."""
+    parts: list[pl.DataFrame] = []
+    frames = stream(orders, seed, now, parts.append, chunk_orders)
+    frames["orders"] = pl.concat(parts, rechunk=True) if len(parts) != 1 else parts[0]
+    return {t: frames[t] for t in schema.TABLES}
+
+
+def stream(orders: int, seed: int, now: dt.datetime | None, on_orders,
+           chunk_orders: int = CHUNK_ORDERS) -> dict[str, pl.DataFrame]:
+    """Like :func:`generate`, but the orders go to ``on_orders(frame)`` chunk by chunk, in
+    time order (ids numbered on), while they are generated; returns the other tables."""
     if orders < 1000:
         raise DemoError("the demo needs at least 1000 orders")
     now = (now or clock.now()).replace(second=0, microsecond=0, tzinfo=None)
     rng = np.random.default_rng([seed, 20250618])
-    G = _Gen(rng, orders, now)
+    G = _Gen(rng, orders, now, seed)
     # the explanation windows draw from their own stream, so the rest of the group (shelf
     # orders, session times) is the same as before they existed
     G.rng_explain = np.random.default_rng([seed, 20250618, 17])
-    return G.run()
+    return G.run(on_orders, max(1, chunk_orders))
 
 
 class _Gen:
-    def __init__(self, rng, n_orders: int, now: dt.datetime):
+    def __init__(self, rng, n_orders: int, now: dt.datetime, seed: int):
         self.rng = rng
+        self.seed = seed
         self.N = n_orders
         self.now = now
         self.now_s = _secs(now)
@@ -610,7 +632,12 @@ class _Gen:
         self.w_first = np.cumsum(self.w_count) - self.w_count
 
     # -- orders ---------------------------------------------------------
-    def orders(self):
+    def orders_plan(self):
+        """What the orders will be, without the orders: how many each session, video and
+        minute of the shelf gets, the time windows they are generated in, the buyers.
+
+        Everything per order is drawn later, window by window (:meth:`order_chunks`), so a
+        build holds one chunk of orders at a time, whatever the size of the demo."""
         rng, D, N = self.rng, self.D, self.N
         share = self.share
         mass = {g: float((self.base * share[g] * self.frac).sum()) for g in ("live", "short_video", "shelf", "other")}
@@ -628,9 +655,108 @@ class _Gen:
         bm = np.where(self.acct_type[a] == "distributor", 1.0, self.brand_month[sd, self.acct_brand[a]])
         w = (self.base[sd] * share["live"][sd] * self.acct_power[a] * bm * ramp
              * (self.s_eff / 60.0) ** 0.8 * (1.0 + self.s_uplift) * np.exp(rng.normal(0, 0.25, a.size)))
-        per_sess = rng.multinomial(n_live, w / w.sum())
-        self.s_orders = per_sess
-        o_sess = np.repeat(np.arange(a.size), per_sess)
+        self.s_orders = rng.multinomial(n_live, w / w.sum())
+
+        # short videos: orders per video, each paid some hours after it was published
+        self.videos()
+        self.video_ids = [f"V{i + 1:07d}" for i in range(self.n_videos)]
+        va = self.v_acct
+        vw = self.base[self.v_day] * self.v_plays * np.where(self.acct_type[va] == "distributor", 0.6, 1.0)
+        v_orders = rng.multinomial(n_sv, vw / vw.sum())
+        o_vid = np.repeat(np.arange(self.n_videos, dtype=np.int32), v_orders)
+        delay = (rng.exponential(10 * 3600, n_sv)).astype(np.int64) + 60
+        sv_paid = self.v_pub[o_vid] + delay
+        late = sv_paid >= self.now_s
+        span = self.now_s - self.v_pub[o_vid[late]]
+        sv_paid[late] = self.v_pub[o_vid[late]] + (rng.random(late.sum()) * span).astype(np.int64)
+        del delay, late, span
+        order = np.argsort(sv_paid, kind="stable")
+        self.sv_paid, self.sv_vid = sv_paid[order], o_vid[order]
+        del sv_paid, o_vid, order
+
+        # shelf + other: orders per minute from trend x share x intraday profile, minutes < now
+        dm = (self.base * (share["shelf"] + share["other"]))[:, None] * self.prof[None, :]
+        dm = dm.ravel()
+        dm[(D - 1) * 1440 + self.now_min:] = 0.0
+        self.shelf_minutes = rng.multinomial(n_shelf, dm / dm.sum())
+        self.shelf_cum = np.concatenate([[0], np.cumsum(self.shelf_minutes)])
+
+        # windows: from 06:00 to 06:00, unless a session runs across 06:00 (then the
+        # window goes on to the next free 06:00), so a session's orders share a window
+        ends = self.s_start + self.s_eff * 60
+        by_start = np.argsort(self.s_start, kind="stable")
+        reach = np.maximum.accumulate(ends[by_start])
+        cand = self.start_s + np.arange(1, D + 1, dtype=np.int64) * DAY_S + 6 * 3600
+        cand = cand[cand <= self.now_s]
+        k = np.searchsorted(self.s_start[by_start], cand, side="right")
+        busy = (k > 0) & (reach[np.maximum(k - 1, 0)] > cand)
+        self.win_bounds = np.concatenate([[self.start_s], cand[~busy], [self.now_s + 1]])
+
+        # buyers: a pool per brand, sized by the orders each brand will roughly get
+        live_b = np.bincount(self.acct_brand[a], weights=self.s_orders, minlength=3)
+        sv_b = np.bincount(self.acct_brand[va], weights=v_orders, minlength=3)
+        day_shelf = self.shelf_minutes.reshape(D, 1440).sum(axis=1)
+        bw = self.brand_month * BRAND_SIZE[None, :]
+        shelf_b = (day_shelf[:, None] * bw / bw.sum(axis=1, keepdims=True)).sum(axis=0)
+        expected = live_b + sv_b + shelf_b
+        self.pool_start, self.pool_cdf, fans = [], [], []
+        offset = 0
+        for b in range(3):
+            pool = max(100, int(expected[b] * 0.48))
+            fan = rng.random(pool) < 0.32
+            act = np.exp(rng.normal(0, 1.1, pool)) * np.where(fan, 2.2, 1.0)
+            # content orders (live, short video) come more from fans
+            self.pool_cdf.append((np.cumsum(act * np.where(fan, 2.5, 1.0)), np.cumsum(act)))
+            self.pool_start.append(offset)
+            fans.append(fan)
+            offset += pool
+            del act
+        self.fan_of = np.concatenate(fans)
+        self.n_buyers = offset
+        # per buyer: when the first order was paid (seconds since the start; orders come
+        # window by window in time, so it is known once a buyer's first window is done)
+        self.first_paid = np.full(offset, np.iinfo(np.int32).max, dtype=np.int32)
+
+        # what the other tables need from the orders, summed chunk by chunk
+        S = self.n_sessions
+        self.s_gmv = np.zeros(S, dtype=np.int64)
+        self.s_nord = np.zeros(S, dtype=np.int64)
+        self.v_nord = np.zeros(self.n_videos, dtype=np.int64)
+        self.day_brand_gmv = np.zeros((D, 3), dtype=np.int64)
+        self.aud = {k: np.zeros(S, dtype=np.int64) for k in ("buyers", "fan_buyers", "fan_gmv", "new_buyers", "new_gmv")}
+
+    def order_chunks(self, chunk_orders: int):
+        """The orders in time order, in chunks of about ``chunk_orders`` (whole windows);
+        each chunk is a dict of per-order arrays, drawn from a random stream of its own."""
+        bounds = self.win_bounds
+        s_win = np.searchsorted(bounds, self.s_start, side="right") - 1
+        live_per_win = np.bincount(s_win, weights=self.s_orders, minlength=bounds.size - 1)
+        sv_cut = np.searchsorted(self.sv_paid, bounds)
+        minute_cut = np.clip((bounds - self.start_s) // 60, 0, self.shelf_minutes.size)
+        shelf_cut = self.shelf_cum[minute_cut]
+        per_win = live_per_win + np.diff(sv_cut) + np.diff(shelf_cut)
+        cum = np.concatenate([[0], np.cumsum(per_win)])
+        # chunk edges: whole windows, about chunk_orders each
+        edges = [0]
+        while edges[-1] < per_win.size:
+            nxt = int(np.searchsorted(cum, cum[edges[-1]] + chunk_orders, side="left"))
+            edges.append(min(max(nxt, edges[-1] + 1), per_win.size))
+        done = 0
+        for i, (w0, w1) in enumerate(zip(edges[:-1], edges[1:])):
+            rng = np.random.default_rng([self.seed, 20250618, 1, i])
+            rx = np.random.default_rng([self.seed, 20250618, 17, i])
+            sess = np.flatnonzero((s_win >= w0) & (s_win < w1))
+            o = self._chunk(rng, rx, sess, (sv_cut[w0], sv_cut[w1]), (minute_cut[w0], minute_cut[w1]))
+            o["offset"] = done
+            done += o["paid"].size
+            yield o
+        assert done == self.N, (done, self.N)
+
+    def _chunk(self, rng, rx, sess, sv_range, minute_range) -> dict:
+        D = self.D
+        # live orders of the sessions that start in these windows (and end in them)
+        o_sess = np.repeat(sess, self.s_orders[sess])
+        n_live = o_sess.size
         xmax = np.interp(self.s_eff / self.s_sched, _GRID, _CDF)
         u = rng.random(n_live) * xmax[o_sess]
         x = np.interp(u, _CDF, _GRID)
@@ -638,7 +764,6 @@ class _Gen:
         # most live orders come while a product is being explained (a window of their
         # session, weighted by its length and the audience at the time), the rest any time
         o_win = np.full(n_live, -1, dtype=np.int64)
-        rx = self.rng_explain
         inw = (self.w_count[o_sess] > 0) & (rx.random(n_live) < EXPLAINED_ORDER_SHARE)
         if self.w_sess.size:
             wlen = self.w_end - self.w_start
@@ -651,40 +776,39 @@ class _Gen:
             o_win[inw] = win
             off[inw] = ((self.w_start[win] + rx.random(win.size) * wlen[win]) * 60).astype(np.int64)
         live_paid = self.s_start[o_sess] + off
-        live_acct = a[o_sess]
+        live_acct = self.s_acct[o_sess]
 
-        # short videos
-        self.videos()
-        va = self.v_acct
-        vw = self.base[self.v_day] * self.v_plays * np.where(self.acct_type[va] == "distributor", 0.6, 1.0)
-        o_vid = _sample_cdf(rng, vw, n_sv)
-        delay = (rng.exponential(10 * 3600, n_sv)).astype(np.int64) + 60
-        sv_paid = self.v_pub[o_vid] + delay
-        late = sv_paid >= self.now_s
-        span = self.now_s - self.v_pub[o_vid[late]]
-        sv_paid[late] = self.v_pub[o_vid[late]] + (rng.random(late.sum()) * span).astype(np.int64)
-        sv_acct = va[o_vid]
+        # short-video orders paid in these windows
+        sv_paid = self.sv_paid[sv_range[0]: sv_range[1]]
+        o_vid = self.sv_vid[sv_range[0]: sv_range[1]].astype(np.int64)
+        n_sv = sv_paid.size
+        sv_acct = self.v_acct[o_vid]
 
-        # shelf + other: a (day, minute) from trend x share x intraday profile, minutes < now
-        dm = (self.base * (share["shelf"] + share["other"]))[:, None] * self.prof[None, :]
-        dm = dm.ravel()
-        dm[(D - 1) * 1440 + self.now_min:] = 0.0
-        idx = _sample_cdf(rng, dm, n_shelf)
-        sh_paid = self.start_s + idx.astype(np.int64) * 60 + rng.integers(0, 60, n_shelf)
+        # shelf + other: the windows' minutes, a second within each
+        m0, m1 = int(minute_range[0]), int(minute_range[1])
+        idx = np.repeat(np.arange(m0, m1, dtype=np.int64), self.shelf_minutes[m0:m1])
+        n_shelf = idx.size
+        sh_paid = self.start_s + idx * 60 + rng.integers(0, 60, n_shelf)
         sh_day = idx // 1440
+        share = self.share
         p_other = share["other"][sh_day] / (share["shelf"][sh_day] + share["other"][sh_day])
         u = rng.random(n_shelf)
         shelf_ch = np.where(u < p_other, CH["other"],
                             np.array([CH["mall"], CH["store_page"], CH["search"], CH["recommend"]])[
                                 _sample_cdf(rng, np.array([0.30, 0.20, 0.28, 0.22]), n_shelf)])
+        del idx, sh_day, p_other, u
 
-        # assemble
+        # assemble, in time order
         paid = np.concatenate([live_paid, sv_paid, sh_paid])
-        acct = np.concatenate([live_acct, sv_acct, np.full(n_shelf, -1)])
-        sess = np.concatenate([o_sess, np.full(n_sv + n_shelf, -1)])
-        win = np.concatenate([o_win, np.full(n_sv + n_shelf, -1)])
-        vid = np.concatenate([np.full(n_live, -1), o_vid, np.full(n_shelf, -1)])
-        ch = np.concatenate([np.full(n_live, CH["live"]), np.full(n_sv, CH["short_video"]), shelf_ch]).astype(np.int8)
+        order = np.argsort(paid, kind="stable")
+        paid = paid[order]
+        acct = np.concatenate([live_acct, sv_acct, np.full(n_shelf, -1)])[order]
+        sess = np.concatenate([o_sess, np.full(n_sv + n_shelf, -1)])[order]
+        win = np.concatenate([o_win, np.full(n_sv + n_shelf, -1)])[order]
+        vid = np.concatenate([np.full(n_live, -1), o_vid, np.full(n_shelf, -1)])[order]
+        ch = np.concatenate([np.full(n_live, CH["live"]), np.full(n_sv, CH["short_video"]), shelf_ch]).astype(np.int8)[order]
+        del live_paid, sv_paid, sh_paid, live_acct, sv_acct, o_sess, o_vid, o_win, shelf_ch, order
+        N = paid.size
         day = (paid - self.start_s) // DAY_S
 
         # store: the account's store (distributors: one of theirs), shelf: by brand season
@@ -707,11 +831,13 @@ class _Gen:
             old_b = np.array([s for s in stores_b if STORES[s][5] is None])
             pick = stores_b[_sample_cdf(rng, self.store_size[stores_b], m.sum())]
             dd = day[sh][m]
-            ramp = np.clip((dd - (self.store_open_day[pick] - self.day0) + 3) / 45.0, 0.0, 1.0)
+            opened = self.store_open_day[pick] - self.day0
+            ramp = np.where(dd >= opened, np.clip((dd - opened + 3) / 45.0, 0.0, 1.0), 0.0)  # none before it opened
             redo = rng.random(m.sum()) >= ramp
             pick[redo] = old_b[_sample_cdf(rng, self.store_size[old_b], redo.sum())]
             st_sh[m] = pick
         st[sh] = st_sh
+        del bw, bcdf, ub, brand, st_sh, col
 
         # product within the store, quantity, price
         prod = np.empty(N, dtype=np.int64)
@@ -720,33 +846,27 @@ class _Gen:
             k = self.per_store[s]
             prod[m] = self.prod_start[s] + _sample_cdf(rng, self.prod_pop[self.prod_start[s]: self.prod_start[s] + k], m.sum())
         # an order during an explanation mostly buys the product on air
-        on_air = (win >= 0) & (self.rng_explain.random(N) < 0.85)
+        on_air = (win >= 0) & (rx.random(N) < 0.85)
         prod[on_air] = self.w_prod[win[on_air]]
         st[on_air] = self.prod_store[prod[on_air]]
         qty = 1 + _sample_cdf(rng, np.array([0.78, 0.15, 0.05, 0.012, 0.008]), N)
-        camp = self.campaign_day[day]
+        camp = self.campaign_day[np.minimum(day, D - 1)]
         disc = np.where(camp, rng.uniform(0.60, 0.90, N), rng.uniform(0.75, 1.0, N))
         disc = np.where(ch == CH["live"], disc * 0.95, disc)
         cents = np.maximum(1, np.round(self.prod_price[prod] * qty * disc)).astype(np.int64)
+        del disc, on_air
 
-        # buyers: a pool per brand, heavy-tailed activity, fans buy more (esp. in content)
+        # buyers: from the brand's pool, heavy-tailed activity, fans buy more (esp. in content)
         brand_o = self.store_brand[st]
         buyer = np.empty(N, dtype=np.int64)
-        fan_pool = []
-        offset = 0
         content = ch <= CH["short_video"]
         for b in range(3):
             mb = brand_o == b
-            pool = max(100, int(mb.sum() * 0.48))
-            fan = rng.random(pool) < 0.32
-            act = np.exp(rng.normal(0, 1.1, pool)) * np.where(fan, 2.2, 1.0)
-            for is_content, boost in ((True, 2.5), (False, 1.0)):
+            for is_content, cdf in zip((True, False), self.pool_cdf[b]):
                 m = mb & (content == is_content)
-                wgt = act * np.where(fan, boost, 1.0)
-                buyer[m] = offset + _sample_cdf(rng, wgt, m.sum())
-            fan_pool.append(fan)
-            offset += pool
-        is_fan = np.concatenate(fan_pool)[buyer]
+                u = rng.random(int(m.sum())) * cdf[-1]
+                buyer[m] = self.pool_start[b] + np.minimum(np.searchsorted(cdf, u, side="right"), cdf.size - 1)
+        is_fan = self.fan_of[buyer]
 
         # refunds and shipping
         brate = REFUND_RATE[brand_o] * np.where(ch == CH["live"], 1.2, 1.0)
@@ -765,14 +885,45 @@ class _Gen:
         sat = paid + sdelay
         refund_only = refund & ~partial & (rat < sat) & (rng.random(N) < 0.6)
         shipped = (sat < self.now_s) & ~refund_only
+        del brate, partial, rdelay, med, sdelay, refund_only, camp
 
-        order = np.argsort(paid, kind="stable")
-        self.o = dict(
-            paid=paid[order], st=st[order], prod=prod[order], acct=acct[order], sess=sess[order],
-            vid=vid[order], ch=ch[order], buyer=buyer[order], fan=is_fan[order], qty=qty[order],
-            cents=cents[order], rcents=rcents[order], rat=rat[order], refund=refund[order],
-            sat=sat[order], shipped=shipped[order],
-        )
+        o = dict(paid=paid, st=st, prod=prod, acct=acct, sess=sess, vid=vid, ch=ch, buyer=buyer, fan=is_fan,
+                 qty=qty, cents=cents, rcents=rcents, rat=rat, refund=refund, sat=sat, shipped=shipped)
+        self._tally(o, day, brand_o)
+        return o
+
+    def _tally(self, o: dict, day: np.ndarray, brand: np.ndarray) -> None:
+        """Add a chunk to what the other tables need from the orders: per session its
+        live GMV, orders and buyers (fans, new buyers: no order before the session), per
+        video its orders, per day and brand the GMV."""
+        S = self.n_sessions
+        lm = o["ch"] == CH["live"]
+        ls, lb, lc = o["sess"][lm], o["buyer"][lm], o["cents"][lm]
+        self.s_gmv += np.rint(np.bincount(ls, weights=lc, minlength=S)).astype(np.int64)
+        self.s_nord += np.bincount(ls, minlength=S)
+        svm = o["ch"] == CH["short_video"]
+        self.v_nord += np.bincount(o["vid"][svm], minlength=self.n_videos)
+        self.day_brand_gmv += np.rint(np.bincount(day * 3 + brand, weights=o["cents"], minlength=self.D * 3)
+                                      ).astype(np.int64).reshape(self.D, 3)
+        # first orders: chunks come in time order and each is sorted by paid_at
+        uniq, first = np.unique(o["buyer"], return_index=True)
+        new = self.first_paid[uniq] == np.iinfo(np.int32).max
+        self.first_paid[uniq[new]] = (o["paid"][first[new]] - self.start_s).astype(np.int32)
+        # a session's orders are all in one chunk, so its distinct buyers are too
+        nb = self.n_buyers
+        pair = np.sort(ls * nb + lb)  # (sorted, not np.unique: its hash table is slower here)
+        pair = pair[np.concatenate([[True], pair[1:] != pair[:-1]])] if pair.size else pair
+        ps, pb = pair // nb, pair % nb
+        start = self.s_start - self.start_s
+        p_new = self.first_paid[pb] >= start[ps]
+        l_new = self.first_paid[lb] >= start[ls]
+        fan_p, fan_l = self.fan_of[pb], self.fan_of[lb]
+        aud = self.aud
+        aud["buyers"] += np.bincount(ps, minlength=S)
+        aud["fan_buyers"] += np.bincount(ps[fan_p], minlength=S)
+        aud["new_buyers"] += np.bincount(ps[p_new], minlength=S)
+        aud["fan_gmv"] += np.rint(np.bincount(ls[fan_l], weights=lc[fan_l], minlength=S)).astype(np.int64)
+        aud["new_gmv"] += np.rint(np.bincount(ls[l_new], weights=lc[l_new], minlength=S)).astype(np.int64)
 
     def videos(self):
         rng, D, A = self.rng, self.D, self.A
@@ -797,11 +948,11 @@ class _Gen:
         self.n_videos = n
 
     # -- tables ---------------------------------------------------------
-    def orders_table(self):
-        o = self.o
-        N = self.N
+    def orders_table(self, o: dict) -> pl.DataFrame:
+        """One chunk of orders as the orders table's rows (ids numbered in time order)."""
+        n = o["paid"].size
         return _frame("orders", {
-            "order_id": _ids("O", N, 10),
+            "order_id": _ids("O", n, 10, start=o["offset"] + 1),
             "paid_at": _ts(o["paid"]),
             "store_id": _pick(self.store_ids, o["st"]),
             "product_id": _pick(self.prod_ids, o["prod"]),
@@ -809,7 +960,7 @@ class _Gen:
             "live_id": _pick(self.live_ids, o["sess"]),
             "video_id": _pick(self.video_ids, o["vid"]),
             "channel": _pick(CHANNELS, o["ch"].astype(np.int64)),
-            "buyer_id": pl.select(pl.concat_str([pl.lit("B"), pl.Series(o["buyer"] + 1).cast(pl.Utf8).str.zfill(9)])).to_series(),
+            "buyer_id": _ids("B", o["buyer"] + 1, 9),
             "is_fan": o["fan"],
             "quantity": o["qty"].astype(np.int64),
             "paid_amount": _money(o["cents"]),
@@ -821,12 +972,7 @@ class _Gen:
     def live_tables(self):
         rng = self.rng
         S = self.n_sessions
-        o = self.o
-        self.live_ids = [f"L{i + 1:07d}" for i in range(S)]
-        lm = o["ch"] == CH["live"]
-        gmv = np.rint(np.bincount(o["sess"][lm], weights=o["cents"][lm], minlength=S)).astype(np.int64)
-        n_ord = np.bincount(o["sess"][lm], minlength=S)
-        self.s_gmv = gmv
+        gmv, n_ord = self.s_gmv, self.s_nord  # summed from the orders, chunk by chunk
 
         # minute curves
         seg, off = _segments(self.s_eff)
@@ -971,20 +1117,9 @@ class _Gen:
         viewers, live buyers and live GMV.  Fans and new/returning buyers and GMV come from
         the orders themselves; gender, age and region are drawn around the category's
         profile, buyers tilted towards the buckets that buy more."""
-        rng, S, o = self.rng, self.n_sessions, self.o
-        lm = o["ch"] == CH["live"]
-        ls, lb, lc = o["sess"][lm], o["buyer"][lm], o["cents"][lm]
-        nb = int(o["buyer"].max()) + 1
-        fan_of = np.zeros(nb, dtype=bool)
-        fan_of[o["buyer"]] = o["fan"]
-        uniq, first = np.unique(o["buyer"], return_index=True)  # orders are sorted by paid_at
-        first_paid = np.full(nb, np.iinfo(np.int64).max, dtype=np.int64)
-        first_paid[uniq] = o["paid"][first]
-        pair = np.unique(ls * nb + lb)
-        ps, pb = pair // nb, pair % nb
-        p_new = first_paid[pb] >= self.s_start[ps]  # no order before the session started
-        l_new = first_paid[lb] >= self.s_start[ls]
-        buyers = np.bincount(ps, minlength=S)
+        rng, S = self.rng, self.n_sessions
+        aud = self.aud  # summed from the orders, chunk by chunk (order_chunks)
+        buyers = aud["buyers"]
         viewers, gmv = self.s_viewers, self.s_gmv
         cat = self.acct_brand[self.s_acct]
         rows_s, rows_dim, rows_b, rows_v, rows_n, rows_g = [], [], [], [], [], []
@@ -1002,12 +1137,10 @@ class _Gen:
             n = _partition(buyers, bshare)
             gshare = np.where(n > 0, n * np.exp(rng.normal(0, 0.2, (S, len(names)))), 0.0)
             add(dim, names, _partition(viewers, share), n, _partition(gmv, gshare))
-        for dim, names, flag_p, flag_l, base in (
-            ("fans", ("粉丝", "非粉丝"), fan_of[pb], fan_of[lb], rng.uniform(0.18, 0.45, S)),
-            ("new_returning", ("新客", "老客"), p_new, l_new, rng.uniform(0.45, 0.8, S)),
+        for dim, names, b1, g1, base in (
+            ("fans", ("粉丝", "非粉丝"), aud["fan_buyers"], aud["fan_gmv"], rng.uniform(0.18, 0.45, S)),
+            ("new_returning", ("新客", "老客"), aud["new_buyers"], aud["new_gmv"], rng.uniform(0.45, 0.8, S)),
         ):
-            b1 = np.bincount(ps[flag_p], minlength=S)
-            g1 = np.rint(np.bincount(ls[flag_l], weights=lc[flag_l], minlength=S)).astype(np.int64)
             v1 = np.clip(np.round(viewers * base).astype(np.int64), b1, viewers - (buyers - b1))
             add(dim, names, np.stack([v1, viewers - v1], axis=1), np.stack([b1, buyers - b1], axis=1),
                 np.stack([g1, gmv - g1], axis=1))
@@ -1023,11 +1156,8 @@ class _Gen:
         rng = self.rng
         n = self.n_videos
         plays = self.v_plays
-        o = self.o
-        svm = o["ch"] == CH["short_video"]
-        n_ord = np.bincount(o["vid"][svm], minlength=n)
+        n_ord = self.v_nord
         self.v_newf = rng.poisson(plays * 0.002)
-        self.video_ids = [f"V{i + 1:07d}" for i in range(n)]
         return _frame("short_videos", {
             "video_id": self.video_ids,
             "account_id": _pick(self.acct_ids, self.v_acct),
@@ -1132,15 +1262,11 @@ class _Gen:
     def market(self):
         rng = self.rng
         D = self.D - 1
-        o = self.o
-        brand = self.store_brand[o["st"]]
-        day = (o["paid"] - self.start_s) // DAY_S
         rows = []
         t = np.arange(D) - (self.D - 1)
         trend = np.exp(math.log(1.15) * t / 365.0)
         for b in range(3):
-            m = (brand == b) & (day < D)
-            g = np.bincount(day[m], weights=o["cents"][m], minlength=D)
+            g = self.day_brand_gmv[:D, b].astype(np.float64)
             shape = trend * self.weekday_f[:D] * self.camp[:D] * self.brand_month[:D, b] * np.exp(rng.normal(0, 0.04, D))
             level = g.sum() / MARKET_SHARE[b] / shape.sum()
             mg = np.round(level * shape).astype(np.int64)
@@ -1204,23 +1330,25 @@ class _Gen:
             "start_date": pl.Series(cols[4], dtype=pl.Date), "end_date": pl.Series(cols[5], dtype=pl.Date),
         })
 
-    def run(self) -> dict[str, pl.DataFrame]:
+    def run(self, on_orders, chunk_orders: int) -> dict[str, pl.DataFrame]:
         self.calendar()
         self.dimensions()
         self.sessions()
-        self.orders()
+        self.orders_plan()
         self.live_ids = [f"L{i + 1:07d}" for i in range(self.n_sessions)]
-        out = {}
+        for o in self.order_chunks(chunk_orders):
+            on_orders(self.orders_table(o))
+            del o
+        # the plan's per-buyer and per-order arrays are done with
+        del self.pool_cdf, self.first_paid, self.fan_of, self.sv_paid, self.sv_vid
         sessions, minutes, traffic = self.live_tables()
         videos = self.video_table()
-        out["orders"] = self.orders_table()
         follower_daily = self.followers()
         acc = dict(self.accounts_cols, followers=self.acct_followers)
         out = {
             "stores": self.stores,
             "accounts": _frame("accounts", acc),
             "products": self.products,
-            "orders": out["orders"],
             "live_sessions": sessions,
             "live_minutes": minutes,
             "live_explains": self.explains_table(),
@@ -1234,7 +1362,7 @@ class _Gen:
             "peer_benchmarks": self.peer_benchmarks(),
             "campaigns": self.campaigns(),
         }
-        assert list(out) == list(schema.TABLES), "demo tables out of schema order"
+        assert list(out) == [t for t in schema.TABLES if t != "orders"], "demo tables out of schema order"
         return out
 
 
@@ -1292,6 +1420,63 @@ def _check_replaceable(path) -> None:
         con.close()
 
 
+class _OrdersWriter:
+    """Orders into a fresh DuckDB file chunk by chunk, as one recorded batch: each chunk in
+    a transaction of its own (the file is moved into place only when whole, see build),
+    with its buyers' keys (the demo's buyer numbers, so no lookup of earlier buyers) and
+    the rollups of its time window.  The same rows write_batch would write, without its
+    upsert work: a fresh file has nothing to replace."""
+
+    def __init__(self, con, progress: bool):
+        self.con, self.progress = con, progress
+        self.batch_id = store.scalar(con, "SELECT nextval('import_batch_seq')")
+        self.started_at = clock.now()
+        self.rows = 0
+        self.seen = np.zeros(0, dtype=bool)  # buyer keys already in the dictionary
+        self.t0 = time.perf_counter()
+
+    def write(self, df: pl.DataFrame) -> None:
+        t = schema.table("orders")
+        keys = df["buyer_id"].str.slice(1).cast(pl.Int32)  # "B000000123" -> 123: dense, unique
+        staged = df.with_columns(pl.lit(self.batch_id, dtype=pl.Int64).alias(schema.BATCH_COLUMN),
+                                 keys.alias(buyer_keys.COLUMN))
+        k = keys.to_numpy()
+        top = int(k.max()) + 1 if k.size else 0
+        if top > self.seen.size:
+            self.seen = np.concatenate([self.seen, np.zeros(top - self.seen.size, dtype=bool)])
+        new = k[~self.seen[k]]
+        self.seen[new] = True
+        new = np.sort(new)
+        new = new[np.concatenate([[True], new[1:] != new[:-1]])] if new.size else new
+        buyers = pl.DataFrame({"buyer_id": _ids("B", new, 9), buyer_keys.COLUMN: pl.Series(new, dtype=pl.Int32)})
+        cols = ", ".join(f'"{c}"' for c in t.stored_names)
+        con = self.con
+        with store.transaction(con):
+            con.register("_staged", staged.to_arrow(compat_level=pl.CompatLevel.newest()))
+            con.register("_new_buyers", buyers.to_arrow())
+            con.execute(f"INSERT INTO {buyer_keys.TABLE} (buyer_id, {buyer_keys.COLUMN}) "
+                        f"SELECT buyer_id, {buyer_keys.COLUMN} FROM _new_buyers")
+            con.execute(f"INSERT INTO orders ({cols}) SELECT {cols} FROM _staged")
+            rollups.refresh_window(con, df["paid_at"][0], df["paid_at"][-1])
+            con.unregister("_staged")
+            con.unregister("_new_buyers")
+        self.rows += df.height
+        if self.progress:
+            print(f"demo: orders           {self.rows:>12,d} rows  {time.perf_counter() - self.t0:6.1f}s",
+                  file=sys.stderr, flush=True)
+
+    def finish(self) -> None:
+        con = self.con
+        with store.transaction(con):
+            con.execute(
+                "INSERT INTO import_batches (batch_id, file_name, sha256, table_name, rows_read, rows_accepted, "
+                "rows_rejected, rows_duplicate, rejects_path, started_at, finished_at, imported_by, source, status) "
+                "VALUES (?, 'demo', NULL, 'orders', ?, ?, 0, 0, NULL, ?, ?, 'demo', 'demo', 'committed')",
+                [self.batch_id, self.rows, self.rows, self.started_at, clock.now()])
+            auth.audit(con, "demo", "import", f"batch {self.batch_id}: demo -> orders, {self.rows} rows (demo)")
+            store.bump_data_version(con)
+
+
 def _write(con, frames: dict[str, pl.DataFrame], now: dt.datetime, seed: int, orders: int,
            progress: bool) -> dict[str, int]:
     """Every table through the import batches (as files would arrive), then the buyer sets."""
@@ -1314,8 +1499,68 @@ def _write(con, frames: dict[str, pl.DataFrame], now: dt.datetime, seed: int, or
     return counts
 
 
+class _Stopped(Exception):
+    pass
+
+
+def _overlapped(produce, consume):
+    """``produce(put)`` in a thread of its own while ``consume`` takes what it puts, one
+    item ahead: the next chunk of orders is generated (NumPy, Polars) while DuckDB writes
+    this one, on two cores.  Returns what ``produce`` returns; an error on either side
+    stops both and is raised here."""
+    q: queue.Queue = queue.Queue(maxsize=1)
+    stop = threading.Event()
+    out: dict = {}
+
+    def put(item):
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+        raise _Stopped
+
+    def run():
+        try:
+            out["value"] = produce(put)
+        except _Stopped:
+            pass
+        except BaseException as e:  # noqa: BLE001 - raised again in the consuming thread
+            out["error"] = e
+        finally:
+            while True:  # the end marker, unless the consumer is gone
+                try:
+                    q.put(_END, timeout=0.2)
+                    break
+                except queue.Full:
+                    if stop.is_set():
+                        break
+
+    worker = threading.Thread(target=run, name="demo-generate", daemon=True)
+    worker.start()
+    try:
+        while (item := q.get()) is not _END:
+            consume(item)
+            del item
+    finally:
+        stop.set()
+        worker.join()
+    if "error" in out:
+        raise out["error"]
+    return out["value"]
+
+
+_END = object()
+
+
+# DuckDB's memory while the demo is written (its own default is 80 % of the machine):
+# inserts and the rollups' GROUP BYs spill to disk beyond it.
+BUILD_MEMORY = os.environ.get("COCKPIT_DEMO_MEMORY", "2GB")
+
+
 def build(path, orders: int = 500_000, seed: int = 7, progress: bool = False,
-          now: dt.datetime | None = None) -> dict[str, int]:
+          now: dt.datetime | None = None, chunk_orders: int = CHUNK_ORDERS) -> dict[str, int]:
     """Write the demo group into the database at ``path`` (a DuckDB file or a ClickHouse
     URL); return rows per table.
 
@@ -1329,11 +1574,11 @@ def build(path, orders: int = 500_000, seed: int = 7, progress: bool = False,
     _check_replaceable(path)
     t0 = time.perf_counter()
     now = (now or clock.now()).replace(second=0, microsecond=0, tzinfo=None)
-    frames = generate(orders=orders, seed=seed, now=now)
-    if progress:
-        print(f"demo: generated {orders:,d} orders in {time.perf_counter() - t0:.1f}s (now = {now:%Y-%m-%d %H:%M})",
-              file=sys.stderr, flush=True)
     if url.engine != "duckdb":
+        frames = generate(orders=orders, seed=seed, now=now, chunk_orders=chunk_orders)
+        if progress:
+            print(f"demo: generated {orders:,d} orders in {time.perf_counter() - t0:.1f}s "
+                  f"(now = {now:%Y-%m-%d %H:%M})", file=sys.stderr, flush=True)
         con = store.connect(url)
         try:
             con.execute(f"DROP DATABASE IF EXISTS `{url.database}`")
@@ -1354,7 +1599,15 @@ def build(path, orders: int = 500_000, seed: int = 7, progress: bool = False,
             p.unlink()
     con = store.connect(tmp)
     try:
-        counts = _write(con, frames, now, seed, orders, progress)
+        con.execute(f"SET memory_limit = '{BUILD_MEMORY}'")
+        if progress:
+            print(f"demo: generating and writing {orders:,d} orders (now = {now:%Y-%m-%d %H:%M})",
+                  file=sys.stderr, flush=True)
+        writer = _OrdersWriter(con, progress)
+        frames = _overlapped(lambda put: stream(orders, seed, now, put, chunk_orders), writer.write)
+        writer.finish()
+        counts = {"orders": writer.rows, **_write(con, frames, now, seed, orders, progress)}
+        counts = {t: counts[t] for t in schema.TABLES}
         con.execute("CHECKPOINT")
     except BaseException:
         con.close()

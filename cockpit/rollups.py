@@ -229,6 +229,20 @@ def _refresh_lives(con: Database, lives: list[str]) -> None:
     con.execute("DROP TABLE _rollup_lives")
 
 
+def refresh_window(con: Database, lo: dt.datetime, hi: dt.datetime) -> None:
+    """Recompute every rollup row of the orders paid in [lo, hi] (DuckDB), for a writer
+    whose sessions lie whole inside the window (the demo, written in time windows): a
+    session's row is then read from the window's orders alone, never from a scan of all
+    orders, and a day the window shares with the next is simply recomputed again."""
+    days = [lo.date() + dt.timedelta(days=i) for i in range((hi.date() - lo.date()).days + 1)]
+    _refresh_days(con, days)
+    span = "o.paid_at >= $lo AND o.paid_at <= $hi"
+    con.execute(f"DELETE FROM {LIVE_TABLE} WHERE live_id IN (SELECT DISTINCT o.live_id FROM orders o WHERE {span})",
+                {"lo": lo, "hi": hi})
+    con.execute(f"INSERT INTO {LIVE_TABLE} " + _SELECT[LIVE_TABLE].format(where=span), {"lo": lo, "hi": hi})
+    buyer_sets.invalidate(con, days)
+
+
 def _register() -> None:
     from cockpit import store
 

@@ -13,6 +13,13 @@ from pathlib import Path
 STREAMLIT_FLAGS = {
     "server.headless": "true",
     "server.runOnSave": "false",
+    # No source watching: it scanned every loaded module for each new browser session and
+    # polled their files, about 40 % of the server's CPU per page view (bench/bench_pages.py).
+    "server.fileWatcherType": "none",
+    # No full garbage collection after every script run: with the decoded buyer sets and
+    # cached results in memory it cost ~13 % of the server's CPU per page view; Python's
+    # own collector still runs.
+    "runner.postScriptGC": "false",
     "server.maxUploadSize": "200",
     "browser.gatherUsageStats": "false",
     "client.toolbarMode": "minimal",

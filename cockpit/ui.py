@@ -35,6 +35,7 @@ import streamlit as st
 
 from cockpit import auth, charts, clock, fmt, i18n, options, periods, query, store
 from cockpit import metrics as reg
+from cockpit.memo import MEMO, db_key
 from cockpit.metrics import FILTER_DIMS
 from cockpit.selection import GRAINS, Notice, Selection, lang_from_locale
 from cockpit.tables import DisplayTable, UNIT_WORDS
@@ -239,8 +240,9 @@ def _choices(view: View, lang: str) -> options.Choices:
     """The viewer's filter choices, read once per data version, scope and language."""
     key = (store.data_version(view.con), view.scope, lang)
     cached = st.session_state.get("_choices")
-    if cached is None or cached[0] != key:
-        cached = (key, options.choices(view.con, view.scope, lang))
+    if cached is None or cached[0] != key:  # read once per process for everyone (cockpit.memo)
+        cached = (key, MEMO.get_or_build(("choices", db_key(view.con), *key),
+                                         lambda: options.choices(view.con, view.scope, lang)))
         st.session_state["_choices"] = cached
     return cached[1]
 

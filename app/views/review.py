@@ -1,8 +1,12 @@
-"""直播复盘 Live review: layout only; the figures come from cockpit.reports.review."""
+"""直播复盘 Live review: layout only; the figures come from cockpit.reports.review.
+
+A session's review and its charts are built once per view for everyone (cockpit.memo);
+the session list is a fragment, so a pick reruns it alone before the review opens."""
 
 import streamlit as st
 
 from cockpit import fmt, i18n, review_charts, ui
+from cockpit.memo import memo
 from cockpit import metrics as reg
 from cockpit.reports import review, sessions
 
@@ -10,9 +14,13 @@ view = ui.current_view()
 lang = view.lang
 
 
+def M(name: str, build, *extra):
+    return memo(view, "review." + name, build, *extra)
+
+
 def picker() -> str | None:
     """The session to review: ?live=ID, or one picked from the period's sessions."""
-    df = review.pick_list(view)
+    df = M("pick_list", lambda: review.pick_list(view))
     ids = df["live_id"].to_list()
     labels = dict(zip(ids, sessions.session_labels(df))) if df.height else {}
     current = view.sel.live
@@ -72,11 +80,12 @@ def funnel_and_benchmarks(r: review.Review) -> None:
     left, right = st.columns([1, 1])
     with left:
         st.markdown(f"**{ui.t('review.funnel_chart')}**")
-        ui.chart(review_charts.funnel_chart(review.funnel_rows(r.figures), lang), key="review_funnel")
+        ui.chart(M("funnel", lambda: review_charts.funnel_chart(review.funnel_rows(r.figures), lang), r.live_id),
+                 key="review_funnel")
     with right:
         ui.table(r.table("review_funnel"))
     st.markdown(f"**{ui.t('review.bench_chart')}**")
-    ui.chart(review_charts.benchmark_chart(r.bench_rows, lang), key="review_bench")
+    ui.chart(M("bench", lambda: review_charts.benchmark_chart(r.bench_rows, lang), r.live_id), key="review_bench")
     ui.table(r.table("review_benchmarks"))
     ui.table(r.table("review_diagnosis"))
 
@@ -84,7 +93,8 @@ def funnel_and_benchmarks(r: review.Review) -> None:
 def curves(r: review.Review) -> None:
     st.markdown(f"**{ui.t('review.curves')}**")
     if r.minutes.height:
-        ui.chart(review_charts.minute_chart(r.minutes, r.explains, lang), key="review_curves")
+        ui.chart(M("curves", lambda: review_charts.minute_chart(r.minutes, r.explains, lang), r.live_id),
+                 key="review_curves")
     else:
         st.info(ui.t("review.no_minutes"))
     if r.explains.height:
@@ -107,7 +117,8 @@ def portrait(r: review.Review) -> None:
         if group:
             for col, d in zip(st.columns(len(group)), group):
                 with col:
-                    ui.chart(review_charts.audience_chart(r.audience, d, lang), key=f"review_aud_{d}")
+                    ui.chart(M("audience", lambda: review_charts.audience_chart(r.audience, d, lang), r.live_id, d),
+                             key=f"review_aud_{d}")
     ui.table(r.table("review_audience"))
 
 
@@ -120,13 +131,15 @@ def traffic_and_ads(r: review.Review) -> None:
         ui.table(r.table("review_ads"))
 
 
+@st.fragment
 def session_list() -> None:
     """No session chosen: the period's sessions; picking one opens its review."""
-    df = review.session_list(view)
-    if df.height == 0:
+    table = M("list", lambda: None if (df := review.session_list(view)).height == 0
+              else review.session_list_table(df, lang))
+    if table is None:
         st.info(ui.t("review.pick_none"))
         return
-    picked = ui.table(review.session_list_table(df, lang), select=True, height=420)
+    picked = ui.table(table, select=True, height=420)
     if picked:
         ui.set_selection(view, view.sel.replace(live=picked))
         st.rerun()
@@ -149,7 +162,7 @@ with ui.guarded():
         if not live_id:
             session_list()
         else:
-            rv = review.Review(view, live_id)
+            rv = M("review", lambda: review.Review(view, live_id), live_id)
             if not rv.found:
                 st.warning(ui.t("review.not_found", id=fmt.md(live_id)))
             else:

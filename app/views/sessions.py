@@ -1,11 +1,14 @@
 """直播明细 Live detail: layout only; the figures come from cockpit.reports.sessions.
 
 A session opened (by a row, a bar of the top chart or a link ``?live=ID``) shows its
-detail first, above the list, so it is never below a long table."""
+detail first, above the list, so it is never below a long table.  Pieces are built once
+per view for everyone (cockpit.memo); the list is a fragment: a search or a pick reruns
+the list alone (a pick then reruns the page to draw the detail above it)."""
 
 import streamlit as st
 
 from cockpit import charts, fmt, i18n, review_charts, ui
+from cockpit.memo import memo
 from cockpit.reports import review, sessions
 
 view = ui.current_view()
@@ -13,6 +16,10 @@ lang = view.lang
 
 CARD_METRICS = ["live_gmv", "orders", "viewers", "peak_online", "gpm", "uv_value", "new_followers",
                 "avg_watch_seconds"]
+
+
+def M(name: str, build, *extra):
+    return memo(view, "sessions." + name, build, *extra)
 
 
 def set_live(live_id: str | None) -> None:
@@ -26,24 +33,30 @@ def open_live(live_id: str | None) -> None:
         st.rerun()
 
 
+@st.fragment
 def session_list() -> None:
-    df = sessions.session_list(view)
+    df = M("list", lambda: sessions.session_list(view))
     if df.height == 0:
         st.info(ui.t("sessions.none"))
         return
     text = st.text_input(ui.t("sessions.search"), key="w_sessions_search", icon=":material/search:")
-    shown = sessions.filter_sessions(df, text)
-    top = sessions.top_sessions(shown)  # the chart follows the search
-    if top.height:
+
+    def shown_pieces():
+        shown = sessions.filter_sessions(df, text)
+        top = sessions.top_sessions(shown)  # the chart follows the search
+        fig = charts.bars(sessions.session_labels(top), top["live_gmv"].to_list(), "cny", lang) if top.height else None
+        return shown.height, top["live_id"].to_list(), fig, sessions.sessions_table(shown, lang)
+
+    n_shown, top_ids, fig, table = M("shown", shown_pieces, text or "")
+    if fig is not None:
         st.markdown(f"**{ui.t('sessions.top_chart')}**")
         st.caption(ui.t("sessions.click_hint"))
-        event = ui.chart(charts.bars(sessions.session_labels(top), top["live_gmv"].to_list(), "cny", lang),
-                         key="sessions_top", select=True)
+        event = ui.chart(fig, key="sessions_top", select=True)
         points = event.selection.points if event is not None else []
         if points:
-            open_live(top["live_id"][points[0]["point_index"]])
-    st.caption(ui.t("sessions.count", n=shown.height))
-    picked = ui.table(sessions.sessions_table(shown, lang), select=True, height=380)
+            open_live(top_ids[points[0]["point_index"]])
+    st.caption(ui.t("sessions.count", n=n_shown))
+    picked = ui.table(table, select=True, height=380)
     # a new pick opens it; a pick that stays selected does not reopen a closed detail
     if picked and picked != st.session_state.get("_sessions_picked"):
         st.session_state["_sessions_picked"] = picked
@@ -51,7 +64,7 @@ def session_list() -> None:
 
 
 def detail(live_id: str) -> None:
-    d = sessions.Detail(view, live_id)
+    d = M("detail", lambda: sessions.Detail(view, live_id), live_id)
     if not d.found:
         st.warning(ui.t("sessions.not_found", id=fmt.md(live_id)))
         st.button(ui.t("sessions.close"), on_click=set_live, args=(None,), key="w_close_missing")
@@ -73,7 +86,8 @@ def detail(live_id: str) -> None:
 
     st.markdown(f"**{ui.t('sessions.minutes')}**")
     if d.curves.height:  # panels of their own: GMV and followers never flatten the audience curve
-        ui.chart(review_charts.minute_chart(review.minutes(view, live_id), review.explains(view, live_id), lang),
+        ui.chart(M("curves", lambda: review_charts.minute_chart(review.minutes(view, live_id),
+                                                                review.explains(view, live_id), lang), live_id),
                  key="session_curves")
         with st.expander(ui.t("sessions.minutes_table")):
             ui.table(d.table("session_minutes"), height=300)
@@ -84,15 +98,16 @@ def detail(live_id: str) -> None:
     with left:
         ui.table(d.table("session_funnel"))
         values = [d.figures.get(m) or 0 for m in sessions.FUNNEL_METRICS]
-        ui.chart(charts.funnel([i18n.label(m, lang) for m in sessions.FUNNEL_METRICS], values, lang),
-                 key="session_funnel")
+        ui.chart(M("funnel", lambda: charts.funnel([i18n.label(m, lang) for m in sessions.FUNNEL_METRICS], values,
+                                                   lang), live_id), key="session_funnel")
     with right:
         ui.table(d.table("session_traffic"))
         tr = d.traffic
         if tr.height:
-            ui.chart(charts.bars(charts.enum_names("traffic_source", tr["traffic_source"].to_list(), lang),
-                                 tr["traffic_gmv"].to_list(), "cny", lang,
-                                 colors=[charts.color_for("traffic_source", s) for s in tr["traffic_source"]]),
+            ui.chart(M("traffic", lambda: charts.bars(
+                charts.enum_names("traffic_source", tr["traffic_source"].to_list(), lang),
+                tr["traffic_gmv"].to_list(), "cny", lang,
+                colors=[charts.color_for("traffic_source", s) for s in tr["traffic_source"]]), live_id),
                      key="session_traffic")
 
     left, right = st.columns(2)
