@@ -3,6 +3,7 @@
 import streamlit as st
 
 from cockpit import charts, fmt, ui
+from cockpit import growth_charts as gc
 from cockpit.reports import growth as gr
 
 view = ui.current_view()
@@ -63,7 +64,7 @@ with ui.guarded():
             st.subheader(L("growth.shelf_trend"))
             trend = gr.shelf_trend(view)
             if trend.height:
-                ui.chart(gr.shelf_trend_chart(view, trend), key="gr_shelf_trend")
+                ui.chart(gc.shelf_trend_chart(view, trend), key="gr_shelf_trend")
             ui.table(gr.shelf_trend_table(view, trend))
 
     # --- 2. 川流 --------------------------------------------------------------------------
@@ -77,13 +78,13 @@ with ui.guarded():
             st.subheader(L("growth.chuanliu_trend"))
             ct = gr.chuanliu_trend(view)
             if ct.height:
-                ui.chart(gr.chuanliu_trend_chart(view, ct), key="gr_chuanliu_trend")
+                ui.chart(gc.chuanliu_trend_chart(view, ct), key="gr_chuanliu_trend")
             ui.table(gr.chuanliu_by_store_table(view, gr.chuanliu_by_store(view)))
             st.subheader(L("growth.before_after"))
             st.caption(L("growth.before_after_rule", days=gr.WINDOW_DAYS))
             ba = gr.chuanliu_before_after(view)
             if ba.height:
-                ui.chart(gr.chuanliu_before_after_chart(view, ba), key="gr_before_after")
+                ui.chart(gc.chuanliu_before_after_chart(view, ba), key="gr_before_after")
                 ui.table(gr.chuanliu_before_after_table(view, ba))
             else:
                 st.info(L("growth.no_chuanliu"))
@@ -101,7 +102,7 @@ with ui.guarded():
             link = gr.linkage_by_account(view)
             if link.height:
                 st.markdown(f"**{L('growth.linkage_chart')}**")
-                ui.chart(gr.linkage_chart(view, link), key="gr_linkage_accounts")
+                ui.chart(gc.linkage_chart(view, link), key="gr_linkage_accounts")
             ui.table(gr.linkage_table(view, link))
 
     # --- 4. fans -------------------------------------------------------------------------
@@ -113,13 +114,13 @@ with ui.guarded():
             st.caption(L("growth.fan_note"))
             ft = gr.repurchase_months(view)
             if ft.height:
-                ui.chart(gr.repurchase_chart(view, ft), key="gr_fan_trend")
+                ui.chart(gc.repurchase_chart(view, ft), key="gr_fan_trend")
             ui.table(gr.repurchase_table(view, ft))
             st.subheader(L("growth.followers_trend"))
             fo = gr.followers_over_time(view)
             if fo.height:
                 st.markdown(f"**{L('growth.followers_chart')}**")
-                ui.chart(gr.followers_over_time_chart(view, fo), key="gr_followers_trend")
+                ui.chart(gc.followers_over_time_chart(view, fo), key="gr_followers_trend")
                 ui.table(gr.followers_by_account_table(view, gr.followers_by_account(view)))
                 ui.table(gr.followers_over_time_table(view, fo))
             else:
@@ -136,7 +137,7 @@ with ui.guarded():
                 st.info(L("growth.no_new_stores"))
             else:
                 st.markdown(f"**{L('growth.cold_curves')}**")
-                ui.chart(gr.cold_start_chart(view, gr.cold_start_curves(view, cold)), key="gr_cold_curves")
+                ui.chart(gc.cold_start_chart(view, gr.cold_start_curves(view, cold)), key="gr_cold_curves")
                 ui.table(new)
             ui.table(gr.cold_peers_table(view, cold))
 
@@ -169,7 +170,7 @@ with ui.guarded():
                 st.info(L("growth.no_scores"))
             else:
                 st.markdown(f"**{L('growth.score_trend')}**")
-                ui.chart(gr.score_trend_chart(view, gr.score_trend(view), threshold), key="gr_score_trend")
+                ui.chart(gc.score_trend_chart(view, gr.score_trend(view), threshold), key="gr_score_trend")
                 ui.table(gr.score_summary_table(view, gr.score_summary(view, ents)))
                 ui.table(gr.score_flagged_table(view, ents))
 
@@ -181,7 +182,7 @@ with ui.guarded():
                 st.info(L("growth.no_market"))
             else:
                 st.subheader(L("growth.market_share"))
-                ui.chart(gr.market_share_chart(view, share), key="gr_market_share")
+                ui.chart(gc.market_share_chart(view, share), key="gr_market_share")
                 ui.table(gr.market_share_table(view, share))
                 sd = gr.supply_demand(view)
                 st.subheader(L("growth.supply_demand"))
@@ -190,10 +191,10 @@ with ui.guarded():
                 c1, c2 = st.columns(2)
                 with c1:
                     st.markdown(f"**{L('growth.supply')}**")
-                    ui.chart(gr.supply_chart(view, sd, cat), key="gr_supply")
+                    ui.chart(gc.supply_chart(view, sd, cat), key="gr_supply")
                 with c2:
                     st.markdown(f"**{L('growth.demand')}**")
-                    ui.chart(gr.demand_chart(view, sd, cat), key="gr_demand")
+                    ui.chart(gc.demand_chart(view, sd, cat), key="gr_demand")
                 ui.table(gr.supply_demand_table(view, sd))
 
     # --- 9. agency view ----------------------------------------------------------------
