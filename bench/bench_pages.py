@@ -16,9 +16,9 @@ statement the page issued (cockpit.query.recording).  It reports, median and p95
 * script — the whole page script run (data + Polars shaping + Plotly figures +
            Streamlit element serialisation), for information.
 
-"Cold" is the query result cache; DuckDB's buffer pool and the buyer sets decoded in
-memory (cockpit.buyer_sets.DECODED) stay warm from the run before, as in a server
-that has answered once.  --cold-sets drops the decoded sets too before each run.
+"Cold" is the query result cache and the page pieces (cockpit.memo); DuckDB's buffer
+pool and the buyer sets decoded in memory (cockpit.buyer_sets.DECODED) stay warm from
+the run before, as in a server that has answered once.  --cold-sets drops the decoded sets too before each run.
 
 With --browser it also starts `cockpit serve` on the database and measures what people
 feel in headless Chromium (Debian's, never a download; bench/browser.py): a sidebar pick
@@ -55,7 +55,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from cockpit import buyer_sets, demo, query, store
+from cockpit import buyer_sets, demo, memo, query, store
 
 sys.path.insert(0, str(ROOT / "bench"))
 import browser
@@ -156,6 +156,7 @@ def page_runs(db, runs: int, only_pages: list[str], cold_sets: bool = False, fil
                         at.query_params[k] = v
                     at.run()
                     app_cache.clear()  # cold query cache for the measured run
+                    memo.MEMO.clear()  # and no page pieces built by the run before (cockpit.memo)
                     if cold_sets:  # and no buyer sets decoded in memory either (the first question after start)
                         buyer_sets.DECODED.clear()
                     with query.recording() as calls:
