@@ -62,7 +62,13 @@ def period_of(period: str | None, start: str | None, end: str | None, today: dt.
                 raise UsageError("give either a period name or from/to dates, not both")
             return periods.resolve(period, today)
         if first or last:
-            return periods.Period(first or dt.date(1970, 1, 1), last or today)
+            # as a link's custom range: inside [EARLIEST, today] (no data lies outside, and
+            # 9999-12-31 or 0001-01-01 would overflow a comparison period)
+            first, last = max(first or periods.EARLIEST, periods.EARLIEST), min(last or today, today)
+            if first > last:
+                raise UsageError(f"the period {start or '…'} – {end or '…'} holds no day between "
+                                 f"{periods.EARLIEST} and today ({today})")
+            return periods.Period(first, last)
     except ValueError as e:
         raise UsageError(str(e)) from None
     if period == "custom":
