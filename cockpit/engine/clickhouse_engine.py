@@ -40,6 +40,9 @@ SETTINGS = {
     "joined_subquery_requires_alias": 0,
     "cast_keep_nullable": 1,
     "prefer_column_name_to_alias": 1,  # a column named like an alias means the column, as in DuckDB
+    # a year of session ids bound as a list reaches the parser as literals (chDB and the
+    # HTTP client substitute parameters client-side): the 256 KB default refused it
+    "max_query_size": 16 * 1024 * 1024,
 }
 
 _READS = ("SELECT", "WITH", "SHOW", "DESCRIBE", "DESC", "EXPLAIN", "EXISTS", "(")
