@@ -270,6 +270,17 @@ def stacked_share(df: pl.DataFrame, x: str, series: dict[str, tuple[str, str]], 
     return base_layout(fig, height)
 
 
+def followers_flow(df: pl.DataFrame, x: str, lang: str) -> go.Figure | None:
+    """Followers gained and lost per bucket (overview and one store / account alike);
+    None when there is nothing to draw."""
+    if not df.height:
+        return None
+    return lines(df, x, {
+        "followers_gained": (i18n.label("followers_gained", lang), "count", SERIES[2]),
+        "followers_lost": (i18n.label("followers_lost", lang), "count", COMPARISON_COLOR),
+    }, lang)
+
+
 def lines(df: pl.DataFrame, x: str, series: dict[str, tuple[str, str, str]], lang: str,
           height: int = 300, secondary: set[str] | None = None) -> go.Figure:
     """Several lines on one time axis: series = {column: (label, unit, colour)}.

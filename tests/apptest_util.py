@@ -27,6 +27,18 @@ def open_page(at: AppTest, page: str) -> AppTest:
     return at
 
 
+def signed_in(at: AppTest, db, username: str) -> AppTest:
+    """Present a real session cookie, as the browser would after /signin (AppTest has no cookies)."""
+    from cockpit import store, websession
+
+    con = store.connect(db)
+    try:
+        at.session_state["_session_cookie"] = websession.issue(con, username)
+    finally:
+        con.close()
+    return at
+
+
 @pytest.fixture
 def app_test(monkeypatch):
     def make(db_path: Path) -> AppTest:

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 
 import pytest
 
@@ -402,3 +403,16 @@ def _tiny_chdb_elsewhere(tmp_path_factory) -> str:
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     return url
+
+
+@pytest.fixture
+def app_db(tiny_db, tmp_path, monkeypatch):
+    """The database the app under test opens (``$COCKPIT_DB``): a private copy of the tiny
+    DuckDB file, or on chDB the shared tiny database (rebuilt after a test changed it)."""
+    if str(tiny_db).startswith("chdb://"):
+        path = tiny_db
+    else:
+        path = tmp_path / "app.duckdb"
+        shutil.copy(tiny_db, path)
+    monkeypatch.setenv("COCKPIT_DB", str(path))
+    return path

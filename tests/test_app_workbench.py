@@ -1,12 +1,12 @@
 """Sign-in and the 企业工作台 page through Streamlit's AppTest, on a real database file."""
 
-import shutil
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from cockpit import auth, store
 from cockpit.reports import workbench as wb
+from tests.apptest_util import signed_in
 from tests.conftest import APP
 
 pytestmark = pytest.mark.engines  # every page on the tiny group in DuckDB and in chDB
@@ -15,14 +15,8 @@ PW = "correct horse 1"
 
 
 @pytest.fixture
-def db(tiny_db, tmp_path, monkeypatch):
-    if str(tiny_db).startswith("chdb://"):  # the shared chDB tiny group (rebuilt after a test changes it)
-        path = tiny_db
-    else:
-        path = tmp_path / "app.duckdb"
-        shutil.copy(tiny_db, path)
-    monkeypatch.setenv("COCKPIT_DB", str(path))
-    return path
+def db(app_db):
+    return app_db
 
 
 def _app():
@@ -54,16 +48,6 @@ def test_local_mode_shows_workbench_without_sign_in(db):
     assert [t.label for t in at.tabs] == ["数据管理", "用户与权限", "审计日志"]
 
 
-def _signed_in(at, db, username):
-    """Present a real session cookie, as the browser would after /signin (AppTest has no cookies)."""
-    from cockpit import websession
-
-    con = store.connect(db)
-    at.session_state["_session_cookie"] = websession.issue(con, username)
-    con.close()
-    return at
-
-
 def test_sign_in_is_required_once_an_admin_exists(db):
     _add_users(db)
     at = _app().run()
@@ -71,14 +55,14 @@ def test_sign_in_is_required_once_an_admin_exists(db):
     assert not at.metric  # nothing of the cockpit before sign-in
     assert "请先登录" in at.info[0].value
     assert '/signin?lang=zh&amp;next=' in at.get("html")[0].proto.body
-    at = _signed_in(_app(), db, "boss").run()
+    at = signed_in(_app(), db, "boss").run()
     assert not at.exception
     assert at.metric, "the overview shows with a session"
 
 
 def test_non_admin_cannot_reach_user_management(db):
     _add_users(db)
-    at = _signed_in(_app(), db, "dealer_b")
+    at = signed_in(_app(), db, "dealer_b")
     at.run()
     assert not at.exception
     # the page is not even registered for a non-admin: no URL reaches it
@@ -94,7 +78,7 @@ def test_non_admin_cannot_reach_user_management(db):
 
 def test_session_times_out(db):
     _add_users(db)
-    at = _signed_in(_app(), db, "boss")
+    at = signed_in(_app(), db, "boss")
     con = store.connect(db)
     con.execute("UPDATE web_sessions SET last_seen = last_seen - INTERVAL 3 HOUR WHERE true")  # (ClickHouse: a WHERE)
     con.close()

@@ -10,9 +10,10 @@ import time
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cockpit import auth, batches, memo, schema, store, websession
+from cockpit import auth, batches, memo, schema, store
 from cockpit.selection import Selection
 from cockpit.view import View
+from tests.apptest_util import signed_in
 from tests.conftest import APP
 
 PW = "correct horse 1"
@@ -95,13 +96,8 @@ def test_the_key_follows_data_selection_scope_language_and_database(tiny_db, tmp
 
 
 @pytest.fixture
-def db(tiny_db, tmp_path, monkeypatch):
-    import shutil
-
-    path = tmp_path / "app.duckdb"
-    shutil.copy(tiny_db, path)
-    monkeypatch.setenv("COCKPIT_DB", str(path))
-    return path
+def db(app_db):
+    return app_db
 
 
 def _app(**params):
@@ -112,13 +108,6 @@ def _app(**params):
 
 def _gmv(at) -> str:
     return next(m.value for m in at.metric if m.label in ("成交金额", "GMV"))
-
-
-def _signed_in(at, db, username):
-    con = store.connect(db)
-    at.session_state["_session_cookie"] = websession.issue(con, username)
-    con.close()
-    return at
 
 
 def test_a_second_viewer_of_the_same_view_builds_nothing(db):
@@ -139,9 +128,9 @@ def test_a_scoped_viewer_never_gets_a_wider_viewers_pieces(db):
     auth.create_user(con, "boss", PW, "admin")
     auth.create_user(con, "dealer_b", PW, "store_operator", ["S3"])
     con.close()
-    boss = _signed_in(_app(), db, "boss").run()
+    boss = signed_in(_app(), db, "boss").run()
     assert not boss.exception and _gmv(boss) == "¥1,250"
-    dealer = _signed_in(_app(), db, "dealer_b").run()
+    dealer = signed_in(_app(), db, "dealer_b").run()
     assert not dealer.exception and _gmv(dealer) == "¥270"  # S3's own: O6 120 + O7 150
     stores = {c for d in dealer.dataframe for c in d.value.iloc[:, 0].astype(str) if c.startswith("S")}
     assert stores <= {"S3"}, stores

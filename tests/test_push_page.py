@@ -1,13 +1,13 @@
 """预警与推送 through Streamlit's AppTest on a real database file, sending to a real
 local receiver."""
 
-import shutil
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cockpit import auth, clock, store, websession
+from cockpit import auth, clock, store
 from cockpit.push import channels, rules
+from tests.apptest_util import signed_in
 from tests.conftest import APP
 from tests.push_receivers import HOOK_SECRET, WECOM_KEY, receiver  # noqa: F401
 
@@ -15,20 +15,15 @@ PW = "correct horse 1"
 
 
 @pytest.fixture
-def db(tiny_db, tmp_path, monkeypatch):
-    path = tmp_path / "app.duckdb"
-    shutil.copy(tiny_db, path)
-    monkeypatch.setenv("COCKPIT_DB", str(path))
-    return path
+def db(app_db):
+    return app_db
 
 
 def _open(lang="zh", user=None, db=None):
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params.update(period="custom", start="2025-06-01", end="2025-06-30", lang=lang)
-    if user is not None:  # a real session cookie, as the browser presents after /signin (AppTest has no cookies)
-        con = store.connect(db)
-        at.session_state["_session_cookie"] = websession.issue(con, user)
-        con.close()
+    if user is not None:
+        signed_in(at, db, user)
     at.run()
     at.switch_page("views/alerts.py").run()
     assert not at.exception, [e.value for e in at.exception]

@@ -84,13 +84,7 @@ def entity_detail(kind: str, eid: str) -> None:
         ui.table(t_mix)
 
     def followers():
-        fol = ov.followers_trend(view, filters=f)
-        if not fol.height:
-            return None
-        return charts.lines(fol, view.sel.grain, {
-            "followers_gained": (i18n.label("followers_gained", lang), "count", charts.SERIES[2]),
-            "followers_lost": (i18n.label("followers_lost", lang), "count", charts.COMPARISON_COLOR),
-        }, lang)
+        return charts.followers_flow(ov.followers_trend(view, filters=f), view.sel.grain, lang)
 
     score_type = en.SCORE_OF[kind]
 

@@ -5,7 +5,7 @@ reruns its section alone before the store or account opens."""
 
 import streamlit as st
 
-from cockpit import charts, i18n, ui
+from cockpit import charts, ui
 from cockpit import metrics as reg
 from cockpit.memo import memo
 from cockpit.reports import entities as en
@@ -131,13 +131,7 @@ with ui.guarded():
     ui.kpi_cards(view, row, ov.FAN_METRICS)
 
     def followers():
-        fol = ov.followers_trend(view)
-        if not fol.height:
-            return None
-        return charts.lines(fol, view.sel.grain, {
-            "followers_gained": (i18n.label("followers_gained", lang), "count", charts.SERIES[2]),
-            "followers_lost": (i18n.label("followers_lost", lang), "count", charts.COMPARISON_COLOR),
-        }, lang)
+        return charts.followers_flow(ov.followers_trend(view), view.sel.grain, lang)
 
     c1, c2 = st.columns([3, 2])
     with c1:
