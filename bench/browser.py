@@ -219,12 +219,12 @@ async def pick_option(page, label: str, option: str) -> float:
 async def toggle_multi(page, label: str, option: str) -> float:
     """Add ``option`` to the sidebar multiselect ``label``, or remove it when chosen."""
     box = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').filter(has_text=label)
-    chosen = box.locator('[data-baseweb="tag"]').filter(has_text=option)
-    if await chosen.count():
-        await chosen.locator('[role="presentation"], svg').first.click()
+    remove = box.locator(f'[aria-label="Remove {option}"]')  # the chosen tag's cross
+    if await remove.count():
+        await remove.first.click()
     else:
         await box.locator("input").click()
-        await page.get_by_role("option", name=option, exact=True).click()
+        await page.get_by_role("option").filter(has_text=option).first.click()
         await page.keyboard.press("Escape")
     return await drawn(page)
 
