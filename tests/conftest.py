@@ -294,8 +294,13 @@ def db_url(request, tmp_path, _chdb_folder, _chdb_keepalive):
     if request.param == "duckdb":
         yield str(tmp_path / "cockpit.duckdb")
         return
+    yield from _fresh_chdb(request, _chdb_folder)
+
+
+def _fresh_chdb(request, folder):
+    """A chDB database of its own for one test, dropped after it."""
     name = f"t_{request.node.name.split('[')[0][:40]}_{os.getpid()}_{id(request)}".replace("-", "_")
-    url = f"chdb://{_chdb_folder}?database={name}"
+    url = f"chdb://{folder}?database={name}"
     yield url
     con = store.connect(url)
     try:
@@ -307,14 +312,7 @@ def db_url(request, tmp_path, _chdb_folder, _chdb_keepalive):
 @pytest.fixture
 def db_url_chdb(request, _chdb_folder, _chdb_keepalive):
     """A fresh, empty chDB database URL (for a fixture that already chose the engine)."""
-    name = f"t_{request.node.name.split('[')[0][:40]}_{os.getpid()}_{id(request)}".replace("-", "_")
-    url = f"chdb://{_chdb_folder}?database={name}"
-    yield url
-    con = store.connect(url)
-    try:
-        con.execute(f"DROP DATABASE IF EXISTS `{name}`")
-    finally:
-        con.close()
+    yield from _fresh_chdb(request, _chdb_folder)
 
 
 @pytest.fixture
