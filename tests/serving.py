@@ -12,14 +12,15 @@ from cockpit import server
 from cockpit.server import free_port  # noqa: F401  (re-exported for tests)
 
 
-def wait_for(pred, what: str, timeout: float = 30.0):
-    """Poll ``pred`` until it returns something truthy; fail the test after ``timeout`` s."""
+def wait_for(pred, what: str, timeout: float = 30.0, poll: float = 0.2):
+    """Poll ``pred`` every ``poll`` s until it returns something truthy; fail the test
+    after ``timeout`` s."""
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         got = pred()
         if got:
             return got
-        time.sleep(0.2)
+        time.sleep(poll)
     pytest.fail(f"gave up after {timeout:g} s waiting for {what}")
 
 

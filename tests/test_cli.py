@@ -8,13 +8,14 @@ import sys
 
 import pytest
 
+from tests import clirun
+
 # every command on the tiny group in DuckDB and in chDB (opened by each `cockpit` process)
 pytestmark = pytest.mark.engines(process="other")
 
 
 def cockpit(*args, check=True):
-    r = subprocess.run([sys.executable, "-m", "cockpit.cli", *map(str, args)], capture_output=True, text=True,
-                       timeout=120)
+    r = clirun.cockpit(*args, timeout=120)
     if check:
         assert r.returncode == 0, r.stderr
     return r

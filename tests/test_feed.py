@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from cockpit import clock, feed, inbox, store
+from tests import clirun
 
 APP = """
 import sys, time
@@ -25,8 +26,7 @@ time.sleep(120)
 
 
 def cockpit(*args, timeout=60):
-    return subprocess.run([sys.executable, "-m", "cockpit.cli", *map(str, args)], capture_output=True, text=True,
-                          timeout=timeout)
+    return clirun.cockpit(*args, timeout=timeout)
 
 
 def run_feed(con, folder: Path, ticks: int, seed: int = 3, accounts: int = 3, speed: float = 200.0,

@@ -16,6 +16,7 @@ import pytest
 from cockpit import clock, inbox, store
 from cockpit.reports import live
 from cockpit.view import View
+from tests import clirun, serving
 
 WAIT = 20.0  # every wait is bounded: poll up to this, then fail
 
@@ -45,18 +46,11 @@ def stop_app(proc: subprocess.Popen) -> None:
 
 
 def cockpit(*args, timeout=60):
-    return subprocess.run([sys.executable, "-m", "cockpit.cli", *map(str, args)], capture_output=True, text=True,
-                          timeout=timeout)
+    return clirun.cockpit(*args, timeout=timeout)
 
 
 def wait_for(pred, what: str, timeout: float = WAIT):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        got = pred()
-        if got:
-            return got
-        time.sleep(0.1)
-    pytest.fail(f"gave up after {timeout:g} s waiting for {what}")
+    return serving.wait_for(pred, what, timeout, poll=0.1)
 
 
 def write_csv(path: Path, text: str) -> Path:

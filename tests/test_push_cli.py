@@ -1,19 +1,14 @@
 """`cockpit channel`, `cockpit alert`, `cockpit report` as a user runs them: real
 processes, a real database file, real receivers on 127.0.0.1."""
 
-import subprocess
-import sys
-
-import pytest
-
+from tests import clirun
 from tests.push_receivers import (DING_SECRET, DING_TOKEN, FEISHU_SECRET, HOOK_SECRET, mailbox, parts,  # noqa: F401
                                   receiver, texts)
 from tests.test_push_reports import ARTIFACTS, need_chromium
 
 
 def cockpit(*args, stdin=None):
-    return subprocess.run([sys.executable, "-m", "cockpit.cli", *map(str, args)], capture_output=True, text=True,
-                          timeout=240, input=stdin)
+    return clirun.cockpit(*args, stdin=stdin, timeout=240)
 
 
 def test_channels_from_the_command_line(tiny_db, receiver):

@@ -17,6 +17,7 @@ import pytest
 
 from cockpit import store
 from cockpit.service import runtime
+from tests import clirun
 from tests.conftest import load_tiny
 from tests.serving import free_port, serving, wait_for
 
@@ -26,8 +27,7 @@ JUNE = ["--from", "2025-06-01", "--to", "2025-06-30"]
 
 
 def cockpit(*args, stdin=None, timeout=120):
-    return subprocess.run([sys.executable, "-m", "cockpit.cli", *map(str, args)], input=stdin,
-                          capture_output=True, text=True, timeout=timeout)
+    return clirun.cockpit(*args, stdin=stdin, timeout=timeout)
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):

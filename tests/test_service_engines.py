@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import urllib.parse
 import urllib.request
 
@@ -16,6 +14,7 @@ import pytest
 
 from cockpit import store
 from cockpit.service import runtime
+from tests import clirun
 from tests.conftest import load_tiny
 from tests.serving import serving, wait_for
 
@@ -23,8 +22,7 @@ JUNE = ["--from", "2025-06-01", "--to", "2025-06-30"]
 
 
 def cockpit(*args, timeout=180):
-    return subprocess.run([sys.executable, "-m", "cockpit.cli", *map(str, args)], capture_output=True, text=True,
-                          timeout=timeout)
+    return clirun.cockpit(*args, timeout=timeout)
 
 
 @pytest.fixture(scope="module")
