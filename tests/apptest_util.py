@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from tests.conftest import private_tiny
 
 ENTRY = Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py"
 
@@ -50,10 +51,5 @@ def app_test(monkeypatch):
 
 @pytest.fixture
 def tiny_copy(tiny_db, tmp_path):
-    """A private copy of the tiny database file (the app opens it read-write); on chDB
-    the shared tiny database (rebuilt after a test that changed it)."""
-    if str(tiny_db).startswith("chdb://"):
-        return tiny_db
-    dst = tmp_path / "app_tiny.duckdb"
-    shutil.copy(tiny_db, dst)
-    return dst
+    """The tiny group the app may write (tests.conftest.private_tiny), for ``app_test``."""
+    return private_tiny(tiny_db, tmp_path)

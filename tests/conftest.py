@@ -403,14 +403,19 @@ def _tiny_chdb_elsewhere(tmp_path_factory) -> str:
     return url
 
 
+def private_tiny(tiny_db, tmp_path):
+    """The tiny group for a test that lets the app write: a private copy of the DuckDB
+    file, or on chDB the shared tiny database (rebuilt after a test that changed it)."""
+    if str(tiny_db).startswith("chdb://"):
+        return tiny_db
+    dst = tmp_path / "app.duckdb"
+    shutil.copy(tiny_db, dst)
+    return dst
+
+
 @pytest.fixture
 def app_db(tiny_db, tmp_path, monkeypatch):
-    """The database the app under test opens (``$COCKPIT_DB``): a private copy of the tiny
-    DuckDB file, or on chDB the shared tiny database (rebuilt after a test changed it)."""
-    if str(tiny_db).startswith("chdb://"):
-        path = tiny_db
-    else:
-        path = tmp_path / "app.duckdb"
-        shutil.copy(tiny_db, path)
+    """The database the app under test opens (``$COCKPIT_DB``): :func:`private_tiny`."""
+    path = private_tiny(tiny_db, tmp_path)
     monkeypatch.setenv("COCKPIT_DB", str(path))
     return path
