@@ -140,6 +140,7 @@ def page_runs(db, runs: int, only_pages: list[str], cold_sets: bool = False, fil
     from cockpit import ui
 
     url = store.url_of(db)
+    saved_env = {k: os.environ.get(k) for k in ("COCKPIT_DB", "COCKPIT_WARMUP")}
     os.environ["COCKPIT_DB"] = url.dsn
     os.environ["COCKPIT_WARMUP"] = "0"  # measure cold pages: no background warm-up refilling the cache
     # The app's own connection (one per process, as in a server); raw runs use a cursor of it.
@@ -184,6 +185,11 @@ def page_runs(db, runs: int, only_pages: list[str], cold_sets: bool = False, fil
         raw_con.close()
         app_con.close()  # a `cockpit serve` for the browser part must be able to open the file
         ui._open.clear()
+        for k, v in saved_env.items():  # the browser part's server must not inherit them (its warm-up)
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
     return out
 
 

@@ -126,9 +126,7 @@ class Server:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "cockpit.cli", "serve", "--db", str(db), "--port", str(self.port),
              "--address", "localhost"],
-            stdout=self._out, stderr=subprocess.STDOUT,
-            # the page-data part turns the warm-up off in this process; the server keeps its own
-            env={**os.environ, "COCKPIT_WARMUP": "1", **(env or {})})
+            stdout=self._out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
         self.peak_rss_mb = 0.0
         self._sampling = True
         self._sampler = threading.Thread(target=self._sample, daemon=True)
