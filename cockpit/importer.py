@@ -304,8 +304,13 @@ def duplicates(t: schema.Table, good: pl.DataFrame, lines: pl.Series, lang: str 
     same key won, named by its line).  None when no key repeats."""
     if good.height == 0:
         return None
-    # the usual file repeats no key: counting distinct keys says so faster than marking them
-    distinct = good[t.key[0]].n_unique() if len(t.key) == 1 else good.select(pl.struct(list(t.key)).n_unique()).item()
+    # The usual file repeats no key.  Distinct hashes prove it (equal keys hash alike)
+    # several times faster than counting distinct strings (10M orders: 0.25 s vs 1.5 s);
+    # only when some hashes meet are the keys themselves compared.
+    keys = good.select(list(t.key))
+    if keys.hash_rows().n_unique() == good.height:
+        return None
+    distinct = keys.to_series(0).n_unique() if len(t.key) == 1 else keys.select(pl.struct(list(t.key)).n_unique()).item()
     if distinct == good.height:
         return None
     last = good.select(pl.struct(list(t.key)).is_last_distinct()).to_series()

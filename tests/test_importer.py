@@ -566,6 +566,26 @@ def test_duplicates_within_a_file_are_counted_listed_and_the_last_row_wins(con, 
                   f"（被拒绝和重复的行：{r.rejects_path}）")
 
 
+def test_a_long_file_read_in_chunks_reports_the_right_lines(con, tmp_path):
+    """30,000 orders (Polars parses them in several chunks): a bad row and a repeated key
+    deep in the file are named by their own lines, and the other rows all land."""
+    rows = [f"O{i:05d},2025-06-01 10:00,S1,mall,B{i % 7},{i % 100 + 1}" for i in range(30_000)]
+    rows[21_000] = "O21000,2025-06-01 10:00,S1,mall,B0,abc"  # line 21,002: a bad amount
+    rows[28_000] = "O00005,2025-06-01 10:00,S1,mall,B5,77"   # line 28,002: repeats line 7's key
+    f = write(tmp_path / "long.csv", EDGE_HEAD + "\n".join(rows) + "\n")
+    r = importer.import_file(con, "orders", f, rejects_dir=tmp_path / "rej", lang="en")
+    assert r.ok and (r.rows_read, r.rows_accepted, r.rows_rejected, r.rows_duplicate) == (30_000, 29_998, 1, 1)
+    assert pl.read_csv(r.rejects_path, infer_schema=False).select("line", "reason").rows() == [
+        ("7", "duplicate: line 28002 has the same order_id=O00005 and is kept "
+              "(within a file the last row of a key wins)"),
+        ("21002", "paid_amount: bad amount of money 'abc'"),
+    ]
+    # sum over i of (i % 100 + 1) = 300 * 5,050; less row 21,000 (1), row 28,000 (1) and
+    # row 5 (6), plus the 77 that replaced row 5
+    assert store.fetchall(con, "SELECT count(*), sum(paid_amount) FROM orders") == [
+        (29_998, Decimal(300 * 5050 - 1 - 1 - 6 + 77))]
+
+
 def test_the_issues_four_rows_two_keys(con, tmp_path):
     f = write(tmp_path / "four.csv", EDGE_HEAD + "K1,2025-06-01 10:00,S1,mall,B1,1\nK2,2025-06-01 10:00,S1,mall,B1,2\n"
               "K1,2025-06-01 10:00,S1,mall,B1,3\nK2,2025-06-01 10:00,S1,mall,B1,4\n")

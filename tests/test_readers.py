@@ -68,6 +68,24 @@ def test_line_numbers_skip_blank_lines_and_count_quoted_line_breaks(tmp_path):
     assert rows(raw) == [("1", "a", 2), ("2", "two\nlines", 4), ("3", "c", 7)]
 
 
+def test_a_file_polars_reads_in_chunks_keeps_its_line_numbers_without_a_copy(tmp_path):
+    # 30,000 rows: Polars parses them in several chunks; a blank record (line 20,003) and a
+    # quoted line break (line 25,004-25,005) shift the later lines.
+    lines = ["id,note"] + [f"{i},n{i}" for i in range(30_000)]
+    lines[20_002] = ","  # the file's line 20,003: an empty record
+    lines[25_003] = '25002,"two\nlines"'
+    p = tmp_path / "long.csv"
+    p.write_text("\n".join(lines) + "\n")
+    raw = readers.read_table(p)
+    assert raw.frame[raw.columns[0]].n_chunks() > 1  # else this test tests nothing
+    got = dict(zip(raw.frame[raw.columns[0]].to_list(), raw.frame[LINE].to_list()))
+    assert raw.frame.height == 29_999
+    assert (got["0"], got["20000"], got["20002"], got["25001"], got["25002"], got["25003"], got["29999"]) == \
+        (2, 20_002, 20_004, 25_003, 25_004, 25_006, 30_002)
+    # the line numbers are cut like the text, so nothing copies the frame into one chunk
+    assert {raw.frame[c].n_chunks() for c in raw.frame.columns} == {raw.frame[raw.columns[0]].n_chunks()}
+
+
 def test_row_with_too_many_fields_is_flagged_not_fatal(tmp_path):
     p = tmp_path / "ragged.csv"
     p.write_bytes(b"id,amount\n1,5\n2,1,234.50\n3,7\n")
