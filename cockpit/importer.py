@@ -28,6 +28,7 @@ import sys
 import tempfile
 import threading
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -206,6 +207,20 @@ def _when_reason(mask: pl.Series, texts) -> pl.Series | None:
     return pl.select(pl.when(pl.lit(mask)).then(texts)).to_series()
 
 
+# Columns are parsed on this many threads: Polars parses one column's chunks one after
+# another, and releases the GIL while it does, so the columns of a big file share the cores.
+PARSE_THREADS = max(1, min(4, os.cpu_count() or 1))
+_PARALLEL_FROM = 50_000  # rows; below that, threads cost more than they give
+
+
+def _map_columns(parse, cols: list[schema.Column], n: int) -> dict[str, values.Parsed]:
+    """{column name: parse(column)}, on several threads for a big file."""
+    if n < _PARALLEL_FROM or PARSE_THREADS == 1 or len(cols) < 2:
+        return {c.name: parse(c) for c in cols}
+    with ThreadPoolExecutor(PARSE_THREADS, thread_name_prefix="cockpit-parse") as pool:
+        return dict(zip((c.name for c in cols), pool.map(parse, cols)))
+
+
 def check_rows(t: schema.Table, raw: readers.RawTable, found: dict[str, int], lang: str = "en",
                window=None) -> tuple[pl.DataFrame, pl.Series | None]:
     """Parse and check every row.
@@ -222,17 +237,23 @@ def check_rows(t: schema.Table, raw: readers.RawTable, found: dict[str, int], la
     reasons: list[pl.Series] = []
     if raw.problems is not None:
         reasons.append(raw.problems)
-    labels: dict[str, str] = {}
+    labels = {c.name: _label(c, raw.headers[found[c.name]]) for c in t.columns if c.name in found}
+
+    def parse(col: schema.Column) -> values.Parsed:
+        header = raw.headers[found[col.name]]
+        return values.parse_declared(frame[data_cols[found[col.name]]], col, labels[col.name],
+                                     header_unit(header), lang, window)
+
+    present = [c for c in t.columns if c.name in found]
+    parsed_all = _map_columns(parse, present, n)
     for col in t.columns:
         dtype = values.DTYPES[col.kind]
         if col.name not in found:
             typed[col.name] = pl.repeat(None, n, dtype=dtype, eager=True).alias(col.name)
             continue
-        src = data_cols[found[col.name]]
-        header = raw.headers[found[col.name]]
-        label = labels[col.name] = _label(col, header)
-        text = frame[src]
-        parsed = values.parse_declared(text, col, label, header_unit(header), lang, window)
+        label = labels[col.name]
+        text = frame[data_cols[found[col.name]]]
+        parsed = parsed_all[col.name]
         v = parsed.values.alias(col.name)
         if v.dtype != dtype:
             v = v.cast(dtype)

@@ -566,9 +566,12 @@ def test_duplicates_within_a_file_are_counted_listed_and_the_last_row_wins(con, 
                   f"（被拒绝和重复的行：{r.rejects_path}）")
 
 
-def test_a_long_file_read_in_chunks_reports_the_right_lines(con, tmp_path):
-    """30,000 orders (Polars parses them in several chunks): a bad row and a repeated key
-    deep in the file are named by their own lines, and the other rows all land."""
+def test_a_long_file_read_in_chunks_reports_the_right_lines(con, tmp_path, monkeypatch):
+    """30,000 orders (Polars parses them in several chunks, the columns on several threads):
+    a bad row and a repeated key deep in the file are named by their own lines, and the
+    other rows all land."""
+    monkeypatch.setattr(importer, "_PARALLEL_FROM", 1_000)
+    monkeypatch.setattr(importer, "PARSE_THREADS", 3)
     rows = [f"O{i:05d},2025-06-01 10:00,S1,mall,B{i % 7},{i % 100 + 1}" for i in range(30_000)]
     rows[21_000] = "O21000,2025-06-01 10:00,S1,mall,B0,abc"  # line 21,002: a bad amount
     rows[28_000] = "O00005,2025-06-01 10:00,S1,mall,B5,77"   # line 28,002: repeats line 7's key
