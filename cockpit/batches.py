@@ -84,6 +84,20 @@ def _key_match(t: schema.Table, left: str, right: str) -> str:
     )
 
 
+class Laps:
+    """Wall seconds of each step of a write, into ``timings`` (the import bench's
+    breakdown); nothing without a dict."""
+
+    def __init__(self, timings: dict | None):
+        self.timings, self.last = timings, time.perf_counter()
+
+    def __call__(self, step: str) -> None:
+        if self.timings is not None:
+            now = time.perf_counter()
+            self.timings[step] = self.timings.get(step, 0.0) + now - self.last
+            self.last = now
+
+
 def dedupe_last(df: pl.DataFrame, t: schema.Table) -> pl.DataFrame:
     """Within one file, the later row for a key wins (SPEC: newer replaces older)."""
     if df.height == 0:
@@ -110,13 +124,16 @@ def write_batch(
     started_at: dt.datetime | None = None,
     before_commit=None,
     deduped: bool = False,
+    timings: dict | None = None,
 ) -> int:
     """Upsert ``df`` (canonical columns, canonical types) as one batch; return its id.
 
     ``rows_duplicate``: rows the caller already dropped as repeated keys; any the frame
     still repeats are dropped here (last wins) and counted with them, unless the caller
     says it holds one row per key already (``deduped``).
-    ``before_commit`` is a hook tests use to die mid-transaction.
+    ``before_commit`` is a hook tests use to die mid-transaction.  ``timings``: a dict
+    that gets the wall seconds of each step on DuckDB (replace: begin and archive the
+    rows replaced; buyer_keys, insert, rollups, record, commit), for the import bench.
     """
     t = schema.table(table_name)
     given = df.height
@@ -130,6 +147,7 @@ def write_batch(
                                  rows_rejected=rows_rejected, rows_duplicate=rows_duplicate,
                                  rejects_path=rejects_path, imported_by=imported_by,
                                  source=source, started_at=started_at, before_commit=before_commit)
+    lap = Laps(timings)
     with store.transaction(con):
         batch_id = store.scalar(con, "SELECT nextval('import_batch_seq')")
         staged = df.with_columns(pl.lit(batch_id, dtype=pl.Int64).alias(schema.BATCH_COLUMN))
@@ -147,17 +165,21 @@ def write_batch(
             con.execute(
                 f'DELETE FROM "{t.name}" x WHERE EXISTS (SELECT 1 FROM _staged s WHERE {match})'
             )
+        lap("replace")
         cols = ", ".join(f'"{c}"' for c in t.column_names + [schema.BATCH_COLUMN])
         if t.name == "orders":  # new buyers get their key, every order carries it
             buyer_keys.assign(con, "_staged")
+            lap("buyer_keys")
             scols = ", ".join(f's."{c}"' for c in t.column_names + [schema.BATCH_COLUMN])
             con.execute(f'INSERT INTO orders ({cols}, {buyer_keys.COLUMN}) SELECT {scols}, b.{buyer_keys.COLUMN} '
                         f'FROM _staged s JOIN {buyer_keys.TABLE} b ON b.buyer_id = s.buyer_id')
         else:
             con.execute(f'INSERT INTO "{t.name}" ({cols}) SELECT {cols} FROM _staged')
+        lap("insert")
         if t.name == "orders":  # the rollups follow in the same transaction
             rollups.refresh(con, f'SELECT paid_at, live_id FROM _staged UNION ALL SELECT paid_at, live_id '
                                  f'FROM "{store.replaced_table(t.name)}" WHERE _replaced_by = ?', [batch_id])
+            lap("rollups")
         con.unregister("_staged")
         con.execute(
             "INSERT INTO import_batches (batch_id, file_name, sha256, table_name, rows_read, "
@@ -174,6 +196,8 @@ def write_batch(
         store.bump_data_version(con)
         if before_commit is not None:
             before_commit()
+        lap("record")
+    lap("commit")
     return batch_id
 
 

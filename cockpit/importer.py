@@ -29,7 +29,7 @@ import tempfile
 import threading
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -75,6 +75,8 @@ class FileResult:
     lang: str = "en"
     why: Callable[[str], str] | None = None  # the bare problem, in a language
     unexpected: bool = False  # failed on something no file should cause (logged with its traceback)
+    # wall seconds per stage (read, check, duplicates, rejects, then write_batch's steps)
+    timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def file_name(self) -> str:
@@ -398,6 +400,8 @@ def import_file(
                      lang)
     t = schema.table(table_name)
     bar = _Progress(progress, path.name)
+    timings: dict[str, float] = {}
+    lap = batches.Laps(timings)
     rejects_path = None
     try:
         try:
@@ -424,6 +428,7 @@ def import_file(
         finally:
             hasher.join()
 
+        lap("read")
         found, missing = map_headers(t, raw.headers)
         if missing:
             headers = raw.headers
@@ -432,6 +437,7 @@ def import_file(
         n = raw.frame.height
         bar.stage(i18n.t("imp.stage_checking", lang, n=f"{n:,}"))
         typed, reasons = check_rows(t, raw, found, lang, window)
+        lap("check")
         bad = reasons.is_not_null() if reasons is not None else pl.repeat(False, n, dtype=pl.Boolean, eager=True)
         rejected = int(bad.sum())
         good = typed.filter(~bad) if rejected else typed
@@ -445,6 +451,7 @@ def import_file(
             full = reasons.clone() if reasons is not None else pl.repeat(None, n, dtype=pl.Utf8, eager=True)
             full.scatter(good_idx, pl.select(pl.coalesce(pl.lit(full.gather(good_idx)), pl.lit(dup_why))).to_series())
             reasons = full
+        lap("duplicates")
         if rejected or duplicate:
             listed = reasons.is_not_null()
             directory = Path(rejects_dir) if rejects_dir is not None else default_rejects_dir(con)
@@ -452,6 +459,7 @@ def import_file(
             csvout.write_csv(_rejects_frame(raw, reasons, listed), target)
             rejects_path = str(target)
         del raw
+        lap("rejects")
         bar.stage(i18n.t("imp.stage_writing", lang, n=f"{good.height:,}"))
         try:
             batch_id = batches.write_batch(
@@ -469,6 +477,7 @@ def import_file(
                 started_at=started,
                 before_commit=before_commit,
                 deduped=True,  # duplicates() kept the last row of each key
+                timings=timings,
             )
         except engine.errors() as e:
             first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
@@ -484,6 +493,7 @@ def import_file(
             rejects_path=rejects_path,
             batch_id=batch_id,
             lang=lang,
+            timings=timings,
         )
         rejects_path = None  # committed: the rejects file is the batch's
         return done
