@@ -34,6 +34,28 @@ def test_gbk_detected_even_when_only_a_late_row_is_not_ascii(tmp_path):
     assert rows(raw)[-1] == ("3000", "山野茶", 3002)
 
 
+@pytest.mark.parametrize("step", [1, 2, 3, 7, 1 << 22])
+def test_gbk_decoded_by_pieces_whatever_the_cut(tmp_path, monkeypatch, step):
+    # A big export is decoded a few MB at a time; a two-byte character cut in two by a
+    # piece's end must come out whole (steps of 1-7 bytes cut every character somewhere).
+    monkeypatch.setattr(readers, "_TRANSCODE_STEP", step)
+    p = tmp_path / "订单.csv"
+    p.write_bytes("订单编号,成交渠道,实付金额\nA1,直播,￥12.50\nA2,短视频,８\nA3,商城,\n".encode("gbk"))
+    raw = readers.read_table(p)
+    assert raw.encoding == "gb18030"
+    assert raw.headers == ["订单编号", "成交渠道", "实付金额"]
+    assert rows(raw) == [("A1", "直播", "￥12.50", 2), ("A2", "短视频", "８", 3), ("A3", "商城", None, 4)]
+
+
+def test_gbk_decoded_by_pieces_refuses_a_bad_byte_deep_in_the_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(readers, "_TRANSCODE_STEP", 16)
+    p = tmp_path / "bad.csv"
+    p.write_bytes("订单编号,成交渠道\n".encode("gbk") + b"A1,x\n" * 20 + b"A2,\x81\x30\xff\n")
+    with pytest.raises(readers.ReadError) as e:
+        readers.read_table(p)
+    assert str(e.value) == "bad.csv: is not readable text: neither UTF-8 nor GBK/GB18030"
+
+
 def test_utf8_bom_semicolon(tmp_path):
     p = tmp_path / "bom.csv"
     p.write_bytes(b"\xef\xbb\xbf" + "店铺ID;店铺名称\nS1;山野茶\n".encode())
