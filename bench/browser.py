@@ -420,20 +420,16 @@ def summary(result: dict) -> str:
         rows = f"{statistics.median(r['row_s']):.2f}" if r.get("row_s") else "—"
         lines.append(f"| {page} | {r['first_s']:.2f} | {r['repeat_s']:.2f} | {statistics.median(r['pick_s']):.2f} "
                      f"({max(r['pick_s']):.2f}) | {rows} |")
+    wire_by_n = {r["n"]: r for r in result.get("wire") or []}
     if result.get("crowd"):
-        lines += ["", "| sessions at once | overview views | p50 s | p95 s | server CPU s / view | "
-                      "browsers' CPU s / view | server RSS MB | errors |",
-                  "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        lines += ["", "| at once | overview views | p50 s | p95 s | browsers' CPU s / view | server CPU s / view | "
+                      "no browser: p50 s | no browser: p95 s | server RSS MB | errors |",
+                  "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
         for r in result["crowd"]:
+            w = wire_by_n.get(r["n"], {})
+            bare = (f"{w['p50_s']:.2f} | {w['p95_s']:.2f}" if w.get("p95_s") is not None else "— | —")
             lines.append(f"| {r['n']} | {r['views']} | {r['p50_s']:.2f} | {r['p95_s']:.2f} | "
-                         f"{r['server_cpu_s_per_view']:.3f} | {r.get('browser_cpu_s_per_view', 0):.3f} | "
-                         f"{r['server_rss_mb']:.0f} | {len(r['errors'])} |")
-    if result.get("wire"):
-        lines += ["", "| clients at once, no browser (the server's part) | overview views | p50 s | p95 s | "
-                      "server CPU s / view | errors |",
-                  "| ---: | ---: | ---: | ---: | ---: | ---: |"]
-        for r in result["wire"]:
-            lines.append(f"| {r['n']} | {r['views']} | {r['p50_s']:.2f} | {r['p95_s']:.2f} | "
-                         f"{r['server_cpu_s_per_view']:.3f} | {len(r['errors'])} |")
+                         f"{r.get('browser_cpu_s_per_view', 0):.3f} | {r['server_cpu_s_per_view']:.3f} | {bare} | "
+                         f"{r['server_rss_mb']:.0f} | {len(r['errors']) + len(w.get('errors', []))} |")
     return "\n".join(lines)
 
