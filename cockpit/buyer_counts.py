@@ -127,46 +127,82 @@ def _sets_compute(con, q: Query, lay: buyer_sets.Layout, kinds: tuple[str, ...],
 
 def _gather(con, q: Query, lay: buyer_sets.Layout, kinds: tuple[str, ...]) -> dict[tuple, list]:
     """{result group: [sets of one part]}: the built months the period covers from their
-    stored sets, every other day of the period from orders (same filters and scope)."""
+    stored sets, every other day of the period from its month's day sets (or from orders,
+    same filters and scope, where its month has none)."""
     groups: dict[tuple, list] = {}
-    n = len(q.dims)
     start, end_excl = q.period.start, q.period.end + dt.timedelta(days=1)
     span = buyer_sets.covered_months(con, q.period.start, q.period.end)
     tokens = buyer_sets.built_tokens(con, *span) if span else {}
-    if tokens:  # which parts of those months the question keeps, and its groups
-        params: dict = {"m0": min(tokens), "m1": max(tokens) + dt.timedelta(days=1)}
-        conds = ["r.month >= $m0 AND r.month < $m1", *qb.conditions(lay.dims, q.filters, q.scope, params, dialect=engine.DUCKDB)]
-        sel = ["r.month", *(f"r.{k}" for k in lay.keys), *(lay.dims[d] for d in q.dims)]
-        from_where = f"FROM {qb._from(lay.from_sql, ' '.join(sel + conds))} WHERE {' AND '.join(conds)}"
-        rows = [r for r in con.fetchall(f"SELECT {', '.join(sel)} {from_where}", params, record=False) if r[0] in tokens]
-        nk = len(lay.keys)
-        ident = lambda r, kind: (lay.table, tokens[r[0]], r[1:1 + nk], kind)  # noqa: E731
-        got = {ident(r, k): buyer_sets.DECODED.get(ident(r, k)) for r in rows for k in kinds}
-        if any(v is None for v in got.values()):
-            # read back what memory does not hold (a first question, a rebuilt month)
-            blobs = con.fetchall(f"SELECT {', '.join(sel + [f'r.{k}' for k in kinds])} {from_where}", params,
-                                 record=False)
-            for r in blobs:
-                for k, blob in zip(kinds, r[len(sel):]):
-                    if r[0] in tokens and got[ident(r, k)] is None:
-                        got[ident(r, k)] = buyer_sets.BitMap.deserialize(blob)
-                        buyer_sets.DECODED.put(ident(r, k), got[ident(r, k)], len(blob))
-        for r in rows:
-            groups.setdefault(tuple(r[1 + nk:]), []).append([got[ident(r, k)] for k in kinds])
-    src = reg.SOURCES["orders"]
+    if tokens:
+        _stored(con, q, lay, kinds, tokens, groups)
     lo = start
-    for m in [*sorted(tokens), None]:  # the days between the built months, from orders
+    for m in [*sorted(tokens), None]:  # the days between the covered months
         hi = end_excl if m is None else m
         if lo < hi:
-            eparams: dict = {}
-            edge = Period(lo, hi - dt.timedelta(days=1))
-            where = qb.conditions(src.dims, q.filters, q.scope, eparams, edge, src.time_col, engine.DUCKDB)
-            sel = [f'{src.dims[d]} AS g{i}' for i, d in enumerate(q.dims)] + [f"{buyer_keys.CODE_SQL} AS code"]
-            from_sql = qb._from(src.from_sql, " ".join(sel + where))
-            rows = con.fetch_arrow(f"SELECT {', '.join(sel)} FROM {from_sql} WHERE {' AND '.join(where)}",
-                                   eparams, record=False)
-            for g, sets in buyer_sets.parts([rows.column(i) for i in range(n)], rows.column("code"), kinds):
-                groups.setdefault(g, []).append(sets)
+            day_tokens = buyer_sets.built_tokens(con, lo.replace(day=1), hi)
+            if day_tokens:  # the days of built months from their day sets
+                _stored(con, q, buyer_sets.DAY_LAYOUTS[lay.table], kinds, day_tokens, groups, (lo, hi))
+            for a, b in _unbuilt(lo, hi, day_tokens):  # the rest from orders
+                _from_orders(con, q, kinds, a, b, groups)
         if m is not None:
             lo = max(lo, add_months(m, 1))
     return groups
+
+
+def _unbuilt(lo: dt.date, hi: dt.date, built) -> list[tuple[dt.date, dt.date]]:
+    """The ranges of [lo, hi) whose months are not in ``built``."""
+    out: list[tuple[dt.date, dt.date]] = []
+    d = lo
+    while d < hi:
+        nxt = add_months(d.replace(day=1), 1) if (d.year, d.month) != (9999, 12) else hi
+        b = min(hi, nxt)
+        if d.replace(day=1) not in built:
+            if out and out[-1][1] == d:
+                out[-1] = (out[-1][0], b)
+            else:
+                out.append((d, b))
+        d = b
+    return out
+
+
+def _stored(con, q: Query, lay: buyer_sets.Layout, kinds: tuple[str, ...], tokens: dict, groups: dict,
+            days: tuple[dt.date, dt.date] | None = None) -> None:
+    """Add to ``groups`` the parts of ``lay`` the question keeps, of the built months in
+    ``tokens`` (and of the days in [days) for a day layout), decoded once and kept."""
+    params: dict = {"m0": min(tokens), "m1": max(tokens) + dt.timedelta(days=1)}
+    conds = ["r.month >= $m0 AND r.month < $m1", *qb.conditions(lay.dims, q.filters, q.scope, params, dialect=engine.DUCKDB)]
+    if days is not None:
+        params.update(d0=days[0], d1=days[1])
+        conds.append(f"r.{buyer_sets.DAY} >= $d0 AND r.{buyer_sets.DAY} < $d1")
+    sel = ["r.month", *(f"r.{k}" for k in lay.keys), *(lay.dims[d] for d in q.dims)]
+    from_where = f"FROM {qb._from(lay.from_sql, ' '.join(sel + conds))} WHERE {' AND '.join(conds)}"
+    rows = [r for r in con.fetchall(f"SELECT {', '.join(sel)} {from_where}", params, record=False) if r[0] in tokens]
+    nk = len(lay.keys)
+    ident = lambda r, kind: (lay.table, tokens[r[0]], r[1:1 + nk], kind)  # noqa: E731
+    got = {ident(r, k): buyer_sets.DECODED.get(ident(r, k)) for r in rows for k in kinds}
+    if any(v is None for v in got.values()):
+        # read back what memory does not hold (a first question, a rebuilt month)
+        blobs = con.fetchall(f"SELECT {', '.join(sel + [f'r.{k}' for k in kinds])} {from_where}", params,
+                             record=False)
+        for r in blobs:
+            for k, blob in zip(kinds, r[len(sel):]):
+                if r[0] in tokens and got[ident(r, k)] is None:
+                    got[ident(r, k)] = buyer_sets.BitMap.deserialize(blob)
+                    buyer_sets.DECODED.put(ident(r, k), got[ident(r, k)], len(blob))
+    for r in rows:
+        groups.setdefault(tuple(r[1 + nk:]), []).append([got[ident(r, k)] for k in kinds])
+
+
+def _from_orders(con, q: Query, kinds: tuple[str, ...], lo: dt.date, hi: dt.date, groups: dict) -> None:
+    """Add to ``groups`` the parts of the orders paid in [lo, hi) (filters and scope applied)."""
+    src = reg.SOURCES["orders"]
+    n = len(q.dims)
+    eparams: dict = {}
+    edge = Period(lo, hi - dt.timedelta(days=1))
+    where = qb.conditions(src.dims, q.filters, q.scope, eparams, edge, src.time_col, engine.DUCKDB)
+    sel = [f'{src.dims[d]} AS g{i}' for i, d in enumerate(q.dims)] + [f"{buyer_keys.CODE_SQL} AS code"]
+    from_sql = qb._from(src.from_sql, " ".join(sel + where))
+    rows = con.fetch_arrow(f"SELECT {', '.join(sel)} FROM {from_sql} WHERE {' AND '.join(where)}",
+                           eparams, record=False)
+    for g, sets in buyer_sets.parts([rows.column(i) for i in range(n)], rows.column("code"), kinds):
+        groups.setdefault(g, []).append(sets)
