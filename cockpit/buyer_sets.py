@@ -282,10 +282,12 @@ def built_tokens(con, lo: dt.date, hi: dt.date) -> dict[dt.date, str]:
 
 # Decoded sets, keyed (layout table, month token, part key values, kind), weighed by
 # their serialized bytes.  Reading a month's sets back from DuckDB costs ~2 ms per MB (a
-# year of the whole group's sets is ~12 MB); like DuckDB's own buffer pool for its
-# blocks, the decoded sets stay in memory for the next question, within a budget
-# ($COCKPIT_BUYER_SETS_MB, default 256).
-DECODED = LRU(int(float(os.environ.get("COCKPIT_BUYER_SETS_MB", "256")) * 1024 * 1024))
+# year of the whole group's sets is ~12 MB at 10M orders, ~140 MB at 100M); like
+# DuckDB's own buffer pool for its blocks, the decoded sets stay in memory for the next
+# question, within a budget ($COCKPIT_BUYER_SETS_MB, default 1024: at 100M orders the
+# overview's year against last year alone reads ~250 MB of sets, and a smaller budget
+# re-reads them at every question).
+DECODED = LRU(int(float(os.environ.get("COCKPIT_BUYER_SETS_MB", "1024")) * 1024 * 1024))
 
 
 @dataclass
