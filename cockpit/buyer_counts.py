@@ -10,6 +10,7 @@ import time
 from typing import TYPE_CHECKING
 
 from cockpit import buyer_keys, buyer_sets, engine, metrics as reg, qcache, store
+from cockpit.engine import clickhouse_buyers as chb
 from cockpit import statements as qb
 from cockpit.periods import Period, add_months
 
@@ -76,11 +77,15 @@ def from_sets(con, q: Query, buyer_max: int | None, cache: QueryCache | None) ->
     period that holds every order of at least one month, split and filtered by dims a
     layout of sets keeps, and with the sets of those months built.  The period's other
     days are read from orders; the result is the number the SQL path counts."""
-    if not use_buyer_sets or q.period is None or q.period.partial or con.kind != "duckdb":  # sets: DuckDB's fast path, whole days
+    if not use_buyer_sets or q.period is None or q.period.partial:  # sets: whole days
         return None
     # A first look, to choose the path (the figures look again inside their snapshot).
     # No covered month: every day is read from orders, still cheaper than a hash count.
     span = buyer_sets.covered_months(con, q.period.start, q.period.end) or (q.period.start, q.period.start)
+    if con.kind != "duckdb":
+        # every month the period touches current: its edge days' buyers have dense keys
+        # (cockpit.engine.clickhouse_buyers), and its whole months have their sets
+        span = (q.period.start.replace(day=1), add_months(q.period.end.replace(day=1), 1))
     qd = qb._by_entity(q)
     used = set(qd.dims) | {d for d, _ in q.filters} | {d for d, _ in (q.scope or ())}
     out = {}
@@ -108,8 +113,15 @@ def from_sets(con, q: Query, buyer_max: int | None, cache: QueryCache | None) ->
                                   (floor_sql, floor_params)))
             return figures
 
-        out[sid] = qcache.cached(con, cache, key_sql, params, compute, "sets")
+        try:
+            out[sid] = qcache.cached(con, cache, key_sql, params, compute, "sets")
+        except _Stale:
+            continue  # counted by the statement itself
     return out or None
+
+
+class _Stale(Exception):
+    """ClickHouse: orders newer than the sets' dense keys (a commit between two reads)."""
 
 
 def _sets_compute(con, q: Query, lay: buyer_sets.Layout, kinds: tuple[str, ...], ms) -> dict:
@@ -135,7 +147,10 @@ def _gather(con, q: Query, lay: buyer_sets.Layout, kinds: tuple[str, ...]) -> di
     tokens = buyer_sets.built_tokens(con, *span) if span else {}
     if tokens:  # which parts of those months the question keeps, and its groups
         params: dict = {"m0": min(tokens), "m1": max(tokens) + dt.timedelta(days=1)}
-        conds = ["r.month >= $m0 AND r.month < $m1", *qb.conditions(lay.dims, q.filters, q.scope, params, dialect=engine.DUCKDB)]
+        conds = ["r.month >= $m0 AND r.month < $m1", *qb.conditions(lay.dims, q.filters, q.scope, params, dialect=con.dialect)]
+        if con.kind != "duckdb":  # ClickHouse keeps a rebuilt month's old rows for a while
+            params["tokens"] = sorted(tokens.values())
+            conds.append("has($tokens, r.token)")
         sel = ["r.month", *(f"r.{k}" for k in lay.keys), *(lay.dims[d] for d in q.dims)]
         from_where = f"FROM {qb._from(lay.from_sql, ' '.join(sel + conds))} WHERE {' AND '.join(conds)}"
         rows = [r for r in con.fetchall(f"SELECT {', '.join(sel)} {from_where}", params, record=False) if r[0] in tokens]
@@ -149,6 +164,8 @@ def _gather(con, q: Query, lay: buyer_sets.Layout, kinds: tuple[str, ...]) -> di
             for r in blobs:
                 for k, blob in zip(kinds, r[len(sel):]):
                     if r[0] in tokens and got[ident(r, k)] is None:
+                        if con.kind != "duckdb":
+                            blob = chb.decode(blob)
                         got[ident(r, k)] = buyer_sets.BitMap.deserialize(blob)
                         buyer_sets.DECODED.put(ident(r, k), got[ident(r, k)], len(blob))
         for r in rows:
@@ -160,11 +177,16 @@ def _gather(con, q: Query, lay: buyer_sets.Layout, kinds: tuple[str, ...]) -> di
         if lo < hi:
             eparams: dict = {}
             edge = Period(lo, hi - dt.timedelta(days=1))
-            where = qb.conditions(src.dims, q.filters, q.scope, eparams, edge, src.time_col, engine.DUCKDB)
+            where = qb.conditions(src.dims, q.filters, q.scope, eparams, edge, src.time_col, con.dialect)
             sel = [f'{src.dims[d]} AS g{i}' for i, d in enumerate(q.dims)] + [f"{buyer_keys.CODE_SQL} AS code"]
             from_sql = qb._from(src.from_sql, " ".join(sel + where))
-            rows = con.fetch_arrow(f"SELECT {', '.join(sel)} FROM {from_sql} WHERE {' AND '.join(where)}",
-                                   eparams, record=False)
+            if con.kind == "duckdb":
+                sql = f"SELECT {', '.join(sel)} FROM {from_sql} WHERE {' AND '.join(where)}"
+            else:  # the dense key from the sets' own dictionary
+                sql = chb.code_select(sel[:-1], from_sql, f" WHERE {' AND '.join(where)}")
+            rows = con.fetch_arrow(sql, eparams, record=False)
+            if rows.column("code").null_count:  # a buyer committed since the months were checked
+                raise _Stale()
             for g, sets in buyer_sets.parts([rows.column(i) for i in range(n)], rows.column("code"), kinds):
                 groups.setdefault(g, []).append(sets)
         if m is not None:
