@@ -26,6 +26,7 @@ import html
 import logging
 import os
 import re
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -664,6 +665,18 @@ def chart(fig: go.Figure, key: str, select: bool = False):
         return st.plotly_chart(fig, key=key, config=config, on_select="rerun", selection_mode="points")
     st.plotly_chart(fig, key=key, config=config)
     return None
+
+
+def lazy_tabs(key: str, panels: list[tuple[str, Callable[[], None]]]) -> None:
+    """Tabs that build only the open panel.  Every Plotly figure and data grid costs the
+    browser its drawing on each visit (issue 18: most of a click's wait), so hidden panels
+    are not sent at all; switching a tab reruns the page, or only the fragment it is in.
+    A label no longer offered (the language changed) falls back to the first tab."""
+    tabs = st.tabs([label for label, _ in panels], key=key, on_change="rerun")
+    for tab, (_, draw) in zip(tabs, panels):
+        if tab.open:
+            with tab, guarded():  # a tab's rerun runs outside the page's own guard
+                draw()
 
 
 def empty_state(view: View) -> bool:

@@ -28,6 +28,15 @@ def open_page(at: AppTest, page: str) -> AppTest:
     return at
 
 
+def open_tab(at: AppTest, key: str, label: str) -> AppTest:
+    """Switch the lazy tab row ``key`` to ``label`` as a click would, and run."""
+    assert label in [t.label for t in at.tabs], (label, [t.label for t in at.tabs])
+    at.session_state[key] = label
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 def signed_in(at: AppTest, db, username: str) -> AppTest:
     """Present a real session cookie, as the browser would after /signin (AppTest has no cookies)."""
     from cockpit import store, websession

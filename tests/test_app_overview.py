@@ -3,7 +3,7 @@
 import pytest
 
 from cockpit import store
-from apptest_util import app_test, june_params, tiny_copy  # noqa: F401  (fixtures)
+from apptest_util import app_test, june_params, open_tab, tiny_copy  # noqa: F401  (fixtures)
 
 
 pytestmark = pytest.mark.engines  # every page on the tiny group in DuckDB and in chDB
@@ -22,8 +22,17 @@ def test_overview_shows_hand_figures_and_follows_sidebar_filters(app_test, tiny_
     assert card(at, "客单价") == "¥250"
     gmv = next(m for m in at.metric if m.label == "成交金额")
     assert gmv.delta == "+150.0%"  # against May's 500
-    titles = {d.value.columns[0] for d in at.dataframe}
+    # below the channel mix one tab is built at a time: the store leaderboard first
+    tabs = [t.label for t in at.tabs]
+    assert tabs == ["店铺 TOP10", "账号 TOP10", "商品 TOP10", "贡献构成", "粉丝与粉丝成交", "行业大盘与市场份额", "大促活动"]
+    assert [d.value.columns[0] for d in at.dataframe] == ["场域", "店铺"]
+    assert len(at.get("plotly_chart")) == 3  # trend, content/shelf donut, channel bars
+    titles = set()
+    for label in tabs:
+        titles |= {d.value.columns[0] for d in open_tab(at, "w_overview_tab", label).dataframe}
+        assert card(at, "成交金额") == "¥1,250"  # the head stays
     assert {"场域", "店铺", "账号类型", "账号", "商品", "人群", "类目"} <= titles
+    open_tab(at, "w_overview_tab", "店铺 TOP10")
     at.sidebar.multiselect(key="w_brand").set_value(["云裳"]).run()
     assert not at.exception
     assert card(at, "成交金额") == "¥270"  # S3: O6 120 + O7 150
@@ -48,7 +57,10 @@ def test_english_and_no_market_note(app_test, tiny_copy):  # noqa: F811
     at.run()
     assert not at.exception
     assert card(at, "GMV") == "¥500"  # O9 400 + O10 100
+    open_tab(at, "w_overview_tab", "Market and market share")
     assert any("No market data" in i.value for i in at.info)
+    open_tab(at, "w_overview_tab", "Campaigns")
+    assert any("No campaign in this period" in i.value for i in at.info)
 
 
 def test_empty_database_shows_the_empty_state(app_test, tmp_path):  # noqa: F811

@@ -4,7 +4,7 @@ test_reports_review), in Chinese and English; reached from 直播明细's sessio
 import pytest
 
 from cockpit import store
-from tests.apptest_util import app_test, june_params, open_page, tiny_copy  # noqa: F401  (fixtures)
+from tests.apptest_util import app_test, june_params, open_page, open_tab, tiny_copy  # noqa: F401  (fixtures)
 
 
 pytestmark = pytest.mark.engines  # every page on the tiny group in DuckDB and in chDB
@@ -54,16 +54,38 @@ def test_review_of_l1_in_chinese(app_test, tiny_copy):  # noqa: F811
                        "**人均观看时长** 1分00秒，为同行同级均值 1分15秒 的 80.0%"]
     findings = [w.value for w in at.warning]
     assert len(findings) == 3 and findings[0].startswith("**曝光进入率** 20.0%（同行同级均值 30.0%）：曝光进入率明显低于同行同级")
+    # the first tab, 漏斗与对标, is open; the other tabs are not built until opened
+    assert [t.label for t in at.tabs] == ["漏斗与对标", "分钟曲线与讲解", "观众画像", "流量来源与投放"]
     funnel = _with_column(at, "转化指标")
     assert funnel["环节"].tolist() == ["曝光", "进入", "停留", "互动", "商品曝光", "商品点击", "成交"]
     assert funnel["数值"].tolist() == [2000, 400, 60, 80, 300, 100, 2]
     bench = _with_column(at, "集团百分位")
     assert bench["最弱"].tolist()[:2] == ["最弱 1", "最弱 3"]
-    assert _with_column(at, "讲解期间该商品订单数")["讲解期间该商品订单数"].tolist() == [0, 1]
-    assert _with_column(at, "画像维度")["观看人数"].sum() == 3 * 400  # three dimensions, each the whole room
-    assert len(at.get("plotly_chart")) == 6  # funnel, benchmarks, minutes, gender, fans, age
-    assert len(at.get("download_button")) == 2 * len(at.dataframe)  # CSV and Excel
+    assert len(at.get("plotly_chart")) == 2  # funnel, benchmarks
+    assert not any("画像维度" in df.value.columns for df in at.dataframe)
+    _every_table_downloads(at)
     _no_none_anywhere(at)
+
+    open_tab(at, "w_review_tab", "分钟曲线与讲解")
+    assert _with_column(at, "讲解期间该商品订单数")["讲解期间该商品订单数"].tolist() == [0, 1]
+    assert len(at.get("plotly_chart")) == 1  # the minute curves
+    assert "直播复盘：龙井开春专场" in [s.value for s in at.subheader] and len(at.error) == 3  # head stays
+    _every_table_downloads(at)
+
+    open_tab(at, "w_review_tab", "观众画像")
+    assert _with_column(at, "画像维度")["观看人数"].sum() == 3 * 400  # three dimensions, each the whole room
+    assert len(at.get("plotly_chart")) == 3  # gender, fans, age
+    _every_table_downloads(at)
+
+    open_tab(at, "w_review_tab", "流量来源与投放")
+    assert not at.get("plotly_chart")
+    assert _with_column(at, "流量来源") is not None and _with_column(at, "投放ROI") is not None
+    _every_table_downloads(at)
+    _no_none_anywhere(at)
+
+
+def _every_table_downloads(at):
+    assert len(at.get("download_button")) == 2 * len(at.dataframe)  # CSV and Excel
 
 
 def test_review_in_english(app_test, tiny_copy):  # noqa: F811
@@ -72,6 +94,7 @@ def test_review_in_english(app_test, tiny_copy):  # noqa: F811
     assert _with_column(at, "Step rate")["Step"].tolist()[:3] == ["Exposure", "Entry", "Stay"]
     assert [e.value.split("**")[1] for e in at.error] == ["Exposure-to-entry rate", "GPM", "Avg. watch time"]
     assert at.warning[0].value.startswith("**Exposure-to-entry rate** 20.0% (peer median 30.0%): Far fewer")
+    open_tab(at, "w_review_tab", "Audience portrait")
     assert _with_column(at, "Dimension")["Group"].tolist()[:2] == ["Female", "Male"]
     _no_none_anywhere(at)
 
@@ -81,8 +104,13 @@ def test_a_session_with_missing_figures_shows_dashes(app_test, tiny_copy):  # no
     at = _open(app_test, tiny_copy, live="L3")
     assert "直播复盘：夏日连衣裙" in [s.value for s in at.subheader]
     assert {x.label: x.value for x in at.metric}["人均观看时长"] == "—"
-    assert any("没有讲解记录" in i.value for i in at.info) and any("没有观众画像" in i.value for i in at.info)
     assert any("没有触发任何诊断规则" in s.value for s in at.success)
+    _no_none_anywhere(at)
+    open_tab(at, "w_review_tab", "分钟曲线与讲解")
+    assert any("没有讲解记录" in i.value for i in at.info)
+    _no_none_anywhere(at)
+    open_tab(at, "w_review_tab", "观众画像")
+    assert any("没有观众画像" in i.value for i in at.info)
     _no_none_anywhere(at)
 
 
@@ -109,6 +137,7 @@ def test_from_the_session_detail_to_its_review(app_test, tiny_copy):  # noqa: F8
     at = _open(app_test, tiny_copy, page="views/sessions.py", live="L4")
     assert "场次详情：小鹿好物夜" in [s.value for s in at.subheader]
     # the detail's ROI of a session without ads reads "—", not "None"
+    open_tab(at, "w_session_tab", "投放、退款发货与商品")
     ads = _with_column(at, "投放ROI")
     assert ads["投放ROI"].isna().all()
     assert all(df.proto.placeholder == "—" for df in at.dataframe)

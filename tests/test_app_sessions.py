@@ -3,7 +3,7 @@
 import pytest
 
 from cockpit import store
-from tests.apptest_util import app_test, june_params, open_page, tiny_copy  # noqa: F401  (fixtures)
+from tests.apptest_util import app_test, june_params, open_page, open_tab, tiny_copy  # noqa: F401  (fixtures)
 
 
 pytestmark = pytest.mark.engines  # every page on the tiny group in DuckDB and in chDB
@@ -63,17 +63,39 @@ def test_link_with_live_id_opens_the_detail(app_test, tiny_copy):  # noqa: F811
     assert "场次详情：龙井开春专场" in [s.value for s in at.subheader]
     labels = {m.label: m.value for m in at.metric}
     assert labels["直播成交金额"] == "¥300" and labels["观看人数"] == "400" and labels["最高在线"] == "120"
+    # the detail's sections are tabs; the first, 分钟曲线, is open and the others are not built
+    assert [t.label for t in at.tabs] == ["分钟曲线", "转化漏斗与流量来源", "投放、退款发货与商品", "与前几场对比"]
+    assert "session_curves" in _chart_keys(at) and "session_funnel" not in _chart_keys(at)
+    assert not any("环节" in df.value.columns for df in at.dataframe)
+    _every_table_downloads(at)
+
+    open_tab(at, "w_session_tab", "转化漏斗与流量来源")
     funnel = _with_column(at, "环节")
     assert funnel["人数"].tolist() == [400, 300, 100, 2]
     traffic = _with_column(at, "流量来源")
     assert dict(zip(traffic["流量来源"], traffic["流量来源成交金额 (元)"])) == {"推荐": 150.0, "川流分销": 100.0, "短视频引流": 50.0}
+    assert {"session_funnel", "session_traffic"} <= _chart_keys(at) and "session_curves" not in _chart_keys(at)
+    _every_table_downloads(at)
+
+    open_tab(at, "w_session_tab", "投放、退款发货与商品")
     ads = _with_column(at, "投放ROI").iloc[0]
     assert (ads["投放消耗 (元)"], ads["投放ROI"]) == (100.0, 2.5)
     q = _with_column(at, "48小时发货率 (%)").iloc[0]
     assert (q["退款率 (%)"], q["48小时发货率 (%)"]) == (16.67, 50.0)
+    _every_table_downloads(at)
+
+    open_tab(at, "w_session_tab", "与前几场对比")
     hist = _with_column(at, "场次")
     assert hist["场次"].tolist() == ["本场", "五月茶会", "前 1 场平均"]
-    # every table has its CSV download
+    assert "场次详情：龙井开春专场" in [s.value for s in at.subheader]  # the head stays above the tabs
+    _every_table_downloads(at)
+
+
+def _chart_keys(at) -> set[str]:
+    return {c.key for c in at.get("plotly_chart")}
+
+
+def _every_table_downloads(at):
     assert len(at.get("download_button")) == 2 * (len(at.dataframe) + 1)  # CSV and XLSX, and of the cards
 
 

@@ -123,12 +123,21 @@ def portrait(r: review.Review) -> None:
 
 
 def traffic_and_ads(r: review.Review) -> None:
-    st.markdown(f"**{ui.t('review.traffic_ads')}**")
     left, right = st.columns(2)
     with left:
         ui.table(r.table("review_traffic"))
     with right:
         ui.table(r.table("review_ads"))
+
+
+@st.fragment
+def sections(live_id: str) -> None:
+    """The review's sections as tabs: only the open one is built and drawn."""
+    r = M("review", lambda: review.Review(view, live_id), live_id)
+    ui.lazy_tabs("w_review_tab", [(ui.t("review.tab_benchmarks"), lambda: funnel_and_benchmarks(r)),
+                                  (ui.t("review.tab_curves"), lambda: curves(r)),
+                                  (ui.t("review.audience"), lambda: portrait(r)),
+                                  (ui.t("review.traffic_ads"), lambda: traffic_and_ads(r))])
 
 
 @st.fragment
@@ -169,7 +178,4 @@ with ui.guarded():
                 header(rv)
                 ui.kpi_cards(view, rv.figures, review.CARD_METRICS)
                 weak_and_findings(rv)
-                funnel_and_benchmarks(rv)
-                curves(rv)
-                portrait(rv)
-                traffic_and_ads(rv)
+                sections(live_id)

@@ -84,40 +84,54 @@ def detail(live_id: str) -> None:
             st.switch_page("views/review.py", query_params=view.sel.to_params())
         ui.kpi_cards(view, d.figures, CARD_METRICS, download="session_kpis")
 
-    st.markdown(f"**{ui.t('sessions.minutes')}**")
-    if d.curves.height:  # panels of their own: GMV and followers never flatten the audience curve
-        ui.chart(M("curves", lambda: review_charts.minute_chart(review.minutes(view, live_id),
-                                                                review.explains(view, live_id), lang), live_id),
-                 key="session_curves")
-        with st.expander(ui.t("sessions.minutes_table")):
-            ui.table(d.table("session_minutes"), height=300)
-    else:
-        st.info(ui.t("sessions.no_minutes"))
+    detail_panels(live_id)
+    st.divider()
 
-    left, right = st.columns(2)
-    with left:
-        ui.table(d.table("session_funnel"))
-        values = [d.figures.get(m) or 0 for m in sessions.FUNNEL_METRICS]
-        ui.chart(M("funnel", lambda: charts.funnel([i18n.label(m, lang) for m in sessions.FUNNEL_METRICS], values,
-                                                   lang), live_id), key="session_funnel")
-    with right:
-        ui.table(d.table("session_traffic"))
-        tr = d.traffic
-        if tr.height:
-            ui.chart(M("traffic", lambda: charts.bars(
-                charts.enum_names("traffic_source", tr["traffic_source"].to_list(), lang),
-                tr["traffic_gmv"].to_list(), "cny", lang,
-                colors=[charts.color_for("traffic_source", s) for s in tr["traffic_source"]]), live_id),
-                     key="session_traffic")
 
-    left, right = st.columns(2)
-    with left:
-        ui.table(d.table("session_ads"))
-        ui.table(d.table("session_quality"))
-    with right:
-        ui.table(d.table("session_products"))
+@st.fragment
+def detail_panels(live_id: str) -> None:
+    """The detail's sections as tabs: only the open one is built and drawn."""
+    d = M("detail", lambda: sessions.Detail(view, live_id), live_id)
 
-    if d.n_prev:
+    def minutes():
+        if d.curves.height:  # panels of their own: GMV and followers never flatten the audience curve
+            ui.chart(M("curves", lambda: review_charts.minute_chart(review.minutes(view, live_id),
+                                                                    review.explains(view, live_id), lang), live_id),
+                     key="session_curves")
+            with st.expander(ui.t("sessions.minutes_table")):
+                ui.table(d.table("session_minutes"), height=300)
+        else:
+            st.info(ui.t("sessions.no_minutes"))
+
+    def funnel_and_traffic():
+        left, right = st.columns(2)
+        with left:
+            ui.table(d.table("session_funnel"))
+            values = [d.figures.get(m) or 0 for m in sessions.FUNNEL_METRICS]
+            ui.chart(M("funnel", lambda: charts.funnel([i18n.label(m, lang) for m in sessions.FUNNEL_METRICS],
+                                                       values, lang), live_id), key="session_funnel")
+        with right:
+            ui.table(d.table("session_traffic"))
+            tr = d.traffic
+            if tr.height:
+                ui.chart(M("traffic", lambda: charts.bars(
+                    charts.enum_names("traffic_source", tr["traffic_source"].to_list(), lang),
+                    tr["traffic_gmv"].to_list(), "cny", lang,
+                    colors=[charts.color_for("traffic_source", s) for s in tr["traffic_source"]]), live_id),
+                         key="session_traffic")
+
+    def ads_and_products():
+        left, right = st.columns(2)
+        with left:
+            ui.table(d.table("session_ads"))
+            ui.table(d.table("session_quality"))
+        with right:
+            ui.table(d.table("session_products"))
+
+    def history():
+        if not d.n_prev:
+            st.info(ui.t("sessions.no_history"))
+            return
         st.markdown(f"**{ui.t('sessions.vs_avg', n=d.n_prev)}**")
         avg = d.history_rows.filter(d.history_rows["kind"] == "average").row(0, named=True)
         row = dict(d.figures)
@@ -126,9 +140,11 @@ def detail(live_id: str) -> None:
             row[f"{m}__cmp"] = avg[m]
         ui.kpi_cards(view, row, sessions.HISTORY_METRICS, compared_with=ui.t("sessions.row_avg", n=d.n_prev))
         ui.table(d.table("session_history"))
-    else:
-        st.info(ui.t("sessions.no_history"))
-    st.divider()
+
+    ui.lazy_tabs("w_session_tab", [(ui.t("sessions.minutes"), minutes),
+                                   (ui.t("sessions.tab_funnel"), funnel_and_traffic),
+                                   (ui.t("sessions.tab_ads"), ads_and_products),
+                                   (ui.t("sessions.tab_history"), history)])
 
 
 with ui.guarded():

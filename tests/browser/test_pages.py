@@ -161,6 +161,9 @@ def test_sessions_chart_follows_the_search_and_opens_a_session(open_page, server
     bar = page.locator('[data-testid="stPlotlyChart"] .bars .point path').first.bounding_box()
     page.mouse.click(bar["x"] + bar["width"] / 2, bar["y"] + bar["height"] / 2)
     settle(page)
+    page.wait_for_selector('[data-testid="stTabs"] [data-testid="stPlotlyChart"] .main-svg', timeout=60_000)
+    settle(page)  # the minute curves, the detail's first tab, are drawn
+    assert page.locator('[data-testid="stPlotlyChart"]').count() == 2  # and the top sessions; other tabs wait
     assert "live=" in page.url and "场次详情：" in no_error(page, "bar click")
     detail = page.locator('[class*="st-key-session_detail"]').bounding_box()
     assert detail["y"] < page.locator('[data-testid="stDataFrame"]').last.bounding_box()["y"]  # above the list

@@ -51,34 +51,53 @@ def no_errors(page, name: str) -> str:
     return body
 
 
+def open_tab(page, name: str, charts: int) -> str:
+    """Click a tab of the review and wait for its charts; the page's text."""
+    page.get_by_role("tab", name=name).click()
+    settle(page)
+    if charts:
+        charts_drawn(page, charts)
+    return no_errors(page, name)
+
+
 def test_review_of_a_demo_session_in_chinese_and_english(tall_page, server, artifacts):
     page = tall_page
     lid = pick_session(page, server)
-    charts_drawn(page, 6)  # funnel, benchmarks, minute curves, audience dimensions
+    charts_drawn(page, 2)  # funnel and benchmarks: the first tab; the others are built when opened
     body = no_errors(page, "review zh")
     assert "直播复盘：" in body and "官方直播间" in body
     for text in ("曝光", "进入", "停留", "互动", "商品曝光", "商品点击", "成交", "最弱的三项", "诊断",
-                 "同行同级均值", "本场相对同行同级均值", "讲解商品效果", "观众画像", "流量来源"):
+                 "同行同级均值", "本场相对同行同级均值", "观众画像", "流量来源"):
         assert text in body, text
+    assert page.locator('[data-testid="stPlotlyChart"]').count() == 2
     # at least one finding with its figure and benchmark, and the weakest three in red
     assert page.locator('[data-testid="stAlertContentWarning"]').count() >= 1
     assert page.locator('[data-testid="stAlertContentError"]').count() == 3
+    page.screenshot(path=str(artifacts / "review-zh.png"), full_page=True)
+    charts = page.locator('[data-testid="stPlotlyChart"]')
+    for i, part in enumerate(("funnel", "benchmarks")):  # close-ups to look at
+        charts.nth(i).screenshot(path=str(artifacts / f"review-zh-{part}.png"))
+
+    assert "讲解商品效果" in open_tab(page, "分钟曲线与讲解", 1)
     # 讲解 bands: shaded rectangles behind the minute curves, labelled with products
     bands = page.evaluate("() => document.querySelectorAll('.main-svg .shapelayer path').length")
     assert bands >= 3
-    page.screenshot(path=str(artifacts / "review-zh.png"), full_page=True)
-    charts = page.locator('[data-testid="stPlotlyChart"]')
-    for i, part in enumerate(("funnel", "benchmarks", "curves")):  # close-ups to look at
-        charts.nth(i).screenshot(path=str(artifacts / f"review-zh-{part}.png"))
+    assert page.get_by_text("最弱的三项").count() == 1  # the head stays above the tabs
+    page.locator('[data-testid="stPlotlyChart"]').first.screenshot(path=str(artifacts / "review-zh-curves.png"))
+    open_tab(page, "观众画像", 3)
+    page.screenshot(path=str(artifacts / "review-zh-audience.png"), full_page=True)
+    open_tab(page, "流量来源与投放", 0)
+    page.screenshot(path=str(artifacts / "review-zh-traffic.png"), full_page=True)
 
     page.goto(f"{server}/review?live={lid}&lang=en")
     settle(page)
-    charts_drawn(page, 6)
+    charts_drawn(page, 2)
     body = no_errors(page, "review en")
     for text in ("Live review: ", "Exposure → purchase funnel", "The three weakest metrics", "Diagnosis",
-                 "peer median", "Products explained", "Audience portrait", "Traffic sources"):
+                 "peer median", "Audience portrait", "Traffic sources"):
         assert text in body, text
     page.screenshot(path=str(artifacts / "review-en.png"), full_page=True)
+    assert "Products explained" in open_tab(page, "Minutes and products explained", 1)
 
 
 def test_from_the_session_detail_to_its_review(tall_page, server, artifacts):
@@ -86,12 +105,12 @@ def test_from_the_session_detail_to_its_review(tall_page, server, artifacts):
     lid = _PICKED.get(server) or pick_session(page, server)
     page.goto(f"{server}/sessions?live={lid}")
     settle(page)
-    charts_drawn(page, 3)
+    charts_drawn(page, 2)  # the minute curves (its first tab) and the top sessions
     assert "场次详情：" in page.inner_text("body")
     page.get_by_role("button", name="直播复盘").click()
     page.wait_for_url(re.compile(r"/review\?.*live=" + lid), timeout=60_000)
     settle(page)
-    charts_drawn(page, 6)
+    charts_drawn(page, 2)
     body = no_errors(page, "review from detail")
     assert "直播复盘：" in body
     page.screenshot(path=str(artifacts / "review-from-detail.png"), full_page=True)
