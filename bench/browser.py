@@ -9,7 +9,8 @@ Used by ``bench/bench_pages.py --browser``.  Three things:
 * **several people at once**: N browser sessions (one Chromium, a context each) open
   the overview together, again and again; p50 / p95 render time, the server's RSS and
   the server's own CPU seconds per page view, read from /proc of the server process so
-  the browsers' CPU on the same machine does not blur it.
+  the browsers' CPU on the same machine does not blur it; the browsers' CPU per view
+  too, and the same crowds as protocol clients without a browser (``wire``).
 
 "Fully redrawn" is measured in the page itself: the instant of the last DOM change or
 the end of the last long main-thread task (Plotly drawing, the data grid) after the
@@ -32,6 +33,8 @@ import time
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
+
+import wire
 
 CHROMIUM = os.environ.get("COCKPIT_CHROMIUM", "/usr/bin/chromium")
 BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -192,6 +195,33 @@ def serving(db, log: Path, env: dict | None = None):
         srv.stop()
 
 
+def browser_cpu_seconds() -> float:
+    """User + system CPU of the Chromium processes this bench started (its descendants:
+    other people's browsers on the shared machine do not count), with the children they
+    have reaped, so renderers that ended during the run are in it too."""
+    parent, stat = {}, {}
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            comm = (d / "comm").read_text().strip()
+            fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parent[int(d.name)] = int(fields[1])
+        if comm.startswith("chrom"):
+            stat[int(d.name)] = fields
+
+    def ours(pid: int) -> bool:
+        while pid > 1:
+            if pid == os.getpid():
+                return True
+            pid = parent.get(pid, 1)
+        return False
+
+    return sum(int(f[11]) + int(f[12]) + int(f[13]) + int(f[14]) for pid, f in stat.items() if ours(pid)) / TICKS
+
+
 # --- one page in one browser -----------------------------------------------------------
 
 
@@ -326,15 +356,17 @@ async def crowd(browser, srv: Server, n: int, views: int) -> dict:
                 errors.append(f"{type(e).__name__}: {e}"[:200])
         return got
 
-    cpu0, t0 = srv.cpu_seconds(), time.monotonic()
+    cpu0, bcpu0, t0 = srv.cpu_seconds(), browser_cpu_seconds(), time.monotonic()
     results = await asyncio.gather(*(one(p) for _, p in pages))
     cpu, wall = srv.cpu_seconds() - cpu0, time.monotonic() - t0
+    bcpu = browser_cpu_seconds() - bcpu0
     for ctx, _ in pages:
         await ctx.close()
     times = [x for r in results for x in r]
     return {"n": n, "views": len(times), "p50_s": statistics.median(times) if times else None,
             "p95_s": p95(times) if times else None, "max_s": max(times) if times else None,
             "server_cpu_s_per_view": cpu / max(len(times), 1), "wall_s": wall,
+            "browser_cpu_s_per_view": bcpu / max(len(times), 1),
             "server_rss_mb": srv.rss_mb(), "errors": errors, "load": load_average()}
 
 
@@ -358,9 +390,15 @@ async def run_all(db, pages: list[str], brand: str, repeat: int, crowd_sizes: li
                 r = await crowd(browser, srv, n, views)
                 result["crowd"].append(r)
                 print(f"  browser N={n}: {r['views']} overview views, p50 {r['p50_s']:.2f} s, p95 {r['p95_s']:.2f} s, "
-                      f"server CPU {r['server_cpu_s_per_view']:.3f} s/view, RSS {r['server_rss_mb']:.0f} MB, "
+                      f"server CPU {r['server_cpu_s_per_view']:.3f} s/view, browsers {r['browser_cpu_s_per_view']:.3f} s/view, RSS {r['server_rss_mb']:.0f} MB, "
                       f"errors {len(r['errors'])}  [load {r['load']:.1f}]", flush=True)
             await browser.close()
+        result["wire"] = []  # the same crowds without browsers: the server's own part
+        for n in crowd_sizes:
+            r = await wire.crowd(srv, n, views, p95)
+            result["wire"].append(r)
+            print(f"  wire    N={n}: {r['views']} overview views, p50 {r['p50_s']:.2f} s, p95 {r['p95_s']:.2f} s, "
+                  f"server CPU {r['server_cpu_s_per_view']:.3f} s/view, errors {len(r['errors'])}", flush=True)
         result["server_peak_rss_mb"] = max(srv.peak_rss_mb, srv.hwm_mb())
     finally:
         srv.stop()
@@ -382,11 +420,16 @@ def summary(result: dict) -> str:
         rows = f"{statistics.median(r['row_s']):.2f}" if r.get("row_s") else "—"
         lines.append(f"| {page} | {r['first_s']:.2f} | {r['repeat_s']:.2f} | {statistics.median(r['pick_s']):.2f} "
                      f"({max(r['pick_s']):.2f}) | {rows} |")
+    wire_by_n = {r["n"]: r for r in result.get("wire") or []}
     if result.get("crowd"):
-        lines += ["", "| sessions at once | overview views | p50 s | p95 s | server CPU s / view | server RSS MB | errors |",
-                  "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        lines += ["", "| at once | overview views | p50 s | p95 s | browsers' CPU s / view | server CPU s / view | "
+                      "no browser: p50 s | no browser: p95 s | server RSS MB | errors |",
+                  "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
         for r in result["crowd"]:
+            w = wire_by_n.get(r["n"], {})
+            bare = (f"{w['p50_s']:.2f} | {w['p95_s']:.2f}" if w.get("p95_s") is not None else "— | —")
             lines.append(f"| {r['n']} | {r['views']} | {r['p50_s']:.2f} | {r['p95_s']:.2f} | "
-                         f"{r['server_cpu_s_per_view']:.3f} | {r['server_rss_mb']:.0f} | {len(r['errors'])} |")
+                         f"{r.get('browser_cpu_s_per_view', 0):.3f} | {r['server_cpu_s_per_view']:.3f} | {bare} | "
+                         f"{r['server_rss_mb']:.0f} | {len(r['errors']) + len(w.get('errors', []))} |")
     return "\n".join(lines)
 

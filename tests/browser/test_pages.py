@@ -115,6 +115,31 @@ def test_overview_route_and_a_link_ending_after_today(open_page, server, artifac
     page.screenshot(path=str(artifacts / "overview-link-notices.png"), full_page=True)
 
 
+def charts_count(page, n: int) -> None:
+    """Wait until exactly ``n`` charts are on the page, each drawn."""
+    page.wait_for_function(
+        "n => { const c = document.querySelectorAll('[data-testid=\"stPlotlyChart\"]');"
+        " return c.length === n && [...c].every(e => e.querySelector('.main-svg')); }", arg=n, timeout=60_000)
+
+
+def test_overview_lower_half_draws_one_tab_at_a_time(open_page, server, artifacts):
+    page = open_page(1440, 2600)
+    page.goto(f"{server}/")
+    settle(page)
+    charts_count(page, 3)  # trend, content/shelf, channels; the store leaderboard's tab is a table
+    assert "店铺类型" in " ".join(grid_cells(page) + [page.inner_text("body")])
+    for tab, charts, text in (("贡献构成", 5, "账号类型贡献"), ("粉丝与粉丝成交", 4, "粉丝 vs 非粉丝"),
+                              ("行业大盘与市场份额", 6, "分类目市场份额"), ("账号 TOP10", 3, "账号 TOP10")):
+        page.get_by_role("tab", name=tab).click()
+        settle(page)
+        charts_count(page, charts)
+        body = no_error(page, tab)
+        assert text in body, tab
+        assert "成交金额趋势" in body and page.locator('[data-testid="stMetric"]').count() >= 12  # the head stays
+        if tab in ("贡献构成", "行业大盘与市场份额"):
+            page.screenshot(path=str(artifacts / f"overview-tab-{tab}.png"), full_page=True)
+
+
 def click_first_row(page, table):
     """Select the first row of a data grid (its checkbox column)."""
     table.scroll_into_view_if_needed()
