@@ -44,7 +44,7 @@ META_KEY = "buyer_sets_version"
 VERSION = "4"  # 3: a token per built month; 4: no per-store / per-account layouts
 # ClickHouse keeps the same sets its own way (cockpit.engine.clickhouse_buyers)
 CH_META_KEY = "buyer_sets_clickhouse_version"
-CH_VERSION = "1"
+CH_VERSION = "2"  # 2: day by day too
 BUILT = "buyer_sets_built"
 KINDS = ("seen", "twice", "fan")
 
@@ -241,19 +241,24 @@ def _build_month_clickhouse(con: Database, m: dt.date, keys: list[str], lo: dt.d
     if stamp is None:
         return  # no orders that month (any more): nothing to build, nothing current to find
     chb.assign_keys(con, lo, hi)
-    tbl = con.fetch_arrow(chb.code_select([f"o.{k} AS g{i}" for i, k in enumerate(keys)], "orders o",
-                                          " WHERE o.paid_at >= $lo AND o.paid_at <= $hi"),
+    cols = [f"o.{k} AS g{i}" for i, k in enumerate(keys)] + [f"toDate(o.paid_at) AS g{len(keys)}"]
+    tbl = con.fetch_arrow(chb.code_select(cols, "orders o", " WHERE o.paid_at >= $lo AND o.paid_at <= $hi"),
                           {"lo": lo, "hi": hi}, record=False)
     if tbl.column("code").null_count:
         raise RuntimeError(f"buyers without a dense key in {m:%Y-%m}")
     token = chb.new_token()
+    day = tbl.column(f"g{len(keys)}")
     for lay in LAYOUTS:
-        rows = parts([tbl.column(f"g{keys.index(k)}") for k in lay.keys], tbl.column("code"), lay.kinds)
+        group_cols = [tbl.column(f"g{keys.index(k)}") for k in lay.keys]
+        whole = parts(group_cols, tbl.column("code"), lay.kinds)  # the month, then day by day
+        daily = parts([*group_cols, day], tbl.column("code"), lay.kinds)
+        rows = [(None, g, sets) for g, sets in whole] + [(g[-1], g[:-1], sets) for g, sets in daily]
         if not rows:
             continue
-        cols = {"month": pa.array([m] * len(rows), pa.date32()), "token": pa.array([token] * len(rows), pa.string())}
-        cols.update({k: pa.array([g[i] for g, _ in rows], pa.string()) for i, k in enumerate(lay.keys)})
-        cols.update({k: pa.array([chb.encode(sets[i].serialize()) for _, sets in rows], pa.string())
+        cols = {"month": pa.array([m] * len(rows), pa.date32()), "token": pa.array([token] * len(rows), pa.string()),
+                "day": pa.array([d for d, _, _ in rows], pa.date32())}
+        cols.update({k: pa.array([g[i] for _, g, _ in rows], pa.string()) for i, k in enumerate(lay.keys)})
+        cols.update({k: pa.array([chb.encode(sets[i].serialize()) for _, _, sets in rows], pa.string())
                      for i, k in enumerate(lay.kinds)})
         con.insert(lay.table, pa.table(cols))
     chb.record_build(con, BUILT, LAYOUTS, m, token, stamp)

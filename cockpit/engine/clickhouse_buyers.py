@@ -7,6 +7,9 @@ The sets need small dense keys, so the builder keeps its own dictionary here,
 ``buyer_dense`` (hash -> 1, 2, 3...), handed out month by month as sets are built; the
 sets themselves are the same Roaring bitmaps as on DuckDB (serialized, base64 in a
 String column: the Arrow door reads strings), combined in Python by the same code.
+Each build also keeps the month's sets day by day (rows with ``day`` set): the days of
+a period outside its whole months (the month so far, which today's orders keep from
+being whole; last year's month to date) are read from those instead of from orders.
 
 Kept exact without hooking the writes: each built month records a *stamp* of the
 batches whose rows it saw (the visible batches with deltas in that month's daily
@@ -44,7 +47,7 @@ def ddl(layouts, built: str) -> list[str]:
     out = [f"CREATE TABLE IF NOT EXISTS {DENSE} (buyer_key Int64, dense UInt32) ENGINE = MergeTree "
            "ORDER BY buyer_key"]
     for lay in layouts:
-        cols = ["month Date", "token String", *(f"{k} Nullable(String)" for k in lay.keys),
+        cols = ["month Date", "token String", "day Nullable(Date)", *(f"{k} Nullable(String)" for k in lay.keys),
                 *(f"{k} String" for k in lay.kinds)]
         out.append(f"CREATE TABLE IF NOT EXISTS {lay.table} ({', '.join(cols)}) ENGINE = MergeTree "
                    f"ORDER BY (month, token) {MUTABLE}")
@@ -75,6 +78,16 @@ def current_tokens(con, built: str, lo: dt.date, hi: dt.date) -> dict[dt.date, s
            f"INNER JOIN ({_stamps_sql(' AND toStartOfMonth(day) >= $lo AND toStartOfMonth(day) < $hi')}) s "
            "ON s.month = b.month AND s.stamp = b.stamp")
     return dict(con.fetchall(sql, {"lo": lo, "hi": hi}, record=False))
+
+
+def month_tokens(con, built: str, lo: dt.date, hi: dt.date) -> tuple[dict[dt.date, str], bool]:
+    """({month: token} of the current months starting in [lo, hi), whether a month with
+    orders there has no current build), in one statement."""
+    sql = (f"SELECT s.month, b.token, b.stamp = s.stamp FROM ({_stamps_sql(' AND toStartOfMonth(day) >= $lo AND toStartOfMonth(day) < $hi')}) s "
+           f"LEFT JOIN (SELECT month, argMax(token, built_at) AS token, argMax(stamp, built_at) AS stamp "
+           f"FROM {built} WHERE month >= $lo AND month < $hi GROUP BY month) b ON b.month = s.month")
+    rows = con.fetchall(sql, {"lo": lo, "hi": hi}, record=False)
+    return {m: t for m, t, ok in rows if ok}, any(not ok for _, _, ok in rows)
 
 
 def stale_months(con, built: str, lo: dt.date | None = None, hi: dt.date | None = None) -> list[dt.date]:
