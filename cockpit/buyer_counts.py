@@ -10,6 +10,7 @@ import time
 from typing import TYPE_CHECKING
 
 from cockpit import buyer_keys, buyer_sets, engine, metrics as reg, qcache, store
+from cockpit.engine import clickhouse_buyers as chb
 from cockpit import statements as qb
 from cockpit.periods import Period, add_months
 
@@ -76,11 +77,17 @@ def from_sets(con, q: Query, buyer_max: int | None, cache: QueryCache | None) ->
     period that holds every order of at least one month, split and filtered by dims a
     layout of sets keeps, and with the sets of those months built.  The period's other
     days are read from orders; the result is the number the SQL path counts."""
-    if not use_buyer_sets or q.period is None or q.period.partial or con.kind != "duckdb":  # sets: DuckDB's fast path, whole days
+    if not use_buyer_sets or q.period is None or q.period.partial:  # sets: whole days
         return None
     # A first look, to choose the path (the figures look again inside their snapshot).
     # No covered month: every day is read from orders, still cheaper than a hash count.
-    span = buyer_sets.covered_months(con, q.period.start, q.period.end) or (q.period.start, q.period.start)
+    span = (q.period.start, q.period.start)
+    if con.kind == "duckdb":
+        span = buyer_sets.covered_months(con, q.period.start, q.period.end) or span
+    stale = False
+    if con.kind != "duckdb":  # every month the period touches current: its whole months and its days have sets
+        stale = chb.month_tokens(con, buyer_sets.BUILT, q.period.start.replace(day=1),
+                                 add_months(q.period.end.replace(day=1), 1))[1]
     qd = qb._by_entity(q)
     used = set(qd.dims) | {d for d, _ in q.filters} | {d for d, _ in (q.scope or ())}
     out = {}
@@ -90,7 +97,7 @@ def from_sets(con, q: Query, buyer_max: int | None, cache: QueryCache | None) ->
             continue
         kinds = {"seen"}.union(*(m.sets[0] for m in ms))
         lay = buyer_sets.layout_for(used, kinds)
-        if lay is None or (span[0] < span[1] and buyer_sets.missing_months(con, *span)):
+        if lay is None or stale or (con.kind == "duckdb" and span[0] < span[1] and buyer_sets.missing_months(con, *span)):
             continue
         kinds = tuple(k for k in buyer_sets.KINDS if k in kinds)
         params: dict = {}
@@ -108,13 +115,20 @@ def from_sets(con, q: Query, buyer_max: int | None, cache: QueryCache | None) ->
                                   (floor_sql, floor_params)))
             return figures
 
-        out[sid] = qcache.cached(con, cache, key_sql, params, compute, "sets")
+        try:
+            out[sid] = qcache.cached(con, cache, key_sql, params, compute, "sets")
+        except _Stale:
+            continue  # counted by the statement itself
     return out or None
+
+
+class _Stale(Exception):
+    """ClickHouse: orders newer than the sets' dense keys (a commit between two reads)."""
 
 
 def _sets_compute(con, q: Query, lay: buyer_sets.Layout, kinds: tuple[str, ...], ms) -> dict:
     with store.snapshot(con):  # the months' sets and the orders around them as of one moment
-        groups = _gather(con, q, lay, kinds)
+        groups = _gather(con, q, lay, kinds) if con.kind == "duckdb" else _gather_clickhouse(con, q, lay, kinds)
     combined = {g: buyer_sets.combine(parts, kinds) for g, parts in groups.items()}
     n = len(q.dims)
     if not n:
@@ -127,46 +141,117 @@ def _sets_compute(con, q: Query, lay: buyer_sets.Layout, kinds: tuple[str, ...],
 
 def _gather(con, q: Query, lay: buyer_sets.Layout, kinds: tuple[str, ...]) -> dict[tuple, list]:
     """{result group: [sets of one part]}: the built months the period covers from their
-    stored sets, every other day of the period from orders (same filters and scope)."""
+    stored sets, every other day of the period from its month's day sets (or from orders,
+    same filters and scope, where its month has none)."""
     groups: dict[tuple, list] = {}
-    n = len(q.dims)
     start, end_excl = q.period.start, q.period.end + dt.timedelta(days=1)
     span = buyer_sets.covered_months(con, q.period.start, q.period.end)
     tokens = buyer_sets.built_tokens(con, *span) if span else {}
-    if tokens:  # which parts of those months the question keeps, and its groups
-        params: dict = {"m0": min(tokens), "m1": max(tokens) + dt.timedelta(days=1)}
-        conds = ["r.month >= $m0 AND r.month < $m1", *qb.conditions(lay.dims, q.filters, q.scope, params, dialect=engine.DUCKDB)]
-        sel = ["r.month", *(f"r.{k}" for k in lay.keys), *(lay.dims[d] for d in q.dims)]
-        from_where = f"FROM {qb._from(lay.from_sql, ' '.join(sel + conds))} WHERE {' AND '.join(conds)}"
-        rows = [r for r in con.fetchall(f"SELECT {', '.join(sel)} {from_where}", params, record=False) if r[0] in tokens]
-        nk = len(lay.keys)
-        ident = lambda r, kind: (lay.table, tokens[r[0]], r[1:1 + nk], kind)  # noqa: E731
-        got = {ident(r, k): buyer_sets.DECODED.get(ident(r, k)) for r in rows for k in kinds}
-        if any(v is None for v in got.values()):
-            # read back what memory does not hold (a first question, a rebuilt month)
-            blobs = con.fetchall(f"SELECT {', '.join(sel + [f'r.{k}' for k in kinds])} {from_where}", params,
-                                 record=False)
-            for r in blobs:
-                for k, blob in zip(kinds, r[len(sel):]):
-                    if r[0] in tokens and got[ident(r, k)] is None:
-                        got[ident(r, k)] = buyer_sets.BitMap.deserialize(blob)
-                        buyer_sets.DECODED.put(ident(r, k), got[ident(r, k)], len(blob))
-        for r in rows:
-            groups.setdefault(tuple(r[1 + nk:]), []).append([got[ident(r, k)] for k in kinds])
-    src = reg.SOURCES["orders"]
+    if tokens:
+        _stored(con, q, lay, kinds, tokens, groups)
     lo = start
-    for m in [*sorted(tokens), None]:  # the days between the built months, from orders
+    for m in [*sorted(tokens), None]:  # the days between the covered months
         hi = end_excl if m is None else m
         if lo < hi:
-            eparams: dict = {}
-            edge = Period(lo, hi - dt.timedelta(days=1))
-            where = qb.conditions(src.dims, q.filters, q.scope, eparams, edge, src.time_col, engine.DUCKDB)
-            sel = [f'{src.dims[d]} AS g{i}' for i, d in enumerate(q.dims)] + [f"{buyer_keys.CODE_SQL} AS code"]
-            from_sql = qb._from(src.from_sql, " ".join(sel + where))
-            rows = con.fetch_arrow(f"SELECT {', '.join(sel)} FROM {from_sql} WHERE {' AND '.join(where)}",
-                                   eparams, record=False)
-            for g, sets in buyer_sets.parts([rows.column(i) for i in range(n)], rows.column("code"), kinds):
-                groups.setdefault(g, []).append(sets)
+            day_tokens = buyer_sets.built_tokens(con, lo.replace(day=1), hi)
+            if day_tokens:  # the days of built months from their day sets
+                _stored(con, q, buyer_sets.DAY_LAYOUTS[lay.table], kinds, day_tokens, groups, (lo, hi))
+            for a, b in _unbuilt(lo, hi, day_tokens):  # the rest from orders
+                _from_orders(con, q, kinds, a, b, groups)
         if m is not None:
             lo = max(lo, add_months(m, 1))
+    return groups
+
+
+def _unbuilt(lo: dt.date, hi: dt.date, built) -> list[tuple[dt.date, dt.date]]:
+    """The ranges of [lo, hi) whose months are not in ``built``."""
+    out: list[tuple[dt.date, dt.date]] = []
+    d = lo
+    while d < hi:
+        nxt = add_months(d.replace(day=1), 1) if (d.year, d.month) != (9999, 12) else hi
+        b = min(hi, nxt)
+        if d.replace(day=1) not in built:
+            if out and out[-1][1] == d:
+                out[-1] = (out[-1][0], b)
+            else:
+                out.append((d, b))
+        d = b
+    return out
+
+
+def _stored(con, q: Query, lay: buyer_sets.Layout, kinds: tuple[str, ...], tokens: dict, groups: dict,
+            days: tuple[dt.date, dt.date] | None = None) -> None:
+    """Add to ``groups`` the parts of ``lay`` the question keeps, of the built months in
+    ``tokens`` (and of the days in [days) for a day layout), decoded once and kept."""
+    params: dict = {"m0": min(tokens), "m1": max(tokens) + dt.timedelta(days=1)}
+    conds = ["r.month >= $m0 AND r.month < $m1", *qb.conditions(lay.dims, q.filters, q.scope, params, dialect=engine.DUCKDB)]
+    if days is not None:
+        params.update(d0=days[0], d1=days[1])
+        conds.append(f"r.{buyer_sets.DAY} >= $d0 AND r.{buyer_sets.DAY} < $d1")
+    sel = ["r.month", *(f"r.{k}" for k in lay.keys), *(lay.dims[d] for d in q.dims)]
+    from_where = f"FROM {qb._from(lay.from_sql, ' '.join(sel + conds))} WHERE {' AND '.join(conds)}"
+    rows = [r for r in con.fetchall(f"SELECT {', '.join(sel)} {from_where}", params, record=False) if r[0] in tokens]
+    nk = len(lay.keys)
+    ident = lambda r, kind: (lay.table, tokens[r[0]], r[1:1 + nk], kind)  # noqa: E731
+    got = {ident(r, k): buyer_sets.DECODED.get(ident(r, k)) for r in rows for k in kinds}
+    if any(v is None for v in got.values()):
+        # read back what memory does not hold (a first question, a rebuilt month)
+        blobs = con.fetchall(f"SELECT {', '.join(sel + [f'r.{k}' for k in kinds])} {from_where}", params,
+                             record=False)
+        for r in blobs:
+            for k, blob in zip(kinds, r[len(sel):]):
+                if r[0] in tokens and got[ident(r, k)] is None:
+                    got[ident(r, k)] = buyer_sets.BitMap.deserialize(blob)
+                    buyer_sets.DECODED.put(ident(r, k), got[ident(r, k)], len(blob))
+    for r in rows:
+        groups.setdefault(tuple(r[1 + nk:]), []).append([got[ident(r, k)] for k in kinds])
+
+
+def _from_orders(con, q: Query, kinds: tuple[str, ...], lo: dt.date, hi: dt.date, groups: dict) -> None:
+    """Add to ``groups`` the parts of the orders paid in [lo, hi) (filters and scope applied)."""
+    src = reg.SOURCES["orders"]
+    n = len(q.dims)
+    eparams: dict = {}
+    edge = Period(lo, hi - dt.timedelta(days=1))
+    where = qb.conditions(src.dims, q.filters, q.scope, eparams, edge, src.time_col, engine.DUCKDB)
+    sel = [f'{src.dims[d]} AS g{i}' for i, d in enumerate(q.dims)] + [f"{buyer_keys.CODE_SQL} AS code"]
+    from_sql = qb._from(src.from_sql, " ".join(sel + where))
+    rows = con.fetch_arrow(f"SELECT {', '.join(sel)} FROM {from_sql} WHERE {' AND '.join(where)}",
+                           eparams, record=False)
+    for g, sets in buyer_sets.parts([rows.column(i) for i in range(n)], rows.column("code"), kinds):
+        groups.setdefault(g, []).append(sets)
+def _gather_clickhouse(con, q: Query, lay: buyer_sets.Layout, kinds: tuple[str, ...]) -> dict[tuple, list]:
+    """_gather on ClickHouse (cockpit.engine.clickhouse_buyers): the whole months from
+    their monthly rows, every other day of the period from the same builds' daily rows,
+    never from orders.  Every month the period touches must be current (from_sets checked;
+    a commit since then: _Stale, and the statement counts)."""
+    start, end = q.period.start, q.period.end
+    tokens, stale = chb.month_tokens(con, buyer_sets.BUILT, start.replace(day=1), add_months(end.replace(day=1), 1))
+    if stale:
+        raise _Stale()
+    groups: dict[tuple, list] = {}
+    if not tokens:
+        return groups
+    c0, c1 = buyer_sets.covered_months(con, start, end) or (start, start)
+    params: dict = {"tokens": sorted(tokens.values()), "c0": c0, "c1": c1, "d0": start, "d1": end}
+    whole = "r.month >= $c0 AND r.month < $c1"
+    conds = ["has($tokens, r.token)",
+             f"(r.day IS NULL AND {whole} OR r.day >= $d0 AND r.day <= $d1 AND NOT ({whole}))",
+             *qb.conditions(lay.dims, q.filters, q.scope, params, dialect=con.dialect)]
+    sel = ["r.token", "r.day", *(f"r.{k}" for k in lay.keys), *(lay.dims[d] for d in q.dims)]
+    from_where = f"FROM {qb._from(lay.from_sql, ' '.join(sel + conds))} WHERE {' AND '.join(conds)}"
+    rows = con.fetchall(f"SELECT {', '.join(sel)} {from_where}", params, record=False)
+    nk = len(lay.keys)
+    ident = lambda r, kind: (lay.table, r[0], r[1], r[2:2 + nk], kind)  # noqa: E731
+    got = {ident(r, k): buyer_sets.DECODED.get(ident(r, k)) for r in rows for k in kinds}
+    if any(v is None for v in got.values()):  # read back what memory does not hold
+        for r in con.fetchall(f"SELECT {', '.join(sel + [f'r.{k}' for k in kinds])} {from_where}", params,
+                              record=False):
+            for k, text in zip(kinds, r[len(sel):]):
+                if got.get(ident(r, k), 0) is None:
+                    blob = chb.decode(text)
+                    got[ident(r, k)] = buyer_sets.BitMap.deserialize(blob)
+                    buyer_sets.DECODED.put(ident(r, k), got[ident(r, k)], len(blob))
+    for r in rows:
+        groups.setdefault(tuple(r[2 + nk:]), []).append([got[ident(r, k)] for k in kinds])
     return groups

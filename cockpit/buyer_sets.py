@@ -13,6 +13,12 @@ Three sets per part: ``seen`` (bought), ``twice`` (two orders or more in the mon
 ``fan`` (at least one order as a fan).  Over several parts a buyer is a repurchaser when
 he is in one part's ``twice`` or in two parts' ``seen``.
 
+Each month's build also writes its sets per day (``DAY_LAYOUTS``, the same parts with
+the day as one more key): the days a period takes only part of a month (the last 30
+days, this month so far while today's orders keep arriving) OR their day sets instead
+of sorting the month's orders again (at 100M orders: 28 days of one month are 8M orders,
+~1 s to sort; their day sets, a few MB).
+
 Kept exact, never stale: a write drops the months it touched (``invalidate``, inside the
 write's transaction) and a month without sets sends the query back to orders.  The
 sets are rebuilt after the write (``build``: the server's upkeep thread, ``cockpit
@@ -41,7 +47,10 @@ from cockpit.periods import add_months
 log = logging.getLogger("cockpit.buyer_sets")
 
 META_KEY = "buyer_sets_version"
-VERSION = "4"  # 3: a token per built month; 4: no per-store / per-account layouts
+VERSION = "5"  # 3: a token per built month; 4: no per-store / per-account layouts; 5: day sets
+# ClickHouse keeps the same sets its own way (cockpit.engine.clickhouse_buyers)
+CH_META_KEY = "buyer_sets_clickhouse_version"
+CH_VERSION = "2"  # 2: day by day too
 BUILT = "buyer_sets_built"
 KINDS = ("seen", "twice", "fan")
 
@@ -78,17 +87,28 @@ LAYOUTS = (
         {**_STORE_DIMS, "product": "r.product_id", "category": "p.category"},
     ),
 )
-TABLES = tuple(lay.table for lay in LAYOUTS) + (BUILT,)
+# Per day: each layout's parts with the day as the first key, built and dropped with
+# their month (the same ``month`` column and token).
+DAY = "day"
+DAY_LAYOUTS = {
+    lay.table: Layout(f"{lay.table}_{DAY}", (DAY, *lay.keys), lay.kinds,
+                      lay.from_sql.replace(f"{lay.table} r", f"{lay.table}_{DAY} r", 1), lay.dims)
+    for lay in LAYOUTS
+}
+TABLES = tuple(lay.table for lay in LAYOUTS) + tuple(lay.table for lay in DAY_LAYOUTS.values()) + (BUILT,)
+# the key columns a build reads from orders o
+_KEY_SQL = {DAY: "CAST(o.paid_at AS DATE)"}
 
 
 def _ddl(lay: Layout) -> str:
-    cols = ["month DATE NOT NULL", *(f"{k} VARCHAR" for k in lay.keys), *(f"{k} BLOB NOT NULL" for k in lay.kinds)]
+    cols = ["month DATE NOT NULL", *(f"{k} {'DATE' if k == DAY else 'VARCHAR'}" for k in lay.keys),
+            *(f"{k} BLOB NOT NULL" for k in lay.kinds)]
     return f"CREATE TABLE IF NOT EXISTS {lay.table} ({', '.join(cols)})"
 
 
 # A built month carries a token of its own, new at every build: what the decoded sets
 # are cached under (a month rebuilt after an import is a new token, never a stale hit).
-DDL = {**{lay.table: _ddl(lay) for lay in LAYOUTS},
+DDL = {**{lay.table: _ddl(lay) for lay in (*LAYOUTS, *DAY_LAYOUTS.values())},
        BUILT: f"CREATE TABLE IF NOT EXISTS {BUILT} (month DATE NOT NULL, token VARCHAR NOT NULL)"}
 
 
@@ -114,6 +134,22 @@ def ensure(con: Database) -> None:
 _RETIRED = ("buyer_sets_store", "buyer_sets_account")  # layouts of versions 2 and 3
 
 
+def ensure_clickhouse(con: Database) -> None:
+    """ClickHouse's tables of sets (cockpit.engine.clickhouse_buyers); a new version starts empty."""
+    from cockpit.engine import clickhouse_buyers as chb
+    from cockpit.store import meta, set_meta
+
+    if con.kind != "clickhouse":
+        return
+    fresh = meta(con, CH_META_KEY) != CH_VERSION
+    for t in (*TABLES, chb.DENSE) if fresh else ():
+        con.execute(f"DROP TABLE IF EXISTS {t}")
+    for stmt in chb.ddl(LAYOUTS, BUILT):
+        con.execute(stmt)
+    if fresh:
+        set_meta(con, CH_META_KEY, CH_VERSION)
+
+
 def invalidate(con: Database, days: list[dt.date]) -> None:
     """Drop the sets of the months these days fall in.  Call inside the write's transaction."""
     months = sorted({d.replace(day=1) for d in days})
@@ -126,7 +162,9 @@ def invalidate(con: Database, days: list[dt.date]) -> None:
 def missing_months(con: Database, lo: dt.date | None = None, hi: dt.date | None = None) -> list[dt.date]:
     """Months with orders (in [lo, hi) when given) whose sets are not built."""
     if con.kind != "duckdb":
-        return []  # no sets on this engine: nothing to build
+        from cockpit.engine import clickhouse_buyers as chb
+
+        return chb.stale_months(con, BUILT, lo, hi)  # kept current by stamps, not by the writes
     where, params = "", {}
     if lo is not None:
         where = " WHERE day >= $lo AND day < $hi"
@@ -187,24 +225,63 @@ def build(con: Database, months: list[dt.date] | None = None) -> int:
 def _build_month(con: Database, m: dt.date) -> None:
     from cockpit.store import transaction
 
-    keys = sorted({k for lay in LAYOUTS for k in lay.keys})
     lo, hi = month_span(m)
+    if con.kind != "duckdb":  # its day by day rows are in the same tables (a day column)
+        return _build_month_clickhouse(con, m, sorted({k for lay in LAYOUTS for k in lay.keys}), lo, hi)
+    layouts = (*LAYOUTS, *DAY_LAYOUTS.values())
+    keys = sorted({k for lay in layouts for k in lay.keys})
     with transaction(con):
         if con.execute(f"SELECT count(*) FROM {BUILT} WHERE month = ?", [m]).fetchall()[0][0]:
             return  # built meanwhile by another thread
-        tbl = con.fetch_arrow(f"SELECT {', '.join('o.' + k for k in keys)}, {buyer_keys.CODE_SQL} AS code "
+        sel = ", ".join(f"{_KEY_SQL.get(k, 'o.' + k)} AS {k}" for k in keys)
+        tbl = con.fetch_arrow(f"SELECT {sel}, {buyer_keys.CODE_SQL} AS code "
                               "FROM orders o WHERE o.paid_at >= $lo AND o.paid_at <= $hi", {"lo": lo, "hi": hi},
                               record=False)
-        for lay in LAYOUTS:
+        for lay in layouts:
             rows = parts([tbl.column(k) for k in lay.keys], tbl.column("code"), lay.kinds)
             if not rows:
                 continue
             cols = {"month": pa.array([m] * len(rows), pa.date32())}
-            cols.update({k: pa.array([g[i] for g, _ in rows], pa.string()) for i, k in enumerate(lay.keys)})
+            cols.update({k: pa.array([g[i] for g, _ in rows], pa.date32() if k == DAY else pa.string())
+                         for i, k in enumerate(lay.keys)})
             cols.update({k: pa.array([sets[i].serialize() for _, sets in rows], pa.binary())
                          for i, k in enumerate(lay.kinds)})
             con.insert(lay.table, pa.table(cols))
         con.execute(f"INSERT INTO {BUILT} VALUES (?, ?)", [m, uuid.uuid4().hex])
+
+
+def _build_month_clickhouse(con: Database, m: dt.date, keys: list[str], lo: dt.datetime, hi: dt.datetime) -> None:
+    """One month's sets on ClickHouse: the stamp first (what the sets will have seen at
+    least), dense keys for its new buyers, the sets under a new token, then the month
+    pointed at that token (cockpit.engine.clickhouse_buyers)."""
+    from cockpit.engine import clickhouse_buyers as chb
+
+    nxt = _next_month(m)
+    stamp = chb.stamps(con, m, nxt or dt.date.max).get(m)
+    if stamp is None:
+        return  # no orders that month (any more): nothing to build, nothing current to find
+    chb.assign_keys(con, lo, hi)
+    cols = [f"o.{k} AS g{i}" for i, k in enumerate(keys)] + [f"toDate(o.paid_at) AS g{len(keys)}"]
+    tbl = con.fetch_arrow(chb.code_select(cols, "orders o", " WHERE o.paid_at >= $lo AND o.paid_at <= $hi"),
+                          {"lo": lo, "hi": hi}, record=False)
+    if tbl.column("code").null_count:
+        raise RuntimeError(f"buyers without a dense key in {m:%Y-%m}")
+    token = chb.new_token()
+    day = tbl.column(f"g{len(keys)}")
+    for lay in LAYOUTS:
+        group_cols = [tbl.column(f"g{keys.index(k)}") for k in lay.keys]
+        whole = parts(group_cols, tbl.column("code"), lay.kinds)  # the month, then day by day
+        daily = parts([*group_cols, day], tbl.column("code"), lay.kinds)
+        rows = [(None, g, sets) for g, sets in whole] + [(g[-1], g[:-1], sets) for g, sets in daily]
+        if not rows:
+            continue
+        cols = {"month": pa.array([m] * len(rows), pa.date32()), "token": pa.array([token] * len(rows), pa.string()),
+                "day": pa.array([d for d, _, _ in rows], pa.date32())}
+        cols.update({k: pa.array([g[i] for _, g, _ in rows], pa.string()) for i, k in enumerate(lay.keys)})
+        cols.update({k: pa.array([chb.encode(sets[i].serialize()) for _, _, sets in rows], pa.string())
+                     for i, k in enumerate(lay.kinds)})
+        con.insert(lay.table, pa.table(cols))
+    chb.record_build(con, BUILT, LAYOUTS, m, token, stamp)
 
 
 def parts(groups: list, codes, kinds: tuple[str, ...]) -> list[tuple[tuple, list[BitMap]]]:
@@ -256,16 +333,22 @@ def parts(groups: list, codes, kinds: tuple[str, ...]) -> list[tuple[tuple, list
 
 
 def built_tokens(con, lo: dt.date, hi: dt.date) -> dict[dt.date, str]:
-    """{month: token} of the built months in [lo, hi)."""
+    """{month: token} of the built months in [lo, hi) (on ClickHouse: whose build is current)."""
+    if con.kind != "duckdb":
+        from cockpit.engine import clickhouse_buyers as chb
+
+        return chb.current_tokens(con, BUILT, lo, hi)
     return dict(con.fetchall(f"SELECT month, token FROM {BUILT} WHERE month >= ? AND month < ?", [lo, hi], record=False))
 
 
 # Decoded sets, keyed (layout table, month token, part key values, kind), weighed by
 # their serialized bytes.  Reading a month's sets back from DuckDB costs ~2 ms per MB (a
-# year of the whole group's sets is ~12 MB); like DuckDB's own buffer pool for its
-# blocks, the decoded sets stay in memory for the next question, within a budget
-# ($COCKPIT_BUYER_SETS_MB, default 256).
-DECODED = LRU(int(float(os.environ.get("COCKPIT_BUYER_SETS_MB", "256")) * 1024 * 1024))
+# year of the whole group's sets is ~12 MB at 10M orders, ~140 MB at 100M); like
+# DuckDB's own buffer pool for its blocks, the decoded sets stay in memory for the next
+# question, within a budget ($COCKPIT_BUYER_SETS_MB, default 1024: at 100M orders the
+# overview's year against last year alone reads ~250 MB of sets, and a smaller budget
+# re-reads them at every question).
+DECODED = LRU(int(float(os.environ.get("COCKPIT_BUYER_SETS_MB", "1024")) * 1024 * 1024))
 
 
 @dataclass
@@ -326,6 +409,8 @@ def _register() -> None:
     from cockpit import store
 
     store.register(store.Part("buyer_sets", ensure=ensure, meta_key=META_KEY, version=VERSION, order=30))
+    # (no meta key: a DuckDB file never needs it; its version is in ClickHouse's schema fingerprint)
+    store.register(store.Part("buyer_sets_clickhouse", ensure=ensure_clickhouse, version=CH_VERSION, order=31))
 
 
 _register()

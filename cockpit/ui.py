@@ -124,6 +124,7 @@ def bootstrap() -> View:
         sel, notices = Selection.parse(_url_params(), clock.today())
         st.session_state["_sel"] = sel
         st.session_state["_notices"] = notices
+        st.session_state["_whole"] = st.query_params.get("print") == "1"  # see lazy_tabs
         st.session_state["_filters_checked"] = False
     sel: Selection = st.session_state["_sel"]
     lang = sel.lang or st.session_state.get("_lang") or lang_from_locale(_browser_locale())
@@ -671,7 +672,15 @@ def lazy_tabs(key: str, panels: list[tuple[str, Callable[[], None]]]) -> None:
     """Tabs that build only the open panel.  Every Plotly figure and data grid costs the
     browser its drawing on each visit (issue 18: most of a click's wait), so hidden panels
     are not sent at all; switching a tab reruns the page, or only the fragment it is in.
-    A label no longer offered (the language changed) falls back to the first tab."""
+    A label no longer offered (the language changed) falls back to the first tab.
+    A link with ``print=1`` (a report's picture, printing) gets the whole page instead:
+    every panel under its label, one after another."""
+    if st.session_state.get("_whole"):
+        for label, draw in panels:
+            st.markdown(f"#### {fmt.md(label)}")
+            with guarded():
+                draw()
+        return
     tabs = st.tabs([label for label, _ in panels], key=key, on_change="rerun")
     for tab, (_, draw) in zip(tabs, panels):
         if tab.open:

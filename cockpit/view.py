@@ -84,7 +84,7 @@ class View:
         return query.bind_list(params, prefix, values, self.dialect)
 
     def has_data(self) -> bool:
-        return bool(store.scalar(self.con, "SELECT EXISTS (SELECT 1 FROM orders) OR EXISTS (SELECT 1 FROM live_sessions)"))
+        return bool(store.scalar(self.con, "SELECT EXISTS (SELECT 1 FROM orders LIMIT 1) OR EXISTS (SELECT 1 FROM live_sessions LIMIT 1)"))
 
     def where(self, dims: dict[str, str], params: dict, time_col: str | None = None,
               period: Period | None | str = "selected") -> str:

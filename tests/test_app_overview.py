@@ -80,3 +80,16 @@ def test_period_without_sales_shows_a_hint(app_test, tiny_copy):  # noqa: F811
     assert not at.exception and not at.error
     assert any("没有数据" in i.value for i in at.info)
 
+
+
+def test_a_print_link_draws_every_tab_one_after_another(app_test, tiny_copy):  # noqa: F811
+    """A report's picture (and printing) opens the page with print=1: the whole page."""
+    at = june_params(app_test(tiny_copy), print="1")
+    at.run()
+    assert not at.exception, at.exception
+    assert not at.tabs
+    assert {"场域", "店铺", "账号类型", "账号", "商品", "人群", "类目"} <= {d.value.columns[0] for d in at.dataframe}
+    shown = [m.value for m in at.markdown]
+    for label in ("店铺 TOP10", "贡献构成", "粉丝与粉丝成交", "行业大盘与市场份额", "大促活动"):
+        assert f"#### {label}" in shown, label
+    assert "print" not in at.query_params  # the link is the selection's again

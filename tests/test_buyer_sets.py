@@ -329,3 +329,98 @@ def test_covered_months_at_the_calendars_edges(tiny_con):
     assert buyer_sets.covered_months(tiny_con, D(9999, 12, 1), D(9999, 12, 31)) is None
     assert buyer_sets.covered_months(tiny_con, D(2025, 5, 1), D(9999, 12, 31)) == (D(2025, 5, 1), D(9999, 12, 1))
     assert buyer_sets.covered_months(tiny_con, D(1, 1, 1), D(2025, 5, 31)) == (D(1, 1, 1), D(2025, 6, 1))
+
+
+# ---------------------------------------------------------------------------
+# Day sets: the days a period takes only part of a month, OR-ed from the month's day sets
+
+
+def _orders_reads(monkeypatch) -> list:
+    """The day ranges the sets path reads from orders (instead of from stored sets)."""
+    from cockpit import buyer_counts
+
+    reads = []
+    real = buyer_counts._from_orders
+
+    def spy(con, q, kinds, lo, hi, groups):
+        reads.append((lo, hi))
+        return real(con, q, kinds, lo, hi, groups)
+
+    monkeypatch.setattr(buyer_counts, "_from_orders", spy)
+    return reads
+
+
+HEADLINE = ["buyers", "repurchase_rate", "fan_repurchase_rate", "nonfan_repurchase_rate"]
+
+
+@pytest.mark.parametrize("start", [D(2025, 5, 15), D(2025, 5, 1)])
+def test_loose_days_by_hand_from_day_sets(tiny_con, monkeypatch, start):
+    # May 15 - June 5: no month covered (May 10th and June 10th are outside), every day from
+    # day sets; May 1 - June 5: May whole from its month sets, June 1-5 from day sets.
+    # In the period: O9 (May 10, B1 fan) only from May 1; O10 May 23 B6; June 1 O1 B1 fan, O2 B2;
+    # June 2 O3 B1 fan; June 3 O4 B3 fan, O5 B4; June 5 O6 and O7, both B5.
+    # Buyers B1..B6 = 6.  Two orders or more: B1 (June 1 and 2, and May 10), B5 (twice on June 5);
+    # B2's second order (June 10) is outside.  Fans B1, B3: B1 again; non-fans B2, B4, B5, B6: B5.
+    con = tiny_con
+    assert buyer_sets.build(con) == 3
+    reads = _orders_reads(monkeypatch)
+    period = Period(start, D(2025, 6, 5))
+    df, used = _used_sets(con, Query.make(HEADLINE, period=period))
+    assert used and reads == []
+    assert df.row(0, named=True) == {"buyers": 6, "repurchase_rate": 2 / 6, "fan_repurchase_rate": 1 / 2,
+                                     "nonfan_repurchase_rate": 1 / 4}
+    # by store: S1 B1, B2 (O1 O2 O3, and O9 from May 1) | S2 B3, B4 | S3 B6 (May 23), B5
+    by_store, used = _used_sets(con, Query.make(["buyers"], ["store"], period))
+    assert used and reads == []
+    assert dict(by_store.select("store", "buyers").iter_rows()) == {"S1": 2, "S2": 2, "S3": 2}
+    # by product (the product layout's day sets): P1 B1, B2 | P2 B3 (O4; O5 is P2 too: B4) | P3 B6, B5
+    by_product, used = _used_sets(con, Query.make(["buyers"], ["product"], period))
+    assert used and reads == []
+    expected = dict(store.fetchall(con, "SELECT product_id, count(DISTINCT buyer_id) FROM orders "
+                                        "WHERE paid_at >= ? AND paid_at < ? GROUP BY 1",
+                                   [period.start_ts, period.end_ts_exclusive]))
+    assert dict(by_product.select("product", "buyers").iter_rows()) == expected
+
+
+def test_a_day_of_one_day_is_its_day_set(tiny_con, monkeypatch):
+    # June 5 alone: O6 and O7, both B5 (non-fan) -> 1 buyer, a repurchaser
+    assert buyer_sets.build(tiny_con) == 3
+    reads = _orders_reads(monkeypatch)
+    df, used = _used_sets(tiny_con, Query.make(HEADLINE, period=Period(D(2025, 6, 5), D(2025, 6, 5))))
+    assert used and reads == []
+    assert df.row(0, named=True) == {"buyers": 1, "repurchase_rate": 1.0, "fan_repurchase_rate": None,
+                                     "nonfan_repurchase_rate": 1.0}
+
+
+def test_days_of_a_month_without_sets_are_read_from_orders(tiny_con, monkeypatch):
+    con = tiny_con
+    assert buyer_sets.build(con) == 3
+    with store.transaction(con):
+        buyer_sets.invalidate(con, [D(2025, 6, 1)])  # as a write to June does, before the rebuild
+    reads = _orders_reads(monkeypatch)
+    df, used = _used_sets(con, Query.make(HEADLINE, period=Period(D(2025, 5, 15), D(2025, 6, 5))))
+    assert used and reads == [(D(2025, 6, 1), D(2025, 6, 6))]  # May 15-31 from May's day sets
+    assert df.row(0, named=True) == {"buyers": 6, "repurchase_rate": 2 / 6, "fan_repurchase_rate": 1 / 2,
+                                     "nonfan_repurchase_rate": 1 / 4}
+
+
+@pytest.mark.parametrize("period", [Period(D(2025, 3, 10), D(2025, 5, 20)), Period(D(2025, 4, 10), D(2025, 4, 20)),
+                                    Period(D(2025, 5, 31), D(2025, 6, 1))], ids=str)
+def test_day_sets_give_the_figures_of_plain_sql_and_read_no_orders(group, monkeypatch, period):
+    reads = _orders_reads(monkeypatch)
+    df, used = _used_sets(group, Query.make(HEADLINE, period=period))
+    assert used and reads == []
+    b, rep, fan, fan_rep = _plain(group, period).get("all", (0, 0, 0, 0))
+    assert df.row(0, named=True) == {"buyers": b, "repurchase_rate": rep / b, "fan_repurchase_rate": fan_rep / fan,
+                                     "nonfan_repurchase_rate": (rep - fan_rep) / (b - fan)}
+    split, _ = _used_sets(group, Query.make(["buyers", "repurchase_rate"], ["store"], period))
+    plain = _plain(group, period, by="o.store_id")
+    assert {r["store"]: (r["buyers"], r["repurchase_rate"]) for r in split.iter_rows(named=True)} == \
+        {s: (v[0], v[1] / v[0]) for s, v in plain.items()}
+
+
+def test_a_copy_rebuilds_every_table_of_sets_instead_of_copying_it():
+    from cockpit import copy
+
+    # copied as well as rebuilt, a month's sets would be there twice
+    assert set(buyer_sets.TABLES) <= set(copy._NEVER)

@@ -278,7 +278,7 @@ def prepare(con, rep: Report, now: dt.datetime) -> Prepared:
     prep = Prepared(rep, msgs, picture_lang=langs[0])
     if rep.format not in ("png", "pdf"):
         return prep
-    prep.picture_url_params = {**rep.selection, "lang": langs[0]}
+    prep.picture_url_params = {**rep.selection, "lang": langs[0], "print": "1"}  # every tab of the page
     user = owner_user(con, rep.owner)
     if not render.available():
         prep.no_picture_reason = "push.no_picture_browser"
