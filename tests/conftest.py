@@ -178,6 +178,26 @@ def load_tiny(con) -> None:
         batches.write_batch(con, name, schema.frame(name, rows), file_name=f"tiny-{name}", source="test")
 
 
+def load_random_group(con) -> None:
+    """The tiny group's stores, accounts and products with 900 random orders (seed 11)
+    from Mar 1 to Jun 20, 2025: repeat buyers within and across months, stores and
+    accounts, for checking buyer sets against plain SQL."""
+    import random
+
+    for name in ("stores", "accounts", "products"):
+        batches.write_batch(con, name, schema.frame(name, TINY[name]), file_name=name)
+    rnd = random.Random(11)
+    rows = []
+    for i in range(900):
+        paid = dt.datetime(2025, 3, 1) + dt.timedelta(minutes=rnd.randrange(0, 112 * 24 * 60))  # Mar 1 - Jun 20
+        s = rnd.choice(["S1", "S2", "S3"])
+        rows.append(dict(order_id=f"R{i}", paid_at=paid, store_id=s, product_id={"S1": "P1", "S2": "P2", "S3": "P3"}[s],
+                         account_id=rnd.choice(["A1", "A2", "A3", "D1", None]), buyer_id=f"B{rnd.randrange(500)}",
+                         channel=rnd.choice(["live", "mall", "search"]), is_fan=rnd.choice([True, False, None]),
+                         paid_amount="10.00"))
+    batches.write_batch(con, "orders", schema.frame("orders", rows), file_name="random")
+
+
 @pytest.fixture
 def engine_name(request) -> str:
     """The engine a test runs on: "duckdb", or each of ENGINES in a module marked

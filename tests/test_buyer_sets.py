@@ -3,7 +3,6 @@ a plain SQL count over the orders gives, written here by hand, on every split, f
 scope and period shape; never stale after an import or an undo."""
 
 import datetime as dt
-import random
 
 import numpy as np
 import pyarrow as pa
@@ -12,7 +11,7 @@ import pytest
 from cockpit import batches, buyer_sets, metrics, query, schema, store
 from cockpit.periods import Period
 from cockpit.query import Query
-from tests.conftest import TINY, load_tiny
+from tests.conftest import load_random_group, load_tiny
 
 D = dt.date
 
@@ -81,18 +80,7 @@ def test_combining_parts_counts_a_buyer_in_two_parts_as_a_repurchaser():
 @pytest.fixture(scope="module")
 def group(tmp_path_factory):
     con = store.connect(tmp_path_factory.mktemp("sets") / "g.duckdb")
-    for name in ("stores", "accounts", "products"):
-        batches.write_batch(con, name, schema.frame(name, TINY[name]), file_name=name)
-    rnd = random.Random(11)
-    rows = []
-    for i in range(900):
-        paid = dt.datetime(2025, 3, 1) + dt.timedelta(minutes=rnd.randrange(0, 112 * 24 * 60))  # Mar 1 - Jun 20
-        s = rnd.choice(["S1", "S2", "S3"])
-        rows.append(dict(order_id=f"R{i}", paid_at=paid, store_id=s, product_id={"S1": "P1", "S2": "P2", "S3": "P3"}[s],
-                         account_id=rnd.choice(["A1", "A2", "A3", "D1", None]), buyer_id=f"B{rnd.randrange(500)}",
-                         channel=rnd.choice(["live", "mall", "search"]), is_fan=rnd.choice([True, False, None]),
-                         paid_amount="10.00"))
-    batches.write_batch(con, "orders", schema.frame("orders", rows), file_name="random")
+    load_random_group(con)
     assert buyer_sets.build(con) == 4
     yield con
     con.close()

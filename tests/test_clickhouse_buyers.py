@@ -4,7 +4,6 @@ ClickHouse SQL count over the orders gives; never stale after an import or an un
 (stamps, not hooks on the writes); one dense key per buyer."""
 
 import datetime as dt
-import random
 
 import pytest
 
@@ -12,7 +11,7 @@ from cockpit import batches, buyer_sets, query, schema, store
 from cockpit.engine import clickhouse_buyers as chb
 from cockpit.periods import Period
 from cockpit.query import Query
-from tests.conftest import TINY, load_tiny
+from tests.conftest import load_random_group, load_tiny
 
 D = dt.date
 
@@ -38,18 +37,7 @@ def _plain(con, period: Period, where: str = "1", by: str | None = None):
 @pytest.fixture
 def ch_group(db_url_chdb):
     con = store.connect(db_url_chdb)
-    for name in ("stores", "accounts", "products"):
-        batches.write_batch(con, name, schema.frame(name, TINY[name]), file_name=name)
-    rnd = random.Random(11)
-    rows = []
-    for i in range(900):
-        paid = dt.datetime(2025, 3, 1) + dt.timedelta(minutes=rnd.randrange(0, 112 * 24 * 60))  # Mar 1 - Jun 20
-        s = rnd.choice(["S1", "S2", "S3"])
-        rows.append(dict(order_id=f"R{i}", paid_at=paid, store_id=s, product_id={"S1": "P1", "S2": "P2", "S3": "P3"}[s],
-                         account_id=rnd.choice(["A1", "A2", "A3", "D1", None]), buyer_id=f"B{rnd.randrange(500)}",
-                         channel=rnd.choice(["live", "mall", "search"]), is_fan=rnd.choice([True, False, None]),
-                         paid_amount="10.00"))
-    batches.write_batch(con, "orders", schema.frame("orders", rows), file_name="random")
+    load_random_group(con)
     assert buyer_sets.missing_months(con) == [D(2025, 3, 1), D(2025, 4, 1), D(2025, 5, 1), D(2025, 6, 1)]
     assert buyer_sets.build(con) == 4
     assert buyer_sets.missing_months(con) == []
