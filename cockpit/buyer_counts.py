@@ -168,8 +168,7 @@ def _unbuilt(lo: dt.date, hi: dt.date, built) -> list[tuple[dt.date, dt.date]]:
     out: list[tuple[dt.date, dt.date]] = []
     d = lo
     while d < hi:
-        nxt = add_months(d.replace(day=1), 1) if (d.year, d.month) != (9999, 12) else hi
-        b = min(hi, nxt)
+        b = min(hi, buyer_sets.next_month(d) or hi)
         if d.replace(day=1) not in built:
             if out and out[-1][1] == d:
                 out[-1] = (out[-1][0], b)
@@ -192,19 +191,28 @@ def _stored(con, q: Query, lay: buyer_sets.Layout, kinds: tuple[str, ...], token
     from_where = f"FROM {qb._from(lay.from_sql, ' '.join(sel + conds))} WHERE {' AND '.join(conds)}"
     rows = [r for r in con.fetchall(f"SELECT {', '.join(sel)} {from_where}", params, record=False) if r[0] in tokens]
     nk = len(lay.keys)
-    ident = lambda r, kind: (lay.table, tokens[r[0]], r[1:1 + nk], kind)  # noqa: E731
+    # (a month outside ``tokens`` gets no token: never one of the rows' sets)
+    ident = lambda r, kind: (lay.table, tokens.get(r[0]), r[1:1 + nk], kind)  # noqa: E731
+    _add_decoded(con, sel, from_where, params, rows, ident, kinds, groups, 1 + nk)
+
+
+def _add_decoded(con, sel: list[str], from_where: str, params: dict, rows: list, ident, kinds: tuple[str, ...],
+                 groups: dict, group_at: int, blob=lambda value: value) -> None:
+    """Add each row's sets (one per kind, named by ``ident``) to its result group
+    ``row[group_at:]``: decoded sets from memory, and what memory does not hold (a
+    first question, a rebuilt month) read back in one statement, decoded once and kept.
+    ``blob`` turns a stored value into the serialized bitmap (ClickHouse: base64)."""
     got = {ident(r, k): buyer_sets.DECODED.get(ident(r, k)) for r in rows for k in kinds}
     if any(v is None for v in got.values()):
-        # read back what memory does not hold (a first question, a rebuilt month)
-        blobs = con.fetchall(f"SELECT {', '.join(sel + [f'r.{k}' for k in kinds])} {from_where}", params,
-                             record=False)
-        for r in blobs:
-            for k, blob in zip(kinds, r[len(sel):]):
-                if r[0] in tokens and got[ident(r, k)] is None:
-                    got[ident(r, k)] = buyer_sets.BitMap.deserialize(blob)
-                    buyer_sets.DECODED.put(ident(r, k), got[ident(r, k)], len(blob))
+        for r in con.fetchall(f"SELECT {', '.join(sel + [f'r.{k}' for k in kinds])} {from_where}", params,
+                              record=False):
+            for k, value in zip(kinds, r[len(sel):]):
+                if got.get(ident(r, k), 0) is None:
+                    raw = blob(value)
+                    got[ident(r, k)] = buyer_sets.BitMap.deserialize(raw)
+                    buyer_sets.DECODED.put(ident(r, k), got[ident(r, k)], len(raw))
     for r in rows:
-        groups.setdefault(tuple(r[1 + nk:]), []).append([got[ident(r, k)] for k in kinds])
+        groups.setdefault(tuple(r[group_at:]), []).append([got[ident(r, k)] for k in kinds])
 
 
 def _from_orders(con, q: Query, kinds: tuple[str, ...], lo: dt.date, hi: dt.date, groups: dict) -> None:
@@ -220,6 +228,8 @@ def _from_orders(con, q: Query, kinds: tuple[str, ...], lo: dt.date, hi: dt.date
                            eparams, record=False)
     for g, sets in buyer_sets.parts([rows.column(i) for i in range(n)], rows.column("code"), kinds):
         groups.setdefault(g, []).append(sets)
+
+
 def _gather_clickhouse(con, q: Query, lay: buyer_sets.Layout, kinds: tuple[str, ...]) -> dict[tuple, list]:
     """_gather on ClickHouse (cockpit.engine.clickhouse_buyers): the whole months from
     their monthly rows, every other day of the period from the same builds' daily rows,
@@ -243,15 +253,5 @@ def _gather_clickhouse(con, q: Query, lay: buyer_sets.Layout, kinds: tuple[str, 
     rows = con.fetchall(f"SELECT {', '.join(sel)} {from_where}", params, record=False)
     nk = len(lay.keys)
     ident = lambda r, kind: (lay.table, r[0], r[1], r[2:2 + nk], kind)  # noqa: E731
-    got = {ident(r, k): buyer_sets.DECODED.get(ident(r, k)) for r in rows for k in kinds}
-    if any(v is None for v in got.values()):  # read back what memory does not hold
-        for r in con.fetchall(f"SELECT {', '.join(sel + [f'r.{k}' for k in kinds])} {from_where}", params,
-                              record=False):
-            for k, text in zip(kinds, r[len(sel):]):
-                if got.get(ident(r, k), 0) is None:
-                    blob = chb.decode(text)
-                    got[ident(r, k)] = buyer_sets.BitMap.deserialize(blob)
-                    buyer_sets.DECODED.put(ident(r, k), got[ident(r, k)], len(blob))
-    for r in rows:
-        groups.setdefault(tuple(r[2 + nk:]), []).append([got[ident(r, k)] for k in kinds])
+    _add_decoded(con, sel, from_where, params, rows, ident, kinds, groups, 2 + nk, chb.decode)
     return groups

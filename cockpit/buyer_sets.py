@@ -175,14 +175,14 @@ def missing_months(con: Database, lo: dt.date | None = None, hi: dt.date | None 
     return [r[0] for r in rows]
 
 
-def _next_month(m: dt.date) -> dt.date | None:
+def next_month(m: dt.date) -> dt.date | None:
     """The first day of the following month; None after the calendar's last (9999-12)."""
     return None if (m.year, m.month) == (9999, 12) else add_months(m.replace(day=1), 1)
 
 
 def month_span(m: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """The first and the last instant of month ``m``, both inclusive (safe for 9999-12)."""
-    nxt = _next_month(m)
+    nxt = next_month(m)
     last = dt.datetime.max if nxt is None else dt.datetime.combine(nxt, dt.time()) - dt.timedelta(microseconds=1)
     return dt.datetime.combine(m.replace(day=1), dt.time()), last
 
@@ -256,7 +256,7 @@ def _build_month_clickhouse(con: Database, m: dt.date, keys: list[str], lo: dt.d
     pointed at that token (cockpit.engine.clickhouse_buyers)."""
     from cockpit.engine import clickhouse_buyers as chb
 
-    nxt = _next_month(m)
+    nxt = next_month(m)
     stamp = chb.stamps(con, m, nxt or dt.date.max).get(m)
     if stamp is None:
         return  # no orders that month (any more): nothing to build, nothing current to find
@@ -385,13 +385,13 @@ def covered_months(con, start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]
     month the data starts late in: what matters is where its orders are."""
     # The calendar's last month (9999-12) has no next month to bound it: it is never
     # covered (its buyers are counted from orders).
-    first, last = start.replace(day=1), _next_month(end) or end.replace(day=1)
+    first, last = start.replace(day=1), next_month(end) or end.replace(day=1)
     before, after = con.fetchall(
         "SELECT count(*) FILTER (WHERE day < $s), count(*) FILTER (WHERE day > $e) FROM orders_daily "
         "WHERE day >= $m0 AND day < $m1 AND (day < $s OR day > $e)",
         {"s": start, "e": end, "m0": first, "m1": last}, record=False)[0]
     if before:
-        first = _next_month(first) or last  # orders of the first month before the period starts
+        first = next_month(first) or last  # orders of the first month before the period starts
     if after:
         last = add_months(last, -1)  # orders of the last month after it ends
     return (first, last) if first < last else None

@@ -73,11 +73,7 @@ def stamps(con, lo: dt.date | None = None, hi: dt.date | None = None) -> dict[dt
 def current_tokens(con, built: str, lo: dt.date, hi: dt.date) -> dict[dt.date, str]:
     """{month: token} of the months starting in [lo, hi) whose latest build is current
     (the stamp of each whole month, wherever ``hi`` falls in it)."""
-    sql = (f"SELECT b.month, b.token FROM (SELECT month, argMax(token, built_at) AS token, "
-           f"argMax(stamp, built_at) AS stamp FROM {built} WHERE month >= $lo AND month < $hi GROUP BY month) b "
-           f"INNER JOIN ({_stamps_sql(' AND toStartOfMonth(day) >= $lo AND toStartOfMonth(day) < $hi')}) s "
-           "ON s.month = b.month AND s.stamp = b.stamp")
-    return dict(con.fetchall(sql, {"lo": lo, "hi": hi}, record=False))
+    return month_tokens(con, built, lo, hi)[0]
 
 
 def month_tokens(con, built: str, lo: dt.date, hi: dt.date) -> tuple[dict[dt.date, str], bool]:
