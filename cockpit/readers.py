@@ -156,11 +156,6 @@ def _from_gb18030(data: bytes) -> bytes:
     builds a 2 GB Python string (two bytes a character once one is Chinese) before the
     UTF-8 copy; by pieces nothing bigger than the UTF-8 text is ever held (10M orders:
     ~1 GB less at the peak, ~1 s less of page faults)."""
-    if len(data) <= _TRANSCODE_STEP:
-        try:
-            return data.decode("gb18030").encode("utf-8")
-        except UnicodeDecodeError:
-            raise ReadError("imp.not_text") from None
     decoder = codecs.getincrementaldecoder("gb18030")()
     view, parts = memoryview(data), []
     try:
