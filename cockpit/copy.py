@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-from cockpit import schema, store
+from cockpit import buyer_sets, schema, store
 from cockpit.engine import Database
 
 CHUNK = 200_000
@@ -24,8 +24,7 @@ _DERIVED_META = ("buyer_keys_version", "orders_daily_version", "rollups_clickhou
                  "data_version")
 _NEVER = ("buyers", "orders_daily", "orders_product_daily", "orders_product_account_daily", "orders_live",
           "orders_live_paid",
-          "buyer_sets", "buyer_sets_month", "buyer_sets_product", "buyer_sets_built",
-          "buyer_sets_day", "buyer_sets_month_day", "buyer_sets_product_day")
+          *buyer_sets.TABLES)
 _NEVER_SUFFIXES = ("__rows", "__add", "__sub")  # ClickHouse's physical tables and materialized views
 
 
