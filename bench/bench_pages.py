@@ -65,11 +65,6 @@ PAGES_DIR = "views"
 PAGES = ["overview", "live", "sessions", "entities", "growth", "review"]
 
 
-def p95(xs: list[float]) -> float:
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, round(0.95 * (len(xs) - 1)))]
-
-
 def ensure_db(path: Path, orders: int) -> float | None:
     """Build the demo unless a demo of this size is already there; return build seconds."""
     if path.exists():
@@ -172,8 +167,8 @@ def page_runs(db, runs: int, only_pages: list[str], cold_sets: bool = False, fil
                 data, raw, script = data[1:], raw[1:], script[1:]
                 row = {
                     "engine": url.engine, "page": page, "filters": label, "statements": nsql,
-                    "data_median_ms": 1000 * statistics.median(data), "data_p95_ms": 1000 * p95(data),
-                    "raw_median_ms": 1000 * statistics.median(raw), "raw_p95_ms": 1000 * p95(raw),
+                    "data_median_ms": 1000 * statistics.median(data), "data_p95_ms": 1000 * browser.p95(data),
+                    "raw_median_ms": 1000 * statistics.median(raw), "raw_p95_ms": 1000 * browser.p95(raw),
                     "script_median_ms": 1000 * statistics.median(script),
                 }
                 row["ratio"] = row["data_median_ms"] / row["raw_median_ms"] if row["raw_median_ms"] else None

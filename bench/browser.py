@@ -362,17 +362,27 @@ async def crowd(browser, srv: Server, n: int, views: int) -> dict:
                 errors.append(f"{type(e).__name__}: {e}"[:200])
         return got
 
-    cpu0, bcpu0, t0 = srv.cpu_seconds(), browser_cpu_seconds(), time.monotonic()
-    results = await asyncio.gather(*(one(p) for _, p in pages))
-    cpu, wall = srv.cpu_seconds() - cpu0, time.monotonic() - t0
-    bcpu = browser_cpu_seconds() - bcpu0
+    async def everyone() -> tuple[list[float], list[str]]:
+        results = await asyncio.gather(*(one(p) for _, p in pages))
+        return [x for r in results for x in r], errors
+
+    bcpu0 = browser_cpu_seconds()
+    out = await _measured(srv, n, everyone())
+    out["browser_cpu_s_per_view"] = (browser_cpu_seconds() - bcpu0) / max(out["views"], 1)
     for ctx, _ in pages:
         await ctx.close()
-    times = [x for r in results for x in r]
+    return out
+
+
+async def _measured(srv: Server, n: int, run) -> dict:
+    """Await a crowd's ``run`` (-> seconds of every view, errors) and sum it up with the
+    server's CPU seconds per view over the run, its RSS after it and the load."""
+    cpu0, t0 = srv.cpu_seconds(), time.monotonic()
+    times, errors = await run
+    cpu, wall = srv.cpu_seconds() - cpu0, time.monotonic() - t0
     return {"n": n, "views": len(times), "p50_s": statistics.median(times) if times else None,
             "p95_s": p95(times) if times else None, "max_s": max(times) if times else None,
             "server_cpu_s_per_view": cpu / max(len(times), 1), "wall_s": wall,
-            "browser_cpu_s_per_view": bcpu / max(len(times), 1),
             "server_rss_mb": srv.rss_mb(), "errors": errors, "load": load_average()}
 
 
@@ -401,7 +411,7 @@ async def run_all(db, pages: list[str], brand: str, repeat: int, crowd_sizes: li
             await browser.close()
         result["wire"] = []  # the same crowds without browsers: the server's own part
         for n in crowd_sizes:
-            r = await wire.crowd(srv, n, views, p95)
+            r = await _measured(srv, n, wire.crowd(srv.url, n, views))
             result["wire"].append(r)
             print(f"  wire    N={n}: {r['views']} overview views, p50 {r['p50_s']:.2f} s, p95 {r['p95_s']:.2f} s, "
                   f"server CPU {r['server_cpu_s_per_view']:.3f} s/view, errors {len(r['errors'])}", flush=True)
