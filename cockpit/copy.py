@@ -23,7 +23,7 @@ CHUNK = 200_000
 _DERIVED_META = ("buyer_keys_version", "orders_daily_version", "rollups_clickhouse_version", "buyer_sets_version",
                  "data_version")
 _NEVER = ("buyers", "orders_daily", "orders_product_daily", "orders_product_account_daily", "orders_live",
-          "orders_live_paid",
+          "orders_live_paid", "orders_live_parts",
           *buyer_sets.TABLES)
 _NEVER_SUFFIXES = ("__rows", "__add", "__sub")  # ClickHouse's physical tables and materialized views
 

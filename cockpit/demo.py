@@ -1397,7 +1397,7 @@ def _check_replaceable(path) -> None:
                 )
         demo_ids = ("SELECT batch_id FROM import_batches WHERE source = 'demo'" if "import_batches" in tables
                     else "SELECT CAST(NULL AS BIGINT)")
-        known = (*schema.TABLES, "import_batches", "cockpit_meta", "audit_log", *rollups.TABLES, *rollups.VIEWS,
+        known = (*schema.TABLES, "import_batches", "cockpit_meta", "audit_log", *rollups.DUCKDB_TABLES, *rollups.VIEWS,
                  *buyer_sets.TABLES, buyer_keys.TABLE)
         foreign = [t for t in tables if t not in known and not t.startswith("_")
                    and not t.endswith(("__rows", "__add", "__sub"))]  # ClickHouse's own tables behind the views

@@ -132,6 +132,12 @@ class Source:
     # same value restricted to rows a condition over the kept columns picks.
     stores: dict[str, str] = field(default_factory=dict)
     keys: tuple[str, ...] = ()
+    # On a rollup whose rows are the parts of a whole (a session's orders through one
+    # store, account and channel; DuckDB): a filter or scope on the parts' dims keeps a
+    # part whole or drops it, so a whole kept entirely or by one part reads its stored
+    # figure, and one cut into several parts is counted from the source, its scan bounded
+    # by this condition over the source's rows ({cut}: the keys of those wholes).
+    parts: str | None = None
 
 
 _ORDERS_FROM = (
@@ -235,6 +241,18 @@ def _session_paid_bounds(col: str, cast: str = "TIMESTAMP") -> str:
     hi = f"GREATEST($p_end, COALESCE({sub.format(agg='max', c='last_paid')}, $p_end))"
     return f"{col} >= CAST({lo} AS {cast}) AND {col} <= CAST({hi} AS {cast})"
 
+# A session's orders lie between its first and last payment (orders_live_paid): the
+# scan for the sessions a filter cuts into several parts reads only their time, and
+# nothing at all when there are none (DuckDB skips no row group by a NULL bound).
+_CUT_BOUNDS = ("o.paid_at >= COALESCE((SELECT MIN(ol.first_paid) FROM orders_live_paid ol WHERE ol.live_id IN ({cut})), "
+               "TIMESTAMP '9999-12-31 23:59:59') AND o.paid_at <= COALESCE((SELECT MAX(ol.last_paid) "
+               "FROM orders_live_paid ol WHERE ol.live_id IN ({cut})), TIMESTAMP '0001-01-01 00:00:00')")
+_LIVE_PARTS_FROM = (
+    "orders_live_parts r LEFT JOIN stores s ON r.store_id = s.store_id "
+    "LEFT JOIN accounts a ON r.account_id = a.account_id"
+)
+_LIVE_PARTS_DIMS = {d: e for d, e in _ROLLUP_DIMS.items() if d not in ("day", "week", "month")}
+
 _ACCOUNT_PRODUCT_ROLLUP_FROM = (
     "orders_product_account_daily r LEFT JOIN stores s ON r.store_id = s.store_id "
     "LEFT JOIN products p ON r.product_id = p.product_id LEFT JOIN accounts a ON r.account_id = a.account_id"
@@ -266,8 +284,12 @@ SOURCES: dict[str, Source] = {
                nonempty=_HAS_ORDERS, stores=DAILY_SUMS, keys=_ACCOUNT_PRODUCT_KEYS),
         Source("orders_live", "orders_live r", "NULL", {"live": "r.live_id"}, whole_for=("live",),
                stores={"live_buyers": "live_buyers"}, keys=("live_id",)),
+        Source("orders_live_parts", _LIVE_PARTS_FROM, "NULL", _LIVE_PARTS_DIMS, whole_for=("live",),
+               stores={"live_buyers": "live_buyers"}, keys=("live_id", "store_id", "account_id", "channel"),
+               parts=_CUT_BOUNDS),
         Source("live_orders", _ORDERS_FROM + _SESSION_JOIN.format("o"), _LIVE_TIME,
-               {**_ORDER_DIMS, **_time_dims(_LIVE_TIME)}, rollups=("live_orders_daily", "orders_live"),
+               {**_ORDER_DIMS, **_time_dims(_LIVE_TIME)},
+               rollups=("live_orders_daily", "orders_live", "orders_live_parts"),
                prune=_session_paid_bounds("o.paid_at")),
         Source("live_orders_daily", _ROLLUP_FROM + _SESSION_JOIN.format("r"), _LIVE_ROLLUP_TIME,
                {**_ROLLUP_DIMS, **_time_dims(_LIVE_ROLLUP_TIME)}, prune=_session_paid_bounds("r.day", "DATE"),
@@ -509,6 +531,11 @@ def _rollup_form(m: Measure, roll: Source) -> str | None:
         return match.group(0)
 
     stored = [(col, MEASURES[b] if b != m.id else m) for col, b in roll.stores.items()]
+    if roll.parts:  # the whole's figure when every part is kept, else the one part's (statements._parts_cte)
+        col = next((c for c, base in stored if base is m or (base.kind, base.expr, base.where) == (m.kind, m.expr, m.where)),
+                   None)
+        return None if col is None else \
+            f"CAST(CASE WHEN COUNT(*) = MAX(r.parts) THEN MAX(r.{col}) ELSE MAX(r.part_{col}) END AS BIGINT)"
     same = [(col, base) for col, base in stored if (base.kind, base.expr) == (m.kind, m.expr)]
     for col, base in sorted(same, key=lambda cb: cb[1].where != m.where):  # the measure itself first
         if base.where == m.where:

@@ -48,9 +48,14 @@ TABLE = "orders_daily"
 PRODUCT_TABLE = "orders_product_daily"
 ACCOUNT_PRODUCT_TABLE = "orders_product_account_daily"
 LIVE_TABLE = "orders_live"
-TABLES = (TABLE, PRODUCT_TABLE, ACCOUNT_PRODUCT_TABLE, LIVE_TABLE)
+TABLES = (TABLE, PRODUCT_TABLE, ACCOUNT_PRODUCT_TABLE, LIVE_TABLE)  # on both engines
+LIVE_PARTS_TABLE = "orders_live_parts"
+DUCKDB_TABLES = (*TABLES, LIVE_PARTS_TABLE)  # in this order: the parts read orders_live
 # Bump when a table's shape or contents change: init_schema rebuilds them.
-VERSION = "5"  # 5: orders_live.first_paid / last_paid
+VERSION = "6"  # 5: orders_live.first_paid / last_paid; 6: orders_live_parts
+# Versions whose tables are this one's but for some added since: an upgrade builds those alone
+# (a 100M-order group waits for one table, not for every rollup).
+_ADDED_SINCE = {"5": (LIVE_PARTS_TABLE,)}
 META_KEY = "orders_daily_version"
 # ClickHouse's rollups have a layout of their own (materialized views), versioned apart.
 CLICKHOUSE_META_KEY = "rollups_clickhouse_version"
@@ -74,6 +79,8 @@ def _sums(dialect=None) -> list[tuple[str, str, str]]:
 _SUM_COLS = tuple(f"{col} {t} NOT NULL" for col, _, t in _sums())
 _SUMS = ", ".join(sql for _, sql, _ in _sums()) + " "
 _LIVE_BUYERS = reg.MEASURES["live_buyers"]  # what orders_live holds per session
+# what a part of a session is: its orders through one of these (metrics: orders_live_parts)
+PART_KEYS = reg.SOURCES[LIVE_PARTS_TABLE].keys[1:]
 
 DDL = {
     **{t: f"CREATE TABLE IF NOT EXISTS {t} (\n    "
@@ -81,6 +88,9 @@ DDL = {
        for t, keys in DAILY_KEYS.items()},
     LIVE_TABLE: f"CREATE TABLE IF NOT EXISTS {LIVE_TABLE} (live_id VARCHAR NOT NULL, live_buyers BIGINT NOT NULL, "
                 "first_paid TIMESTAMP, last_paid TIMESTAMP)",
+    LIVE_PARTS_TABLE: f"CREATE TABLE IF NOT EXISTS {LIVE_PARTS_TABLE} (live_id VARCHAR NOT NULL, "
+                      + ", ".join(f"{k} {_KEY_TYPES[k]}" for k in PART_KEYS)
+                      + ", part_live_buyers BIGINT NOT NULL, live_buyers BIGINT NOT NULL, parts BIGINT NOT NULL)",
 }
 
 # Each rollup's rows for the orders matching `where` (SQL over orders o).
@@ -92,6 +102,12 @@ _SELECT = {
         f"SELECT o.live_id, {_LIVE_BUYERS.sql}, MIN(o.paid_at), "
         "MAX(o.paid_at) FROM orders o WHERE o.live_id IS NOT NULL AND {where} GROUP BY o.live_id"
     ),
+    # each part's live buyers; the session's from orders_live (written first, from the same orders)
+    LIVE_PARTS_TABLE: (
+        "SELECT p.*, l.live_buyers, COUNT(*) OVER (PARTITION BY p.live_id) FROM (SELECT o.live_id, "
+        + ", ".join(f"o.{k}" for k in PART_KEYS) + f", {_LIVE_BUYERS.sql} AS part_live_buyers FROM orders o "
+        "WHERE o.live_id IS NOT NULL AND {where} GROUP BY ALL) p JOIN " + LIVE_TABLE + " l ON l.live_id = p.live_id"
+    ),
 }
 
 
@@ -101,14 +117,16 @@ def ensure(con: Database) -> None:
 
     if con.kind == "clickhouse":
         return _ensure_clickhouse(con, meta, set_meta)
-    if meta(con, META_KEY) == VERSION:
-        for t in TABLES:
+    have = meta(con, META_KEY)
+    if have == VERSION:
+        for t in DUCKDB_TABLES:
             con.execute(DDL[t])  # a no-op unless someone dropped it
         con.execute(_LIVE_PAID_DUCKDB)
         return
 
+    build = _ADDED_SINCE.get(have, DUCKDB_TABLES)
     with transaction(con):
-        for t in TABLES:
+        for t in build:
             con.execute(f"DROP TABLE IF EXISTS {t}")
             con.execute(DDL[t])
             con.execute(f"INSERT INTO {t} " + _SELECT[t].format(where="TRUE"))
@@ -223,9 +241,9 @@ def _refresh_lives(con: Database, lives: list[str]) -> None:
         return
     con.execute("CREATE OR REPLACE TEMP TABLE _rollup_lives AS SELECT unnest(CAST($l AS VARCHAR[])) AS live_id",
                 {"l": lives})
-    con.execute(f"DELETE FROM {LIVE_TABLE} WHERE live_id IN (SELECT live_id FROM _rollup_lives)")
-    con.execute(f"INSERT INTO {LIVE_TABLE} "
-                + _SELECT[LIVE_TABLE].format(where="o.live_id IN (SELECT live_id FROM _rollup_lives)"))
+    for t in (LIVE_TABLE, LIVE_PARTS_TABLE):
+        con.execute(f"DELETE FROM {t} WHERE live_id IN (SELECT live_id FROM _rollup_lives)")
+        con.execute(f"INSERT INTO {t} " + _SELECT[t].format(where="o.live_id IN (SELECT live_id FROM _rollup_lives)"))
     con.execute("DROP TABLE _rollup_lives")
 
 
@@ -237,9 +255,10 @@ def refresh_window(con: Database, lo: dt.datetime, hi: dt.datetime) -> None:
     days = [lo.date() + dt.timedelta(days=i) for i in range((hi.date() - lo.date()).days + 1)]
     _refresh_days(con, days)
     span = "o.paid_at >= $lo AND o.paid_at <= $hi"
-    con.execute(f"DELETE FROM {LIVE_TABLE} WHERE live_id IN (SELECT DISTINCT o.live_id FROM orders o WHERE {span})",
-                {"lo": lo, "hi": hi})
-    con.execute(f"INSERT INTO {LIVE_TABLE} " + _SELECT[LIVE_TABLE].format(where=span), {"lo": lo, "hi": hi})
+    for t in (LIVE_TABLE, LIVE_PARTS_TABLE):
+        con.execute(f"DELETE FROM {t} WHERE live_id IN (SELECT DISTINCT o.live_id FROM orders o WHERE {span})",
+                    {"lo": lo, "hi": hi})
+        con.execute(f"INSERT INTO {t} " + _SELECT[t].format(where=span), {"lo": lo, "hi": hi})
     buyer_sets.invalidate(con, days)
 
 

@@ -69,7 +69,7 @@ def _validate(q: Query) -> None:
 use_rollups = True
 
 
-def _rollup_fits(roll: reg.Source, src: reg.Source, q: Query) -> bool:
+def _rollup_fits(roll: reg.Source, src: reg.Source, q: Query, dialect: Dialect = engine.DUCKDB) -> bool:
     """Every dim, filter and scope dim the query applies to ``src`` is in the rollup,
     and a rollup whose rows are whole per some dims is split by them over all time."""
     if not use_rollups or (q.period is not None and q.period.partial):  # daily rows: no part of a day
@@ -79,6 +79,8 @@ def _rollup_fits(roll: reg.Source, src: reg.Source, q: Query) -> bool:
         return False
     if roll.whole_for:  # split by and filtered to named sessions (never the null "no session" group)
         filtered = {d for d, _ in q.filters}
+        if roll.parts:  # filters and scopes cut wholes into parts: split by the wholes alone (DuckDB's table)
+            return q.period is None and dialect.name == "duckdb" and set(q.dims) == set(roll.whole_for) <= filtered
         return q.period is None and q.scope is None and set(roll.whole_for) <= set(q.dims) & filtered
     return True
 
@@ -140,7 +142,7 @@ def _needed(q: Query, buyer_max: int | None = None,
             continue
         src = reg.SOURCES[m.source]
         if src.id not in fitting:
-            fitting[src.id] = [r for r in src.rollups if _rollup_fits(reg.SOURCES[r], src, q)]
+            fitting[src.id] = [r for r in src.rollups if _rollup_fits(reg.SOURCES[r], src, q, dialect)]
         roll = next((r for r in fitting[src.id] if r in m.rollup), None)
         if roll is not None:
             out.setdefault(roll, []).append((ms, m.rollup[roll]))
@@ -259,9 +261,11 @@ def _from(from_sql: str, used: str) -> str:
 
 
 def _source_cte(src: reg.Source, measures: list[tuple[str, str]], q: Query, params: dict,
-                dialect: Dialect = engine.DUCKDB) -> str:
+                dialect: Dialect = engine.DUCKDB, extra: tuple[str, ...] = ()) -> str:
+    if src.parts:
+        return _parts_cte(src, measures, q, params, dialect)
     dim_exprs = [(d, src.dims[d]) for d in q.dims]
-    where = _where(src, q, params, dialect)
+    where = _where(src, q, params, dialect) + list(extra)
     where_sql = f" WHERE {' AND '.join(where)}" if where else ""
     ms_sql = [f'{sql} AS "{m}"' for m, sql in measures]
     used = " ".join([e for _, e in dim_exprs] + ms_sql + [where_sql, src.grain or ""] + list(src.inner_cols.values()))
@@ -279,6 +283,29 @@ def _source_cte(src: reg.Source, measures: list[tuple[str, str]], q: Query, para
     sel = outer_dims + ms_sql
     group = f" GROUP BY {', '.join(outer_dims)}" if outer_dims else ""
     return f"SELECT {', '.join(sel)} FROM ({inner}) g{group}"
+
+
+def _parts_cte(roll: reg.Source, measures: list[tuple[str, str]], q: Query, params: dict,
+               dialect: Dialect = engine.DUCKDB) -> str:
+    """The figures of the wholes (sessions) ``q`` names from a rollup of their parts
+    (Source.parts): a whole whose parts the filters and scope keep all of, or one of,
+    from its stored figure; a whole they cut into several parts from its source, by the
+    measures' own SQL over those wholes' rows alone.  One row per whole either way."""
+    (dim,) = q.dims
+    key = roll.dims[dim]
+    conds = conditions(roll.dims, q.filters, q.scope, params, dialect=dialect)
+    where = " AND ".join(conds) or "TRUE"
+    from_sql = _from(roll.from_sql, where)
+    whole_or_one = "COUNT(*) = MAX(r.parts) OR COUNT(*) = 1"
+    sel = ", ".join([f'{key} AS "{dim}"'] + [f'{sql} AS "{m}"' for m, sql in measures])
+    kept = f"SELECT {sel} FROM {from_sql} WHERE {where} GROUP BY {key} HAVING {whole_or_one}"
+    cut = f"SELECT {key} FROM {from_sql} WHERE {where} GROUP BY {key} HAVING NOT ({whole_or_one})"
+    base = reg.SOURCES[reg.MEASURES[measures[0][0]].source]
+    # the cut wholes are among those named: they replace the names (a semi-join DuckDB skips when empty)
+    rest = dataclasses.replace(q, filters=tuple((d, v) for d, v in q.filters if d != dim))
+    counted = _source_cte(base, [(m, reg.MEASURES[m].sql_for(dialect)) for m, _ in measures], rest, params, dialect,
+                          (f"{base.dims[dim]} IN ({cut})", roll.parts.format(cut=cut)))
+    return f"{kept} UNION ALL {counted}"
 
 
 def build_sql(q: Query, buyer_max: int | None = None, computed: dict | None = None,

@@ -88,7 +88,7 @@ def consistent(db: Path) -> list[str]:
     con = store.connect(db)
     bad = []
     try:
-        for rt in rollups.TABLES:
+        for rt in rollups.DUCKDB_TABLES:
             con.execute(f"CREATE OR REPLACE TEMP TABLE _check AS SELECT * FROM {rt} WHERE false")
             con.execute("INSERT INTO _check " + rollups._SELECT[rt].format(where="TRUE"))
             diff = con.execute(f"SELECT count(*) FROM ((SELECT * FROM {rt} EXCEPT ALL SELECT * FROM _check) UNION ALL "

@@ -346,7 +346,7 @@ def check_import(con, table: str, path, rejects_dir, lang: str = "en") -> tuple[
         paid, refund = t.column_names.index("paid_amount"), t.column_names.index("refund_amount")
         if any(x[refund] is not None and x[refund] > x[paid] for x in mine):
             bad.append("a refund larger than the payment was accepted")
-        for rt in rollups.TABLES:
+        for rt in rollups.DUCKDB_TABLES:
             con.execute(f"CREATE OR REPLACE TEMP TABLE _check AS SELECT * FROM {rt} WHERE false")
             con.execute(f"INSERT INTO _check " + rollups._SELECT[rt].format(where="TRUE"))
             diff = con.execute(f"SELECT count(*) FROM ((SELECT * FROM {rt} EXCEPT ALL SELECT * FROM _check) UNION ALL "

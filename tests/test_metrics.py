@@ -41,7 +41,11 @@ def test_forms_over_the_rollups_follow_from_the_declaration():
     assert set(M["gmv_in_market"].rollup) == {"orders_product_daily", "orders_product_account_daily"}
     # distinct counts add up nowhere but where the rollup's rows are whole (one per session)
     assert M["buyers"].rollup == {}
-    assert M["live_buyers"].rollup == {"orders_live": "CAST(COALESCE(SUM(r.live_buyers), 0) AS BIGINT)"}
+    assert M["live_buyers"].rollup == {
+        "orders_live": "CAST(COALESCE(SUM(r.live_buyers), 0) AS BIGINT)",
+        # a session's parts: its figure when all are kept, the one part's when one is
+        "orders_live_parts": "CAST(CASE WHEN COUNT(*) = MAX(r.parts) THEN MAX(r.live_buyers) "
+                             "ELSE MAX(r.part_live_buyers) END AS BIGINT)"}
     assert M["peak_online"].rollup == {} and M["views"].rollup == {}
 
 

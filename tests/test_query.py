@@ -353,6 +353,30 @@ def test_live_figures_match_plain_sql_written_here(midnight_con):
             assert df.row(0) == (float(gmv), buyers), period
 
 
+def test_a_sessions_buyers_under_a_store_filter_count_each_buyer_once(tiny_con):
+    """A distributor's session sold through three stores: under a filter or scope keeping
+    some of them, its live buyers are those of the kept stores' orders, a buyer of two
+    stores once (DuckDB reads orders_live_parts, ClickHouse counts orders: same figures)."""
+    from cockpit import batches, schema
+    from tests.conftest import _order
+
+    more = [_order(oid, dt.datetime(2025, 6, 10, 21, 0), st, "D1", "L4", "live", b, False, "10.00")
+            for oid, st, b in (("Q1", "S2", "B2"), ("Q2", "S2", "B7"), ("Q3", "S3", "B7"), ("Q4", "S3", "B8"))]
+    batches.write_batch(tiny_con, "orders", schema.frame("orders", more), file_name="split")
+    lives = ["L1", "L2", "L3", "L4"]
+    # by hand, L4: S1 {B2} (O8), S2 {B2, B7}, S3 {B7, B8}; L1 S1 {B1, B2}, L2 S2 {B3}, L3 S3 {B5}
+    for flt, scope, expected in (
+        ({}, None, {"L1": 2, "L2": 1, "L3": 1, "L4": 3}),
+        ({"store": ["S2", "S3"]}, None, {"L2": 1, "L3": 1, "L4": 3}),  # two parts: 3 buyers, not 2 + 2
+        ({"brand": ["云裳"]}, None, {"L3": 1, "L4": 2}),  # S3 alone
+        ({"brand": ["山野茶"]}, None, {"L1": 2, "L2": 1, "L4": 2}),  # S1, S2: B2 once
+        ({}, (("store", ("S1", "S3")),), {"L1": 2, "L3": 1, "L4": 3}),
+    ):
+        q = Query.make(["live_buyers", "live_gmv"], ["live"], None, {"live": lives, **flt}, scope=scope)
+        for df in _paths(tiny_con, q):
+            assert {r["live"]: r["live_buyers"] for r in df.iter_rows(named=True)} == expected, (flt, scope)
+
+
 def test_a_sessions_late_and_early_payments_still_count_with_it(midnight_con):
     """The scan skips what no session of the period paid (orders_live keeps each session's
     first and last payment): a payment weeks later, or one dated before the session

@@ -101,13 +101,13 @@ def test_comparisons_and_order_limit(tiny_con, compare):
 
 
 def _rollup_rows(con) -> list[list[tuple]]:
-    return [store.fetchall(con, f"SELECT * FROM {t} ORDER BY ALL") for t in rollups.TABLES]
+    return [store.fetchall(con, f"SELECT * FROM {t} ORDER BY ALL") for t in rollups.DUCKDB_TABLES]
 
 
 def _rebuilt(con) -> list[list[tuple]]:
     """The rollups as a full rebuild from orders would write them."""
     out = []
-    for t in rollups.TABLES:
+    for t in rollups.DUCKDB_TABLES:
         con.execute(f"CREATE OR REPLACE TEMP TABLE _check AS SELECT * FROM {t} WHERE false")
         con.execute("INSERT INTO _check " + rollups._SELECT[t].format(where="TRUE"))
         out.append(store.fetchall(con, "SELECT * FROM _check ORDER BY ALL"))
@@ -184,7 +184,7 @@ def test_a_failed_write_leaves_the_rollup_as_it_was(tiny_con):
 def test_existing_database_gets_the_rollup_on_open(tiny_db):
     con = store.connect(tiny_db)
     expected = _rollup_rows(con)
-    for t in rollups.TABLES:
+    for t in rollups.DUCKDB_TABLES:
         con.execute(f"DROP TABLE {t}")
     con.execute("DELETE FROM cockpit_meta WHERE key = ?", [rollups.META_KEY])
     con.close()
@@ -214,6 +214,122 @@ def test_per_session_buyers_only_where_they_are_whole(tiny_con):
     got = {r["live"]: r["live_buyers"] for r in query.run(tiny_con, q).iter_rows(named=True)}
     assert got == {"L0": 1, "L1": 2, "L2": 1, "L3": 1, "L4": 1}  # by hand: B1 | B1, B2 | B3 | B5 | B2
     _per_session(tiny_con)
+
+
+# ---------------------------------------------------------------------------
+# orders_live_parts: the session list under a brand, store, account or channel filter or a scope
+
+LIVES = ["L0", "L1", "L2", "L3", "L4"]
+
+
+def _split_l4(con) -> int:
+    """L4 (D1, a distributor) also sells through S2 and S3, buyers B2 and B7 in two of
+    its stores.  Its parts: (S1, D1, live) {B2 (O8), B9}, (S2, D1, live) {B2, B7},
+    (S3, D1, live) {B7, B8}; the session's live buyers {B2, B7, B8, B9}: 4.  Any two
+    parts have 3 buyers: neither their sum (4) nor the larger (2)."""
+    def o(oid, store_id, buyer, amount):
+        return dict(order_id=oid, paid_at=dt.datetime(2025, 6, 10, 21), store_id=store_id, account_id="D1",
+                    live_id="L4", channel="live", buyer_id=buyer, paid_amount=amount, is_fan=False)
+
+    return batches.write_batch(con, "orders", schema.frame("orders", [
+        o("Q0", "S1", "B9", "10.00"), o("Q1", "S2", "B2", "30.00"), o("Q2", "S2", "B7", "40.00"),
+        o("Q3", "S3", "B7", "50.00"), o("Q4", "S3", "B8", "60.00"),
+    ]), file_name="split")
+
+
+def _buyers(con, q: Query) -> dict[str, int]:
+    return {r["live"]: r["live_buyers"] for r in query.run(con, q).iter_rows(named=True)}
+
+
+def test_session_parts_are_kept_by_hand(tiny_con):
+    parts = "SELECT * FROM orders_live_parts ORDER BY ALL"
+    # (session, store, account, channel, the part's live buyers, the session's, its parts)
+    assert store.fetchall(tiny_con, parts) == [
+        ("L0", "S1", "A1", "live", 1, 1, 1), ("L1", "S1", "A1", "live", 2, 2, 1), ("L2", "S2", "A2", "live", 1, 1, 1),
+        ("L3", "S3", "A3", "live", 1, 1, 1), ("L4", "S1", "D1", "live", 1, 1, 1)]
+    b = _split_l4(tiny_con)
+    assert store.fetchall(tiny_con, parts)[-3:] == [
+        ("L4", "S1", "D1", "live", 2, 4, 3), ("L4", "S2", "D1", "live", 2, 4, 3), ("L4", "S3", "D1", "live", 2, 4, 3)]
+    assert _rollup_rows(tiny_con) == _rebuilt(tiny_con)
+    batches.undo_batch(tiny_con, b)
+    assert store.fetchall(tiny_con, parts)[-1] == ("L4", "S1", "D1", "live", 1, 1, 1)
+    assert _rollup_rows(tiny_con) == _rebuilt(tiny_con)
+
+
+# (filters, scope) -> each session's live buyers, by hand from _split_l4 and conftest.py
+# (L0 {B1} S1, L1 {B1, B2} S1, L2 {B3} S2, L3 {B5} S3; all live, own or authorized).
+# "cut": L4 kept by two of its three parts, counted from its orders: 3 buyers.
+PART_CASES = [
+    ({"store": ["S1"]}, None, {"L0": 1, "L1": 2, "L4": 2}),  # L4 by one part: {B2, B9}
+    ({"brand": ["云裳"]}, None, {"L3": 1, "L4": 2}),  # one part: S3 {B7, B8}
+    ({"store": ["S2", "S3"]}, None, {"L2": 1, "L3": 1, "L4": 3}),  # cut: {B2, B7} and {B7, B8}
+    ({"brand": ["山野茶"]}, None, {"L0": 1, "L1": 2, "L2": 1, "L4": 3}),  # cut: S1 {B2, B9} and S2 {B2, B7}
+    ({"store": ["S1", "S2", "S3"]}, None, {"L0": 1, "L1": 2, "L2": 1, "L3": 1, "L4": 4}),  # every part: whole
+    ({"account": ["D1"]}, None, {"L4": 4}),
+    ({"account_type": ["own", "authorized"]}, None, {"L0": 1, "L1": 2, "L2": 1, "L3": 1}),
+    ({"channel": ["mall"]}, None, {}),
+    ({}, (("store", ("S3",)),), {"L3": 1, "L4": 2}),
+    ({}, (("agency", ("星河",)),), {"L4": 4}),
+    ({}, (("brand", ("山野茶",)),), {"L0": 1, "L1": 2, "L2": 1, "L4": 3}),  # cut
+    ({"brand": ["山野茶"]}, (("store", ("S2",)),), {"L2": 1, "L4": 2}),  # the scope leaves one part
+    ({}, (("store", ()),), {}),  # granted nothing
+]
+
+
+@pytest.mark.parametrize("flt, scope, expected", PART_CASES)
+def test_session_list_under_filters_and_scopes_reads_the_parts(tiny_con, flt, scope, expected):
+    _split_l4(tiny_con)
+    q = Query.make(["live_buyers"], ["live"], None, {"live": LIVES, **flt}, scope=scope)
+    assert "FROM orders_live_parts r" in query.build_sql(q)[0]
+    assert _buyers(tiny_con, q) == expected
+    _same(tiny_con, Query.make(["live_buyers", "click_conversion", "watch_conversion", "live_gmv", "orders"], ["live"],
+                               None, {"live": LIVES, **flt}, scope=scope), table="orders_live_parts")
+
+
+def test_session_parts_only_where_they_fit():
+    def sql(q):
+        return query.build_sql(q)[0]
+
+    named = {"live": LIVES, "store": ["S1"]}
+    assert "orders_live_parts" in sql(Query.make(["live_buyers"], ["live"], None, named))
+    # unfiltered: one row per session (orders_live); no split by sessions named, a period,
+    # another split beside the session, a product filter: counted from orders
+    assert "orders_live_parts" not in sql(Query.make(["live_buyers"], ["live"], None, {"live": LIVES}))
+    assert "orders_live_parts" not in sql(Query.make(["live_buyers"], ["live"], None, {"store": ["S1"]}))
+    assert "orders_live_parts" not in sql(Query.make(["live_buyers"], ["live"], JUNE, named))
+    assert "orders_live_parts" not in sql(Query.make(["live_buyers"], ["live", "store"], None, named))
+    assert "orders_live_parts" not in sql(Query.make(["live_buyers"], ["live"], None, {**named, "product": ["P1"]}))
+    # ClickHouse keeps no parts: its session list under a filter counts from orders
+    from cockpit.engine import CLICKHOUSE
+    assert "orders_live_parts" not in query.build_sql(Query.make(["live_buyers"], ["live"], None, named),
+                                                      dialect=CLICKHOUSE)[0]
+
+
+def test_refresh_window_rewrites_the_parts_of_its_sessions(tiny_con):
+    _split_l4(tiny_con)
+    expected = store.fetchall(tiny_con, "SELECT * FROM orders_live_parts WHERE live_id <> 'L0' ORDER BY ALL")
+    tiny_con.execute("DELETE FROM orders_live_parts")
+    rollups.refresh_window(tiny_con, dt.datetime(2025, 6, 1), dt.datetime(2025, 6, 30, 23, 59, 59))
+    # June's sessions (L1-L4) rewritten whole from June's orders; L0 (May) not touched
+    assert store.fetchall(tiny_con, "SELECT * FROM orders_live_parts ORDER BY ALL") == expected
+
+
+def test_a_version_5_file_builds_only_the_session_parts(tiny_db):
+    """The upgrade a group takes: its other rollups are current, so only the new table is
+    built (at 100M orders a fraction of rebuilding every rollup)."""
+    con = store.connect(tiny_db)
+    parts = store.fetchall(con, "SELECT * FROM orders_live_parts ORDER BY ALL")
+    con.execute("DROP TABLE orders_live_parts")
+    con.execute("UPDATE cockpit_meta SET value = '5' WHERE key = ?", [rollups.META_KEY])
+    con.execute("DELETE FROM orders_daily WHERE live_id = 'L1'")  # a mark: a rebuild would restore these rows
+    con.close()
+    con = store.connect(tiny_db)
+    try:
+        assert store.fetchall(con, "SELECT * FROM orders_live_parts ORDER BY ALL") == parts
+        assert store.scalar(con, "SELECT count(*) FROM orders_daily WHERE live_id = 'L1'") == 0
+        assert store.scalar(con, "SELECT value FROM cockpit_meta WHERE key = ?", [rollups.META_KEY]) == rollups.VERSION
+    finally:
+        con.close()
 
 
 # ---------------------------------------------------------------------------
