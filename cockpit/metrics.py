@@ -532,8 +532,7 @@ def _rollup_form(m: Measure, roll: Source) -> str | None:
 
     stored = [(col, MEASURES[b] if b != m.id else m) for col, b in roll.stores.items()]
     if roll.parts:  # the whole's figure when every part is kept, else the one part's (statements._parts_cte)
-        col = next((c for c, base in stored if base is m or (base.kind, base.expr, base.where) == (m.kind, m.expr, m.where)),
-                   None)
+        col = next((c for c, base in stored if (base.kind, base.expr, base.where) == (m.kind, m.expr, m.where)), None)
         return None if col is None else \
             f"CAST(CASE WHEN COUNT(*) = MAX(r.parts) THEN MAX(r.{col}) ELSE MAX(r.part_{col}) END AS BIGINT)"
     same = [(col, base) for col, base in stored if (base.kind, base.expr) == (m.kind, m.expr)]
