@@ -18,13 +18,14 @@ import pyarrow as pa
 
 from cockpit import buyer_sets, schema, store
 from cockpit.engine import Database
+from cockpit.engine import clickhouse_buyers
 
 CHUNK = 200_000
 _DERIVED_META = ("buyer_keys_version", "orders_daily_version", "rollups_clickhouse_version", "buyer_sets_version",
                  "data_version")
 _NEVER = ("buyers", "orders_daily", "orders_product_daily", "orders_product_account_daily", "orders_live",
           "orders_live_paid",
-          *buyer_sets.TABLES)
+          *buyer_sets.TABLES, clickhouse_buyers.DENSE)  # the target hands out its own dense keys
 _NEVER_SUFFIXES = ("__rows", "__add", "__sub")  # ClickHouse's physical tables and materialized views
 
 

@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from cockpit import auth, batches, periods, query, schema, store
+from cockpit import auth, batches, buyer_sets, periods, query, schema, store
 from cockpit.cli import main
 from tests.conftest import TINY, load_tiny
 
@@ -77,3 +77,39 @@ def test_copy_refuses_a_target_with_data(tiny_db, tmp_path, capsys):
     assert "is not empty" in capsys.readouterr().err
     assert main(["copy", "--db", str(tiny_db), "--to", "mysql://x"]) == 2
     assert "unknown database URL scheme" in capsys.readouterr().err
+
+
+def test_copy_between_two_clickhouse_databases_rebuilds_the_dense_buyer_keys(_chdb_folder, capsys):
+    """The dense-key dictionary belongs to the sets built from it: the target hands out its
+    own (copied as well, every buyer would hold two keys and the target would refuse to
+    build its sets)."""
+    from cockpit import copy
+    from cockpit.engine import clickhouse_buyers as chb
+
+    src_url = f"chdb://{_chdb_folder}?database=dsrc_{os.getpid()}"
+    dst_url = f"chdb://{_chdb_folder}?database=ddst_{os.getpid()}"
+    src = store.connect(src_url)
+    try:
+        load_tiny(src)
+        buyer_sets.build(src)
+        expected = _figures(src)
+        src_keys = src.scalar(f"SELECT count() FROM {chb.DENSE}")
+        dst = store.connect(dst_url)
+        try:
+            assert chb.DENSE not in copy.plan(src, dst)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    assert main(["copy", "--db", src_url, "--to", dst_url]) == 0
+    capsys.readouterr()
+    dst = store.connect(dst_url)
+    try:
+        assert _figures(dst) == expected
+        # the tiny group's six buyers (B1-B6), each once, as on the source
+        assert src_keys == 6
+        assert dst.execute(f"SELECT count(), uniqExact(buyer_key), uniqExact(dense) FROM {chb.DENSE}").fetchall() == [(6, 6, 6)]
+    finally:
+        for d in (f"dsrc_{os.getpid()}", f"ddst_{os.getpid()}"):
+            dst.execute(f"DROP DATABASE IF EXISTS {d}")
+        dst.close()
