@@ -154,15 +154,18 @@ _CH_FP_SUMS = [("orders", "COUNT(*)", "BIGINT"), ("fp1", "SUM(coalesce(o.buyer_k
                ("fp2", f"SUM({_FP_HASH.format(k='o.buyer_key')})", "BIGINT")]
 _CH_FP_VIEW = ("SELECT live_id, sum(orders) AS orders, sum(fp1) AS fp1, sum(fp2) AS fp2 FROM {deltas} d "
                "GROUP BY live_id")
+# one row per session and fingerprint counted (a session back to a state it was in finds
+# its count again; the latest build of a state replaces the older ones)
 _CH_KEPT_DDL = (f'CREATE TABLE IF NOT EXISTS "{LIVE_KEPT}" (live_id String, live_buyers Int64, orders Int64, '
                 "fp1 Int64, fp2 Int64, built_at DateTime64(6, 'UTC')) ENGINE = ReplacingMergeTree(built_at) "
-                "ORDER BY live_id")
-# the sessions whose kept count is current, with it
-_CH_FRESH = (f'SELECT c.live_id AS live_id, k.live_buyers AS live_buyers FROM "{LIVE_FP}" c '
-             "INNER JOIN (SELECT live_id, argMax(live_buyers, built_at) AS live_buyers, "
-             f'argMax((orders, fp1, fp2), built_at) AS fp FROM "{LIVE_KEPT}" GROUP BY live_id) k '
-             "ON k.live_id = c.live_id WHERE k.fp = (c.orders, c.fp1, c.fp2)")
-_CH_STALE = f'SELECT live_id FROM "{LIVE_FP}" WHERE live_id NOT IN (SELECT live_id FROM ({_CH_FRESH}))'
+                "ORDER BY (live_id, orders, fp1, fp2)")
+# the sessions whose current fingerprint has a kept count, with it (every kept row of one
+# fingerprint holds the same count); the others are stale.  Both are set lookups
+# against the other table's few rows per session, cheap for a week's sessions or a year's.
+_CH_FRESH = (f'SELECT live_id, any(live_buyers) AS live_buyers FROM "{LIVE_KEPT}" WHERE (live_id, orders, fp1, fp2) '
+             f'IN (SELECT live_id, orders, fp1, fp2 FROM "{LIVE_FP}") GROUP BY live_id')
+_CH_STALE = (f'SELECT live_id FROM "{LIVE_FP}" WHERE (live_id, orders, fp1, fp2) NOT IN '
+             f'(SELECT live_id, orders, fp1, fp2 FROM "{LIVE_KEPT}")')
 # per session over the deltas d: live buyers, and the fingerprint of what was counted
 _CH_REGROUP = ("SELECT live_id, toInt64(countIf(n != 0)) AS live_buyers, sum(n) AS orders, "
                f"sum(n * coalesce(buyer_key, 0)) AS fp1, sum(n * {_FP_HASH.format(k='buyer_key')}) AS fp2 "

@@ -71,7 +71,7 @@ def test_kept_counts_stay_exact_through_every_write(ch_tiny):
     # a staged batch shows nothing until its commit, then all of it
     new = [dict(TINY["orders"][3], order_id="N1", buyer_id="B9"), dict(TINY["orders"][7], order_id="N2", buyer_id="B9")]
     seen = []
-    batches.write_batch(con, "orders", schema.frame("orders", new), file_name="new.csv",
+    new_bid = batches.write_batch(con, "orders", schema.frame("orders", new), file_name="new.csv",
                         before_commit=lambda: seen.append((_read(con), _stale(con))))
     assert seen == [(after_fix, set())]
     after_new = {**after_fix, "L2": 2, "L4": 2}
@@ -79,29 +79,38 @@ def test_kept_counts_stay_exact_through_every_write(ch_tiny):
     buyer_sets.build(con)
     _check(con, after_new, set())
 
-    # undo the two fixes: L1 back to two buyers, read right before and after the upkeep
+    # undo the two fixes: L1 back to two buyers, a state already counted (its kept count
+    # is current again, no upkeep needed)
     batches.undo_batch(con, again)
     _check(con, after_new, set())
     batches.undo_batch(con, bid)
-    _check(con, {**after_new, "L1": 2}, {"L1"})
-    buyer_sets.build(con)
     _check(con, {**after_new, "L1": 2}, set())
+    # and undo the new orders: L2 and L4 back as well
+    batches.undo_batch(con, new_bid)
+    _check(con, TINY_LIVE, set())
+    buyer_sets.build(con)
+    _check(con, TINY_LIVE, set())
 
 
 def test_a_kept_count_is_read_only_while_its_fingerprint_is_current(ch_tiny):
     con = ch_tiny
     buyer_sets.build(con)
-    later = "now64(6, 'UTC')"  # after the build's rows (each kept row read is a session's latest)
-    # a kept row with the current fingerprint is what readers get (here a wrong count, to see it)
-    con.execute(f'INSERT INTO "{rollups.LIVE_KEPT}" SELECT live_id, 7, orders, fp1, fp2, {later} '
+    con.execute(f'TRUNCATE TABLE "{rollups.LIVE_KEPT}"')
+    _check(con, TINY_LIVE, set(LIVES))  # nothing kept: every session regrouped, right
+    now = "now64(6, 'UTC')"
+    # a kept row with the current fingerprint is what readers get (a wrong count here, to see it)
+    con.execute(f'INSERT INTO "{rollups.LIVE_KEPT}" SELECT live_id, 7, orders, fp1, fp2, {now} '
                 f'FROM "{rollups.LIVE_FP}" WHERE live_id = ?', ["L3"])
-    assert _read(con)["L3"] == 7
-    # one whose fingerprint is not the current one is not: the session is regrouped
-    con.execute(f'INSERT INTO "{rollups.LIVE_KEPT}" SELECT live_id, 7, orders, fp1 + 1, fp2, {later} '
-                f'FROM "{rollups.LIVE_FP}" WHERE live_id = ?', ["L3"])
-    assert _stale(con) == {"L3"}
-    assert _read(con) == TINY_LIVE
-    rollups.refresh_live_counts(con)
+    # one with another fingerprint is not: that session is regrouped
+    con.execute(f'INSERT INTO "{rollups.LIVE_KEPT}" SELECT live_id, 99, orders, fp1 + 1, fp2, {now} '
+                f'FROM "{rollups.LIVE_FP}" WHERE live_id = ?', ["L2"])
+    assert _stale(con) == set(LIVES) - {"L3"}
+    assert _read(con) == {**TINY_LIVE, "L3": 7}
+    assert rollups.refresh_live_counts(con) == 4  # the stale ones only
+    assert _stale(con) == set()
+    assert _read(con) == {**TINY_LIVE, "L3": 7}
+    con.execute(f'TRUNCATE TABLE "{rollups.LIVE_KEPT}"')
+    assert rollups.refresh_live_counts(con) == 5
     _check(con, TINY_LIVE, set())
 
 
@@ -133,3 +142,22 @@ def test_an_older_layout_is_rebuilt_with_its_counts_kept(db_url_chdb):
         _check(con, TINY_LIVE, set())  # kept at once by the rebuild, no upkeep needed
     finally:
         con.close()
+
+
+def test_a_copy_counts_its_own_sessions(ch_tiny, _chdb_folder):
+    """``cockpit copy`` between two ClickHouse databases never copies the kept counts or
+    their fingerprints (derived, "_" names): the target keeps its own, current at once."""
+    import os
+
+    from cockpit import copy
+
+    buyer_sets.build(ch_tiny)
+    dst_url = f"chdb://{_chdb_folder}?database=kept_dst_{os.getpid()}"
+    dst = store.connect(dst_url)
+    try:
+        assert not {rollups.LIVE_KEPT, rollups.LIVE_FP} & set(copy.plan(ch_tiny, dst))
+        assert all(c.ok for c in copy.copy(ch_tiny, dst))
+        _check(dst, TINY_LIVE, set())
+    finally:
+        dst.execute(f"DROP DATABASE IF EXISTS `kept_dst_{os.getpid()}`")
+        dst.close()
