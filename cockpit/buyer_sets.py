@@ -219,7 +219,22 @@ def build(con: Database, months: list[dt.date] | None = None) -> int:
                 raise  # the connection is gone: nothing more can be built
             log.exception("buyer sets of %s not built; that month is counted from orders", m.strftime("%Y-%m"))
             _FAILED[(db, m)] = version
+    if con.kind == "clickhouse" and months is None:
+        _refresh_live_counts(con)
     return built
+
+
+def _refresh_live_counts(con: Database) -> None:
+    """ClickHouse keeps each session's live buyers beside the sets, by the same upkeep
+    (cockpit.rollups.refresh_live_counts); a failure leaves them regrouped by readers."""
+    from cockpit import rollups
+
+    try:
+        rollups.refresh_live_counts(con)
+    except Exception as e:  # noqa: BLE001 - logged; readers count those sessions themselves
+        if "connection" in str(e).lower() and "closed" in str(e).lower():
+            raise
+        log.exception("live buyers per session not kept; readers count them from the deltas")
 
 
 def _build_month(con: Database, m: dt.date) -> None:

@@ -33,7 +33,8 @@ read through a view of the committed batches' deltas (cockpit.engine.clickhouse_
 .rollup_ddl), so nothing is refreshed by the writer and a batch's rollup rows become
 visible with the statement that commits its rows.  ``orders_live`` there keeps live
 orders per (session, buyer) the same way, a session's live buyers being those with
-orders left.  The query builder reads the same names on either engine.
+orders left, and keeps each session's count beside a fingerprint of what it counted
+(see _CH_FRESH).  The query builder reads the same names on either engine.
 """
 
 from __future__ import annotations
@@ -59,7 +60,8 @@ _ADDED_SINCE = {"5": (LIVE_PARTS_TABLE,)}
 META_KEY = "orders_daily_version"
 # ClickHouse's rollups have a layout of their own (materialized views), versioned apart.
 CLICKHOUSE_META_KEY = "rollups_clickhouse_version"
-CLICKHOUSE_VERSION = "3"  # 2: orders_live as per-(session, buyer) deltas; 3: orders_live_paid
+CLICKHOUSE_VERSION = "4"  # 2: orders_live as per-(session, buyer) deltas; 3: orders_live_paid;
+# 4: orders_live kept per session, checked against a fingerprint of its buyers
 
 # The daily rollups: each sums orders per day and the keys the registry declares for it
 # (metrics.SOURCES[t].keys), one column per measure it holds (metrics.DAILY_SUMS),
@@ -150,9 +152,45 @@ _CH_SUMS = _sums(CLICKHOUSE)
 _CH_LIVE_KEYS = [("live_id", "o.live_id", "VARCHAR"), ("buyer_key", "o.buyer_key", "BIGINT")]
 _CH_LIVE_SUMS = [("orders", "COUNT(*)", "BIGINT")]
 _CH_LIVE_WHERE = f"{_LIVE_BUYERS.where} AND o.live_id IS NOT NULL"
-_CH_LIVE_VIEW = ("SELECT live_id, toInt64(countIf(n != 0)) AS live_buyers FROM (SELECT d.live_id AS live_id, "
-                 "d.buyer_key AS buyer_key, sum(d.orders) AS n FROM {deltas} d GROUP BY d.live_id, d.buyer_key) "
-                 "GROUP BY live_id")
+
+# Regrouping those deltas per (session, buyer) costs most of a year's session list
+# (0.7 s of 1 s at 10M orders), so each session's count is also *kept*, beside a
+# fingerprint of what it counted: the session's live orders and two sums of orders x
+# a hash of the buyer, i.e. of the vector {buyer: orders left}, the only thing the count
+# depends on.  Those sums add up, so ClickHouse keeps the current fingerprint itself, per
+# (session, batch), as rows arrive and are replaced or undone (_orders_live_fp, a rollup
+# like the others: exact under merges, visible with its batch).  A reader takes the kept
+# count of a session whose fingerprint is the current one and regroups the deltas of the
+# others only; the kept counts are refreshed after writes (refresh_live_counts, with the
+# buyer sets' upkeep).  A kept row's count and fingerprint come from one statement over
+# the same rows, so a write racing a refresh can only make a session look stale.  Two
+# different vectors with the same fingerprint: odds of 2^-128 (wrapping Int64 sums).
+LIVE_FP = "_orders_live_fp"  # "_": derived, never copied (cockpit.copy)
+LIVE_KEPT = "_orders_live_kept"
+_FP_HASH = "toInt64(intHash64(coalesce({k}, 0)))"
+_CH_FP_SUMS = [("orders", "COUNT(*)", "BIGINT"), ("fp1", "SUM(coalesce(o.buyer_key, 0))", "BIGINT"),
+               ("fp2", f"SUM({_FP_HASH.format(k='o.buyer_key')})", "BIGINT")]
+_CH_FP_VIEW = ("SELECT live_id, sum(orders) AS orders, sum(fp1) AS fp1, sum(fp2) AS fp2 FROM {deltas} d "
+               "GROUP BY live_id")
+# one row per session and fingerprint counted (a session back to a state it was in finds
+# its count again; the latest build of a state replaces the older ones)
+_CH_KEPT_DDL = (f'CREATE TABLE IF NOT EXISTS "{LIVE_KEPT}" (live_id String, live_buyers Int64, orders Int64, '
+                "fp1 Int64, fp2 Int64, built_at DateTime64(6, 'UTC')) ENGINE = ReplacingMergeTree(built_at) "
+                "ORDER BY (live_id, orders, fp1, fp2)")
+# the sessions whose current fingerprint has a kept count, with it (every kept row of one
+# fingerprint holds the same count); the others are stale.  Both are set lookups
+# against the other table's few rows per session, cheap for a week's sessions or a year's.
+_CH_FRESH = (f'SELECT live_id, any(live_buyers) AS live_buyers FROM "{LIVE_KEPT}" WHERE (live_id, orders, fp1, fp2) '
+             f'IN (SELECT live_id, orders, fp1, fp2 FROM "{LIVE_FP}") GROUP BY live_id')
+_CH_STALE = (f'SELECT live_id FROM "{LIVE_FP}" WHERE (live_id, orders, fp1, fp2) NOT IN '
+             f'(SELECT live_id, orders, fp1, fp2 FROM "{LIVE_KEPT}")')
+# per session over the deltas d: live buyers, and the fingerprint of what was counted
+_CH_REGROUP = ("SELECT live_id, toInt64(countIf(n != 0)) AS live_buyers, sum(n) AS orders, "
+               f"sum(n * coalesce(buyer_key, 0)) AS fp1, sum(n * {_FP_HASH.format(k='buyer_key')}) AS fp2 "
+               "FROM (SELECT d.live_id AS live_id, d.buyer_key AS buyer_key, sum(d.orders) AS n FROM {deltas} d "
+               "WHERE d.live_id IN ({ids}) GROUP BY d.live_id, d.buyer_key) GROUP BY live_id")
+_CH_LIVE_VIEW = (f"SELECT live_id, live_buyers FROM ({_CH_FRESH}) UNION ALL SELECT live_id, live_buyers FROM ("
+                 + _CH_REGROUP.replace("{ids}", _CH_STALE) + ")")
 # When each session's orders were paid, first and last (metrics._session_paid_bounds
 # reads them, on both engines, from orders_live_paid): on ClickHouse kept by ClickHouse
 # as every row arrives (min and max over every row ever written: bounds that contain the
@@ -181,18 +219,26 @@ def _ensure_clickhouse(con: Database, meta, set_meta) -> None:
     from cockpit.engine import clickhouse_schema as chs
 
     have = con.tables()
-    if meta(con, CLICKHOUSE_META_KEY) == CLICKHOUSE_VERSION and all(t in have for t in (*TABLES, LIVE_PAID_VIEW)):
+    made = (*TABLES, LIVE_PAID_VIEW, LIVE_FP, LIVE_KEPT)
+    if meta(con, CLICKHOUSE_META_KEY) == CLICKHOUSE_VERSION and all(t in have for t in made):
         return
-    for t in (*TABLES, LIVE_PAID_VIEW):  # an older layout (plain views over orders) or a half-made one
+    for t in (*TABLES, LIVE_PAID_VIEW, LIVE_FP):  # an older layout (plain views over orders) or a half-made one
         for kind, obj in chs.rollup_objects(t):
             if obj in have:
                 con.execute(f'DROP {kind} IF EXISTS "{obj}"')
+    con.execute(f'DROP TABLE IF EXISTS "{LIVE_KEPT}"')
     for t in DAILY_KEYS:
         keys, sums = clickhouse_parts(t)
         for stmt in chs.rollup_ddl(t, keys, sums):
             con.execute(stmt)
         # what is there already (a copied or upgraded database), tagged with each row's batch
         con.execute(f'INSERT INTO "{t}__rows" ' + chs.rollup_select(keys, sums, "orders"))
+    fp_keys = _CH_LIVE_KEYS[:1]
+    for stmt in chs.rollup_ddl(LIVE_FP, fp_keys, _CH_FP_SUMS, _CH_LIVE_WHERE, _CH_FP_VIEW):
+        con.execute(stmt)
+    con.execute(f'INSERT INTO "{LIVE_FP}__rows" '
+                + chs.rollup_select(fp_keys, _CH_FP_SUMS, "orders", where=_CH_LIVE_WHERE))
+    con.execute(_CH_KEPT_DDL)
     for stmt in chs.rollup_ddl(LIVE_TABLE, _CH_LIVE_KEYS, _CH_LIVE_SUMS, _CH_LIVE_WHERE, _CH_LIVE_VIEW):
         con.execute(stmt)
     con.execute(f'INSERT INTO "{LIVE_TABLE}__rows" '
@@ -201,7 +247,34 @@ def _ensure_clickhouse(con: Database, meta, set_meta) -> None:
         con.execute(stmt)
     con.execute('INSERT INTO "orders_live_paid__rows" ' + _CH_LIVE_PAID[1].split(" AS ", 1)[1]
                 .replace("FROM orders__rows o", "FROM orders o"))
+    refresh_live_counts(con)
     set_meta(con, CLICKHOUSE_META_KEY, CLICKHOUSE_VERSION)
+
+
+KEEP_CHUNK = 5000  # sessions counted per statement when refreshing kept counts
+
+
+def refresh_live_counts(con: Database) -> int:
+    """Count again and keep the live buyers of every session whose kept count is not
+    current (ClickHouse; see _CH_FRESH); returns how many sessions.  Run after writes
+    (buyer_sets.build: the upkeep thread, ``cockpit import``, ``cockpit copy``); until
+    then a reader regroups those sessions' deltas itself, so figures never wait for it."""
+    if con.kind != "clickhouse":
+        return 0
+    from cockpit.engine import clickhouse_schema as chs
+
+    stale = [r[0] for r in con.fetchall(_CH_STALE, record=False)]
+    deltas = (f'(SELECT "live_id", "buyer_key", "orders" FROM "{LIVE_TABLE}__rows" '
+              f'WHERE "_batch_id" IN ({chs.ROLLUP_VISIBLE}))')
+    for i in range(0, len(stale), KEEP_CHUNK):
+        # a session with no deltas left is kept as 0 buyers of no orders
+        con.execute(
+            f'INSERT INTO "{LIVE_KEPT}" SELECT i.live_id, coalesce(r.live_buyers, 0), coalesce(r.orders, 0), '
+            "coalesce(r.fp1, 0), coalesce(r.fp2, 0), now64(6, 'UTC') FROM "
+            "(SELECT arrayJoin(CAST($ids AS Array(String))) AS live_id) i LEFT JOIN ("
+            + _CH_REGROUP.format(deltas=deltas, ids="SELECT arrayJoin(CAST($ids AS Array(String)))")
+            + ") r ON r.live_id = i.live_id", {"ids": stale[i:i + KEEP_CHUNK]})
+    return len(stale)
 
 
 def refresh(con: Database, touched_sql: str, params: list | None = None) -> None:
@@ -266,6 +339,8 @@ def _register() -> None:
     from cockpit import store
 
     store.register(store.Part("rollups", ensure=ensure, meta_key=META_KEY, version=VERSION, order=20))
+    # ClickHouse's layout version, in the fingerprint that makes an open run ensure() there
+    store.register(store.Part("rollups_clickhouse", version=CLICKHOUSE_VERSION, order=21))
 
 
 _register()
