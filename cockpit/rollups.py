@@ -60,8 +60,9 @@ _ADDED_SINCE = {"5": (LIVE_PARTS_TABLE,)}
 META_KEY = "orders_daily_version"
 # ClickHouse's rollups have a layout of their own (materialized views), versioned apart.
 CLICKHOUSE_META_KEY = "rollups_clickhouse_version"
-CLICKHOUSE_VERSION = "4"  # 2: orders_live as per-(session, buyer) deltas; 3: orders_live_paid;
-# 4: orders_live kept per session, checked against a fingerprint of its buyers
+CLICKHOUSE_VERSION = "5"  # 2: orders_live as per-(session, buyer) deltas; 3: orders_live_paid;
+# 4: orders_live kept per session, checked against a fingerprint of its buyers;
+# 5: _deltas (a batch's rollup rows survive merges where its deltas cancel out)
 
 # The daily rollups: each sums orders per day and the keys the registry declares for it
 # (metrics.SOURCES[t].keys), one column per measure it holds (metrics.DAILY_SUMS),

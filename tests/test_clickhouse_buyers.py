@@ -117,3 +117,32 @@ def test_a_write_makes_its_month_stale_until_rebuilt_and_figures_stay_right(db_u
         assert store.scalar(con, "SELECT count() FROM buyer_sets_built WHERE month = ?", [D(2025, 6, 1)]) == 3
     finally:
         con.close()
+
+
+def test_a_correction_that_only_moves_an_order_to_another_buyer_stays_stale_through_merges(db_url_chdb):
+    """The order's day, store, account, channel and amounts are unchanged, so the daily
+    rollup's deltas of the correcting batch sum to zero.  A SummingMergeTree merge drops
+    such rows; the month's stamp must still know the batch (else the stale sets read as
+    current and June keeps counting B2 instead of B7)."""
+    con = store.connect(db_url_chdb)
+    try:
+        load_tiny(con)
+        buyer_sets.build(con)
+        june = Period(D(2025, 6, 1), D(2025, 6, 30))
+        q = Query.make(["buyers"], period=june)
+        df, used = _used_sets(con, q)
+        assert used and df.row(0) == (5,)  # by hand: B1, B2, B3, B4, B5
+        o8 = con.execute("SELECT * FROM orders WHERE order_id = 'O8'").pl().to_dicts()[0]
+        fixed = {k: o8[k] for k in schema.table("orders").column_names}
+        fixed["buyer_id"] = "B7"  # O8 (B2's second June order) belonged to a new buyer B7
+        batches.write_batch(con, "orders", schema.frame("orders", [fixed]), file_name="fix")
+        for t in ("orders_daily__rows", "orders_product_daily__rows", "orders_product_account_daily__rows"):
+            con.execute(f'OPTIMIZE TABLE "{t}" FINAL')  # the merge ClickHouse may run at any time
+        assert buyer_sets.missing_months(con) == [D(2025, 6, 1)]
+        df, _ = _used_sets(con, q)
+        assert df.row(0) == (6,)  # B1, B2 (O2), B3, B4, B5, B7
+        buyer_sets.build(con)
+        df, used = _used_sets(con, q)
+        assert used and df.row(0) == (6,)
+    finally:
+        con.close()

@@ -186,11 +186,17 @@ def rollup_ddl(name: str, keys: list[tuple[str, str, str]], sums: list[tuple[str
     batches: a batch's deltas become visible with the one statement that commits it, so
     the rollup's sums never disagree with the rows they sum.  A group whose orders all
     left has deltas that sum to zero orders: readers keep groups with orders only.
+    (``_deltas`` keeps such rows through merges; see the column.)
     """
     rows = f"{name}__rows"
     cols = [f'"{k}" {CLICKHOUSE.type(t, nullable=(k != "day"))}' for k, _, t in keys]
     cols += [f'"{s}" {CLICKHOUSE.type(t, nullable=False)}' for s, _, t in sums]
     cols.append('"_batch_id" Int64')
+    # how many source rows each delta row sums: never zero, so a merge keeps a batch's
+    # rows even where its deltas cancel out (a correction that only changes an order's
+    # buyer), and the batches a month shows (clickhouse_buyers.stamps) stay the batches
+    # that wrote it
+    cols.append('"_deltas" UInt64')
     key_names = ", ".join(f'"{k}"' for k, _, _ in keys)
     partition = ' PARTITION BY toYYYYMM("day")' if any(k == "day" for k, _, _ in keys) else ""
     out = [
@@ -217,6 +223,7 @@ def rollup_select(keys, sums, source: str, sign: str = "", tag: str = "o._batch_
     sel = [f'{f"assumeNotNull({e})" if k == "day" else e} AS "{k}"' for k, e, _ in keys]
     sel += [f'{sign}({e}) AS "{s}"' for s, e, _ in sums]
     sel.append(f'assumeNotNull({tag}) AS "_batch_id"')
+    sel.append('count() AS "_deltas"')
     # grouped by the expressions: a bare name would mean the source's column of that name
     group = ", ".join([e for _, e, _ in keys] + ([tag] if tag.startswith("o.") else []))
     return (f'SELECT {", ".join(sel)} FROM "{source}" o' + (f" WHERE {where}" if where else "")
