@@ -58,6 +58,12 @@ def max_key(con: Database, run) -> int | None:
     return run(MAX_SQL).item()
 
 
+def outgrown(exc: BaseException) -> bool:
+    """Whether a statement failed on a key larger than the largest key it was sized by
+    (``bitstring_agg``'s bounds): a writer gave a new buyer a key between the two reads."""
+    return "is outside of provided min and max range" in str(exc)
+
+
 def ensure(con: Database) -> None:
     """Create the dictionary; give a database written before it existed its keys.
 

@@ -53,6 +53,17 @@ def run(con: Database, q: Query, cache: QueryCache | None = None) -> pl.DataFram
     q = _filters_by_entity(con, q, cache)
     # read through the cache: once per data version, not once per question
     buyer_max = buyer_keys.max_key(con, lambda sql: execute(con, sql, {}, cache)) if _wants_buyer_max(q) else None
+    try:
+        return _answer(con, q, buyer_max, cache)
+    except Exception as e:
+        if buyer_max is None or not buyer_keys.outgrown(e):
+            raise
+        # a buyer newer than that key (an import committed in between): once more, sized
+        # by the largest key as it is now
+        return _answer(con, q, buyer_keys.max_key(con, lambda sql: execute(con, sql, {}, None)), cache)
+
+
+def _answer(con: Database, q: Query, buyer_max: int | None, cache: QueryCache | None) -> pl.DataFrame:
     sql, params = build_sql(q, buyer_max, buyer_counts.figures(con, q, buyer_max, cache), dialect_of(con))
     return execute(con, sql, params, cache)
 

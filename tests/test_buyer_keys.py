@@ -250,3 +250,27 @@ def test_the_bench_floor_of_a_numpy_figure_is_the_same_figure_in_sql(tiny_con):
     floor = tiny_con.sql(floor_sql, params=floor_params or None).pl().row(0, named=True)
     assert floor["buyers"] == row["buyers"] == 4  # B1 B2 B3 B4 in 山野茶's June
     assert floor["repeat_buyers"] / floor["buyers_b"] == row["repurchase_rate"] == 0.5  # B1, B2
+
+
+def test_a_buyer_who_arrives_between_reading_the_largest_key_and_counting_is_counted(tiny_con, monkeypatch):
+    """The largest key is read (through the cache) before the count that sizes its bitmap
+    by it; an import committing in between (the inbox, the live board's today card) adds
+    a larger key.  The count must still answer, and count the newcomer."""
+    q = Query.make(["live_buyers"], [], JUNE, {"day": [dt.date(2025, 6, 10)]}, labels=False)
+    sql, _ = query.build_sql(q, buyer_max=6)
+    assert "bitstring_agg" in sql
+    assert query.run(tiny_con, q).item() == 1  # by hand: O8, B2
+    read = buyer_keys.max_key
+    stale = iter([6])  # what the page read just before the import below committed
+
+    def max_key_then_import(con, run):
+        got = next(stale, None)
+        if got is None:
+            return read(con, run)
+        batches.write_batch(con, "orders", schema.frame("orders", [dict(
+            order_id="N1", paid_at=dt.datetime(2025, 6, 10, 20, 30), store_id="S1", account_id="D1", live_id="L4",
+            channel="live", buyer_id="B9", paid_amount="10.00", is_fan=False)]), file_name="inbox")
+        return got
+
+    monkeypatch.setattr(buyer_keys, "max_key", max_key_then_import)
+    assert query.run(tiny_con, q).item() == 2  # B2 and the newcomer B9 (key 7)
