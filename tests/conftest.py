@@ -335,13 +335,23 @@ def db_url_chdb(request, _chdb_folder, _chdb_keepalive):
     yield from _fresh_chdb(request, _chdb_folder)
 
 
-@pytest.fixture
-def tiny_any(db_url):
-    """The tiny group on each engine: an open connection."""
-    con = store.connect(db_url)
+def _open_tiny(url):
+    con = store.connect(url)
     load_tiny(con)
     yield con
     con.close()
+
+
+@pytest.fixture
+def tiny_any(db_url):
+    """The tiny group on each engine: an open connection."""
+    yield from _open_tiny(db_url)
+
+
+@pytest.fixture
+def tiny_chdb(db_url_chdb):
+    """The tiny group on chDB alone (what only ClickHouse keeps), to change at will."""
+    yield from _open_tiny(db_url_chdb)
 
 
 @pytest.fixture(scope="session")

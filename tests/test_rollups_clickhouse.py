@@ -38,20 +38,12 @@ def _check(con, expected: dict[str, int], stale: set[str]) -> None:
     assert _plain(con) == expected
 
 
-@pytest.fixture
-def ch_tiny(db_url_chdb):
-    con = store.connect(db_url_chdb)
-    load_tiny(con)
-    yield con
-    con.close()
-
-
 # by hand (conftest's tiny group): L0 B1 | L1 B1, B2 | L2 B3 | L3 B5 | L4 B2
 TINY_LIVE = {"L0": 1, "L1": 2, "L2": 1, "L3": 1, "L4": 1}
 
 
-def test_kept_counts_stay_exact_through_every_write(ch_tiny):
-    con = ch_tiny
+def test_kept_counts_stay_exact_through_every_write(tiny_chdb):
+    con = tiny_chdb
     _check(con, TINY_LIVE, set(LIVES))  # nothing kept yet: every session regrouped by the reader
     buyer_sets.build(con)
     _check(con, TINY_LIVE, set())
@@ -92,8 +84,8 @@ def test_kept_counts_stay_exact_through_every_write(ch_tiny):
     _check(con, TINY_LIVE, set())
 
 
-def test_a_kept_count_is_read_only_while_its_fingerprint_is_current(ch_tiny):
-    con = ch_tiny
+def test_a_kept_count_is_read_only_while_its_fingerprint_is_current(tiny_chdb):
+    con = tiny_chdb
     buyer_sets.build(con)
     con.execute(f'TRUNCATE TABLE "{rollups.LIVE_KEPT}"')
     _check(con, TINY_LIVE, set(LIVES))  # nothing kept: every session regrouped, right
@@ -114,8 +106,8 @@ def test_a_kept_count_is_read_only_while_its_fingerprint_is_current(ch_tiny):
     _check(con, TINY_LIVE, set())
 
 
-def test_a_session_whose_live_orders_all_left_is_kept_as_none(ch_tiny):
-    con = ch_tiny
+def test_a_session_whose_live_orders_all_left_is_kept_as_none(tiny_chdb):
+    con = tiny_chdb
     buyer_sets.build(con)
     # L3's only live order (O7) moves to the mall: L3 has no live buyers left
     moved = batches.write_batch(con, "orders", schema.frame("orders", [dict(TINY["orders"][6], channel="mall",
@@ -144,19 +136,19 @@ def test_an_older_layout_is_rebuilt_with_its_counts_kept(db_url_chdb):
         con.close()
 
 
-def test_a_copy_counts_its_own_sessions(ch_tiny, _chdb_folder):
+def test_a_copy_counts_its_own_sessions(tiny_chdb, _chdb_folder):
     """``cockpit copy`` between two ClickHouse databases never copies the kept counts or
     their fingerprints (derived, "_" names): the target keeps its own, current at once."""
     import os
 
     from cockpit import copy
 
-    buyer_sets.build(ch_tiny)
+    buyer_sets.build(tiny_chdb)
     dst_url = f"chdb://{_chdb_folder}?database=kept_dst_{os.getpid()}"
     dst = store.connect(dst_url)
     try:
-        assert not {rollups.LIVE_KEPT, rollups.LIVE_FP} & set(copy.plan(ch_tiny, dst))
-        assert all(c.ok for c in copy.copy(ch_tiny, dst))
+        assert not {rollups.LIVE_KEPT, rollups.LIVE_FP} & set(copy.plan(tiny_chdb, dst))
+        assert all(c.ok for c in copy.copy(tiny_chdb, dst))
         _check(dst, TINY_LIVE, set())
     finally:
         dst.execute(f"DROP DATABASE IF EXISTS `kept_dst_{os.getpid()}`")
