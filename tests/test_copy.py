@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 
-import pytest
 
 from cockpit import auth, batches, buyer_sets, periods, query, schema, store
 from cockpit.cli import main
