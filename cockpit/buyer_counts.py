@@ -81,11 +81,10 @@ def from_sets(con, q: Query, buyer_max: int | None, cache: QueryCache | None) ->
         return None
     # A first look, to choose the path (the figures look again inside their snapshot).
     # No covered month: every day is read from orders, still cheaper than a hash count.
-    span = (q.period.start, q.period.start)
+    span, stale = (q.period.start, q.period.start), False
     if con.kind == "duckdb":
         span = buyer_sets.covered_months(con, q.period.start, q.period.end) or span
-    stale = False
-    if con.kind != "duckdb":  # every month the period touches current: its whole months and its days have sets
+    else:  # every month the period touches current: its whole months and its days have sets
         stale = chb.month_tokens(con, buyer_sets.BUILT, q.period.start.replace(day=1),
                                  add_months(q.period.end.replace(day=1), 1))[1]
     qd = qb._by_entity(q)

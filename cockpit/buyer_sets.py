@@ -215,7 +215,7 @@ def build(con: Database, months: list[dt.date] | None = None) -> int:
             built += 1
             _FAILED.pop((db, m), None)
         except Exception as e:  # noqa: BLE001 - logged; the month is counted from orders
-            if "connection" in str(e).lower() and "closed" in str(e).lower():
+            if _connection_closed(e):
                 raise  # the connection is gone: nothing more can be built
             log.exception("buyer sets of %s not built; that month is counted from orders", m.strftime("%Y-%m"))
             _FAILED[(db, m)] = version
@@ -232,9 +232,15 @@ def _refresh_live_counts(con: Database) -> None:
     try:
         rollups.refresh_live_counts(con)
     except Exception as e:  # noqa: BLE001 - logged; readers count those sessions themselves
-        if "connection" in str(e).lower() and "closed" in str(e).lower():
+        if _connection_closed(e):
             raise
         log.exception("live buyers per session not kept; readers count them from the deltas")
+
+
+def _connection_closed(e: Exception) -> bool:
+    """The upkeep's work cannot go on (the server is stopping), as opposed to one failed step."""
+    text = str(e).lower()
+    return "connection" in text and "closed" in text
 
 
 def _build_month(con: Database, m: dt.date) -> None:

@@ -52,6 +52,7 @@ LIVE_TABLE = "orders_live"
 TABLES = (TABLE, PRODUCT_TABLE, ACCOUNT_PRODUCT_TABLE, LIVE_TABLE)  # on both engines
 LIVE_PARTS_TABLE = "orders_live_parts"
 DUCKDB_TABLES = (*TABLES, LIVE_PARTS_TABLE)  # in this order: the parts read orders_live
+_PER_SESSION = (LIVE_TABLE, LIVE_PARTS_TABLE)  # DuckDB's rollups kept by session, not by day
 # Bump when a table's shape or contents change: init_schema rebuilds them.
 VERSION = "6"  # 5: orders_live.first_paid / last_paid; 6: orders_live_parts
 # Versions whose tables are this one's but for some added since: an upgrade builds those alone
@@ -142,7 +143,7 @@ def ensure(con: Database) -> None:
 # live order: at 100M orders (~62M live) one statement held 6.8 GB.  Built in pieces of
 # whole sessions (every session's orders fall in one piece), the state is a piece's.
 _LIVE_PIECES = tuple(f"hash(o.live_id) % 8 = {i}" for i in range(8))
-_PIECES = {LIVE_TABLE: _LIVE_PIECES, LIVE_PARTS_TABLE: _LIVE_PIECES}
+_PIECES = dict.fromkeys(_PER_SESSION, _LIVE_PIECES)
 
 
 # each session's first and last payment, the relation metrics._session_paid_bounds reads
@@ -323,7 +324,7 @@ def _refresh_lives(con: Database, lives: list[str]) -> None:
         return
     con.execute("CREATE OR REPLACE TEMP TABLE _rollup_lives AS SELECT unnest(CAST($l AS VARCHAR[])) AS live_id",
                 {"l": lives})
-    for t in (LIVE_TABLE, LIVE_PARTS_TABLE):
+    for t in _PER_SESSION:
         con.execute(f"DELETE FROM {t} WHERE live_id IN (SELECT live_id FROM _rollup_lives)")
         con.execute(f"INSERT INTO {t} " + _SELECT[t].format(where="o.live_id IN (SELECT live_id FROM _rollup_lives)"))
     con.execute("DROP TABLE _rollup_lives")
@@ -337,7 +338,7 @@ def refresh_window(con: Database, lo: dt.datetime, hi: dt.datetime) -> None:
     days = [lo.date() + dt.timedelta(days=i) for i in range((hi.date() - lo.date()).days + 1)]
     _refresh_days(con, days)
     span = "o.paid_at >= $lo AND o.paid_at <= $hi"
-    for t in (LIVE_TABLE, LIVE_PARTS_TABLE):
+    for t in _PER_SESSION:
         con.execute(f"DELETE FROM {t} WHERE live_id IN (SELECT DISTINCT o.live_id FROM orders o WHERE {span})",
                     {"lo": lo, "hi": hi})
         con.execute(f"INSERT INTO {t} " + _SELECT[t].format(where=span), {"lo": lo, "hi": hi})

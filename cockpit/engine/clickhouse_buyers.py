@@ -34,10 +34,9 @@ import base64
 import datetime as dt
 import uuid
 
-from cockpit.engine.clickhouse_schema import ROLLUP_VISIBLE
+from cockpit.engine.clickhouse_schema import MUTABLE, ROLLUP_VISIBLE
 
 DENSE = "buyer_dense"
-MUTABLE = "SETTINGS enable_block_number_column = 1, enable_block_offset_column = 1"
 KEEP_SUPERSEDED = dt.timedelta(minutes=5)  # a superseded token's rows stay this long for readers
 
 
