@@ -49,7 +49,7 @@ def vectors(con, q: Query, buyer_max: int | None, cache: QueryCache | None, skip
         where = qb._where(src, q, params, engine.DUCKDB)  # (DuckDB's fast path)
         code_sql, per_key = src.vector
         where_sql = f" WHERE {' AND '.join(where)}" if where else ""
-        sql = f"SELECT {code_sql} AS code FROM {qb._from(src.from_sql, code_sql + where_sql)}{where_sql}"
+        sql = f"SELECT {code_sql} AS code FROM {qb.joins_needed(src.from_sql, code_sql + where_sql)}{where_sql}"
         ids = tuple(m for m, _ in measures)
 
         def compute(sql=sql, params=params, per_key=per_key, ids=ids, src=src, measures=measures):
@@ -187,7 +187,7 @@ def _stored(con, q: Query, lay: buyer_sets.Layout, kinds: tuple[str, ...], token
         params.update(d0=days[0], d1=days[1])
         conds.append(f"r.{buyer_sets.DAY} >= $d0 AND r.{buyer_sets.DAY} < $d1")
     sel = ["r.month", *(f"r.{k}" for k in lay.keys), *(lay.dims[d] for d in q.dims)]
-    from_where = f"FROM {qb._from(lay.from_sql, ' '.join(sel + conds))} WHERE {' AND '.join(conds)}"
+    from_where = f"FROM {qb.joins_needed(lay.from_sql, ' '.join(sel + conds))} WHERE {' AND '.join(conds)}"
     rows = [r for r in con.fetchall(f"SELECT {', '.join(sel)} {from_where}", params, record=False) if r[0] in tokens]
     nk = len(lay.keys)
     # (a month outside ``tokens`` gets no token: never one of the rows' sets)
@@ -222,7 +222,7 @@ def _from_orders(con, q: Query, kinds: tuple[str, ...], lo: dt.date, hi: dt.date
     edge = Period(lo, hi - dt.timedelta(days=1))
     where = qb.conditions(src.dims, q.filters, q.scope, eparams, edge, src.time_col, engine.DUCKDB)
     sel = [f'{src.dims[d]} AS g{i}' for i, d in enumerate(q.dims)] + [f"{buyer_keys.CODE_SQL} AS code"]
-    from_sql = qb._from(src.from_sql, " ".join(sel + where))
+    from_sql = qb.joins_needed(src.from_sql, " ".join(sel + where))
     rows = con.fetch_arrow(f"SELECT {', '.join(sel)} FROM {from_sql} WHERE {' AND '.join(where)}",
                            eparams, record=False)
     for g, sets in buyer_sets.parts([rows.column(i) for i in range(n)], rows.column("code"), kinds):
@@ -248,7 +248,7 @@ def _gather_clickhouse(con, q: Query, lay: buyer_sets.Layout, kinds: tuple[str, 
              f"(r.day IS NULL AND {whole} OR r.day >= $d0 AND r.day <= $d1 AND NOT ({whole}))",
              *qb.conditions(lay.dims, q.filters, q.scope, params, dialect=con.dialect)]
     sel = ["r.token", "r.day", *(f"r.{k}" for k in lay.keys), *(lay.dims[d] for d in q.dims)]
-    from_where = f"FROM {qb._from(lay.from_sql, ' '.join(sel + conds))} WHERE {' AND '.join(conds)}"
+    from_where = f"FROM {qb.joins_needed(lay.from_sql, ' '.join(sel + conds))} WHERE {' AND '.join(conds)}"
     rows = con.fetchall(f"SELECT {', '.join(sel)} {from_where}", params, record=False)
     nk = len(lay.keys)
     ident = lambda r, kind: (lay.table, r[0], r[1], r[2:2 + nk], kind)  # noqa: E731

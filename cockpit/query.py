@@ -19,7 +19,7 @@ from cockpit.periods import Period
 from cockpit.qcache import QueryCache, cached as _cached
 # the statement layer's names, for the callers that ask the query layer (pages, CLI, tests)
 from cockpit.statements import (  # noqa: F401
-    LIST_PARAM_AFTER, Query, bind_list, build_sql, conditions,
+    LIST_PARAM_AFTER, Query, bind_list, build_sql, conditions, joins_needed,
 )
 from cockpit import statements as _st
 

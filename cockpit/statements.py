@@ -237,10 +237,12 @@ def _scope_condition(dims: dict[str, str], scope, params: dict, dialect: Dialect
 
 
 _LEFT_JOIN = re.compile(r" LEFT JOIN (\w+) (\w+) ON ")
-_DIMENSION_TABLES = {"stores", "accounts", "products"}
+# tables keyed by the column every LEFT JOIN to them matches on (metrics.py's FROMs):
+# such a join finds at most one row
+_DIMENSION_TABLES = {"stores", "accounts", "products", "live_sessions"}
 
 
-def _from(from_sql: str, used: str) -> str:
+def joins_needed(from_sql: str, used: str) -> str:
     """``from_sql`` without LEFT JOINs to dimension tables nothing in ``used`` reads.
 
     Such a join matches at most one row (dimension keys are unique: every write upserts
@@ -269,7 +271,7 @@ def _source_cte(src: reg.Source, measures: list[tuple[str, str]], q: Query, para
     where_sql = f" WHERE {' AND '.join(where)}" if where else ""
     ms_sql = [f'{sql} AS "{m}"' for m, sql in measures]
     used = " ".join([e for _, e in dim_exprs] + ms_sql + [where_sql, src.grain or ""] + list(src.inner_cols.values()))
-    from_sql = _from(src.from_sql, used)
+    from_sql = joins_needed(src.from_sql, used)
     if src.grain is None:
         sel = [f'{e} AS "{d}"' for d, e in dim_exprs] + ms_sql
         group = f" GROUP BY {', '.join(e for _, e in dim_exprs)}" if dim_exprs else ""
@@ -295,7 +297,7 @@ def _parts_cte(roll: reg.Source, measures: list[tuple[str, str]], q: Query, para
     key = roll.dims[dim]
     conds = conditions(roll.dims, q.filters, q.scope, params, dialect=dialect)
     where = " AND ".join(conds) or "TRUE"
-    from_sql = _from(roll.from_sql, where)
+    from_sql = joins_needed(roll.from_sql, where)
     whole_or_one = "COUNT(*) = MAX(r.parts) OR COUNT(*) = 1"
     sel = ", ".join([f'{key} AS "{dim}"'] + [f'{sql} AS "{m}"' for m, sql in measures])
     kept = f"SELECT {sel} FROM {from_sql} WHERE {where} GROUP BY {key} HAVING {whole_or_one}"
@@ -332,23 +334,32 @@ def build_sql(q: Query, buyer_max: int | None = None, computed: dict | None = No
             body = _bound(computed[sid], q.dims, [m for m, _ in measures], params, name, dialect)
         else:
             body = _source_cte(reg.SOURCES[sid], measures, q, params, dialect)
-        ctes.append(dialect.cte(name, body, reused=bool(q.dims)))  # with a split: read by keys and joined
+        ctes.append(f"{name} AS ({body})")
 
-    def measure_col(m: str) -> str:
-        ref = f'{cte_of[m]}."{m}"'
+    def measure_col(m: str, ref: str | None = None) -> str:
+        ref = ref or f'{cte_of[m]}."{m}"'
         return ref if reg.MEASURES[m].null_when_empty else f"COALESCE({ref}, 0)"  # "no rows": — or 0
 
     all_measures = [m for ms in needed.values() for m, _ in ms]
     dcols = [f'"{d}"' for d in q.dims]
-    if q.dims:
-        keys = " UNION ".join(f"SELECT {', '.join(dcols)} FROM {n}" for n in names.values())
-        ctes.append(f"keys AS ({keys})")
-        joins = " ".join(
-            f"LEFT JOIN {n} ON " + " AND ".join(f'k."{d}" IS NOT DISTINCT FROM {n}."{d}"' for d in q.dims)
-            for n in names.values()
-        )
-        joined_sel = [f'k."{d}" AS "{d}"' for d in q.dims] + [f'{measure_col(m)} AS "{m}"' for m in all_measures]
-        ctes.append(f"joined AS (SELECT {', '.join(joined_sel)} FROM keys k {joins})")
+    if q.dims and len(names) == 1:
+        (only,) = names.values()
+        joined_sel = dcols + [f'{measure_col(m)} AS "{m}"' for m in all_measures]
+        ctes.append(f"joined AS (SELECT {', '.join(joined_sel)} FROM {only})")
+    elif q.dims:
+        # Each source read once (ClickHouse runs a CTE again at every reference, so a
+        # keys-then-LEFT-JOIN form read every source twice): the sources stacked, each
+        # with NULL for the measures of the others, then one row per key.  A source has
+        # at most one row per key (it is grouped by them), so max() is that row's value
+        # and NULL where the source has no row, as the outer join gave; GROUP BY puts
+        # NULL keys together, as IS NOT DISTINCT FROM did.
+        stacked = " UNION ALL ".join(
+            "SELECT " + ", ".join(dcols + [f'{n}."{m}" AS "{m}"' if cte_of[m] == n else f'NULL AS "{m}"'
+                                           for m in all_measures]) + f" FROM {n}"
+            for n in names.values())
+        kept = {m: f's."{m}"' for m in all_measures}
+        joined_sel = dcols + [f'{measure_col(m, f"max({kept[m]})")} AS "{m}"' for m in all_measures]
+        ctes.append(f"joined AS (SELECT {', '.join(joined_sel)} FROM ({stacked}) s GROUP BY {', '.join(dcols)})")
     else:
         cross = " CROSS JOIN ".join(names.values())
         joined_sel = [f'{measure_col(m)} AS "{m}"' for m in all_measures]

@@ -417,3 +417,28 @@ def test_a_session_across_midnight_on_each_engine(db_url):
                                  (dt.date(2025, 10, 31), 160.0), (dt.date(2025, 11, 1), 30.0)]
     finally:
         con.close()
+
+
+def test_a_split_over_several_sources_reads_each_once_and_keeps_their_gaps(tiny_con):
+    """Three sources split by account: each read once (ClickHouse runs a CTE again at every
+    reference), a source without a row for a key gives 0 or "—" (peak_online has no
+    figure without sessions), and the orders without an account stay one row."""
+    q = Query.make(["gmv", "views", "peak_online", "ad_spend"], dims=["account"], period=JUNE)
+    sql, _ = query.build_sql(q, dialect=tiny_con.dialect)
+    for src in ("src0", "src1", "src2"):
+        assert len(re.findall(rf"(FROM|JOIN) {src}\b", sql)) == 1, src
+    rows = {r["account"]: (r["gmv"], r["views"], r["peak_online"], r["ad_spend"])
+            for r in query.run(tiny_con, q).iter_rows(named=True)}
+    assert rows == {
+        "A1": (300.0, 1000, 120, 100.0),  # O1 + O2; L1; ad of 1 June
+        "A2": (300.0, 500, 80, 0.0),  # O4; L2; no ads
+        "A3": (150.0, 300, 50, 0.0),  # O7; L3
+        "D1": (330.0, 2000, 300, 50.0),  # O5 + O8; L4; ad of 10 June
+        None: (170.0, 0, None, 0.0),  # O3 + O6, shelf orders of no account: no sessions, no ads
+    }
+
+
+def test_a_join_to_the_sessions_is_dropped_unless_something_reads_it():
+    from_sql = "orders_daily r LEFT JOIN live_sessions ls ON r.live_id = ls.live_id"
+    assert statements.joins_needed(from_sql, "r.live_id IN ($f)") == "orders_daily r"
+    assert statements.joins_needed(from_sql, "COALESCE(ls.started_at, r.day) >= $p_start") == from_sql

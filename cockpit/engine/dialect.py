@@ -46,13 +46,6 @@ class Dialect:
         arrays = ", ".join(f'CAST(${p} AS Array({self.type(t)})) AS "{a}"' for p, t, a in cols)
         return "SELECT " + ", ".join(f'"{a}"' for _, _, a in cols) + f" FROM system.one ARRAY JOIN {arrays}"
 
-    def cte(self, name: str, body: str, reused: bool = False) -> str:
-        """``name AS (body)`` for a WITH clause.  ClickHouse runs a CTE again at every
-        reference unless it is MATERIALIZED; DuckDB decides for itself."""
-        if reused and self.name == "clickhouse":
-            return f"{name} AS MATERIALIZED ({body})"
-        return f"{name} AS ({body})"
-
     def anti_join(self, left: str, right: str, on: str) -> str:
         """``FROM left ... `` rows with no match in ``right`` (aliases inside the strings)."""
         if self.name == "duckdb":

@@ -129,13 +129,11 @@ def gmv_by_minute(view: View, ids: list[str]) -> pl.DataFrame:
     params: dict = {}
     where = view.where(ORDER_SRC.dims, params, period=None)
     gmv_sql = reg.MEASURES["live_gmv"].sql
-    sql = (
-        "SELECT o.live_id, date_trunc('minute', o.paid_at) AS minute, "
-        f"CAST({gmv_sql} AS DOUBLE) AS gmv, "
-        "CAST(COALESCE(SUM(CASE WHEN o.channel = 'live' THEN 1 ELSE 0 END), 0) AS BIGINT) AS orders "
-        f"FROM {ORDER_SRC.from_sql} WHERE o.live_id IN ({view.in_list(params, 'lid', ids)}) AND {where} "
-        "GROUP BY 1, 2 ORDER BY 1, 2"
-    )
+    select = ("SELECT o.live_id, date_trunc('minute', o.paid_at) AS minute, "
+              f"CAST({gmv_sql} AS DOUBLE) AS gmv, "
+              "CAST(COALESCE(SUM(CASE WHEN o.channel = 'live' THEN 1 ELSE 0 END), 0) AS BIGINT) AS orders ")
+    where = f"WHERE o.live_id IN ({view.in_list(params, 'lid', ids)}) AND {where}"
+    sql = f"{select}FROM {query.joins_needed(ORDER_SRC.from_sql, select + where)} {where} GROUP BY 1, 2 ORDER BY 1, 2"
     return view.sql(sql, params)
 
 
