@@ -266,6 +266,15 @@ def _source_cte(src: reg.Source, measures: list[tuple[str, str]], q: Query, para
                 dialect: Dialect = engine.DUCKDB, extra: tuple[str, ...] = ()) -> str:
     if src.parts:
         return _parts_cte(src, measures, q, params, dialect)
+    dims_sel, ms_sel, rest = _source_sql(src, measures, q, params, dialect, extra)
+    return f"SELECT {', '.join(dims_sel + ms_sel)} {rest}"
+
+
+def _source_sql(src: reg.Source, measures: list[tuple[str, str]], q: Query, params: dict,
+                dialect: Dialect = engine.DUCKDB, extra: tuple[str, ...] = ()) -> tuple[list[str], list[str], str]:
+    """A source's statement as (dims selected, measures selected, the rest: FROM ... HAVING).
+    Two sources whose rest is the same text group the same rows the same way: build_sql
+    reads them in one scan."""
     dim_exprs = [(d, src.dims[d]) for d in q.dims]
     where = _where(src, q, params, dialect) + list(extra)
     where_sql = f" WHERE {' AND '.join(where)}" if where else ""
@@ -273,18 +282,16 @@ def _source_cte(src: reg.Source, measures: list[tuple[str, str]], q: Query, para
     used = " ".join([e for _, e in dim_exprs] + ms_sql + [where_sql, src.grain or ""] + list(src.inner_cols.values()))
     from_sql = joins_needed(src.from_sql, used)
     if src.grain is None:
-        sel = [f'{e} AS "{d}"' for d, e in dim_exprs] + ms_sql
         group = f" GROUP BY {', '.join(e for _, e in dim_exprs)}" if dim_exprs else ""
         having = f" HAVING {src.nonempty}" if src.nonempty and dim_exprs else ""
-        return f"SELECT {', '.join(sel)} FROM {from_sql}{where_sql}{group}{having}"
+        return [f'{e} AS "{d}"' for d, e in dim_exprs], ms_sql, f"FROM {from_sql}{where_sql}{group}{having}"
     inner_sel = [f'{e} AS "{d}"' for d, e in dim_exprs] + [f"{src.grain} AS _grain"]
     inner_sel += [f"{expr} AS {name}" for name, expr in src.inner_cols.items()]
     inner_group = ", ".join([e for _, e in dim_exprs] + [src.grain])
     inner = f"SELECT {', '.join(inner_sel)} FROM {from_sql}{where_sql} GROUP BY {inner_group}"
     outer_dims = [f'g."{d}"' for d, _ in dim_exprs]
-    sel = outer_dims + ms_sql
     group = f" GROUP BY {', '.join(outer_dims)}" if outer_dims else ""
-    return f"SELECT {', '.join(sel)} FROM ({inner}) g{group}"
+    return outer_dims, ms_sql, f"FROM ({inner}) g{group}"
 
 
 def _parts_cte(roll: reg.Source, measures: list[tuple[str, str]], q: Query, params: dict,
@@ -323,18 +330,29 @@ def build_sql(q: Query, buyer_max: int | None = None, computed: dict | None = No
     final_q = q
     q = _by_entity(q)
     needed = _needed(q, buyer_max, dialect)
-    ctes = []
-    names = {}
+    names: list[str] = []  # the sources' CTEs, in order
+    bodies: dict[str, str] = {}  # a CTE's statement (sources computed outside, or read by parts)
+    shapes: dict[str, tuple[list[str], list[str], str]] = {}  # the others' _source_sql
+    by_rest: dict[str, str] = {}  # the rest of a source's statement -> the CTE reading it
     cte_of = {}
-    for i, (sid, measures) in enumerate(needed.items()):
-        name = f"src{i}"
-        names[sid] = name
-        cte_of.update({m: name for m, _ in measures})
-        if computed and sid in computed:
-            body = _bound(computed[sid], q.dims, [m for m, _ in measures], params, name, dialect)
+    for sid, measures in needed.items():
+        src = reg.SOURCES[sid]
+        if (computed and sid in computed) or src.parts:
+            name = f"src{len(names)}"
+            names.append(name)
+            bodies[name] = (_bound(computed[sid], q.dims, [m for m, _ in measures], params, name, dialect)
+                            if computed and sid in computed else _parts_cte(src, measures, q, params, dialect))
         else:
-            body = _source_cte(reg.SOURCES[sid], measures, q, params, dialect)
-        ctes.append(f"{name} AS ({body})")
+            dims_sel, ms_sel, rest = _source_sql(src, measures, q, params, dialect)
+            name = by_rest.get(rest)
+            if name is None:  # sources over the same rows (a session's GMV and its orders): one scan
+                name = by_rest[rest] = f"src{len(names)}"
+                names.append(name)
+                shapes[name] = (dims_sel, [], rest)
+            shapes[name][1].extend(ms_sel)
+        cte_of.update({m: name for m, _ in measures})
+    ctes = [f"{n} AS ({bodies[n]})" if n in bodies
+            else f"{n} AS (SELECT {', '.join(shapes[n][0] + shapes[n][1])} {shapes[n][2]})" for n in names]
 
     def measure_col(m: str, ref: str | None = None) -> str:
         ref = ref or f'{cte_of[m]}."{m}"'
@@ -343,7 +361,7 @@ def build_sql(q: Query, buyer_max: int | None = None, computed: dict | None = No
     all_measures = [m for ms in needed.values() for m, _ in ms]
     dcols = [f'"{d}"' for d in q.dims]
     if q.dims and len(names) == 1:
-        (only,) = names.values()
+        (only,) = names
         joined_sel = dcols + [f'{measure_col(m)} AS "{m}"' for m in all_measures]
         ctes.append(f"joined AS (SELECT {', '.join(joined_sel)} FROM {only})")
     elif q.dims:
@@ -356,12 +374,12 @@ def build_sql(q: Query, buyer_max: int | None = None, computed: dict | None = No
         stacked = " UNION ALL ".join(
             "SELECT " + ", ".join(dcols + [f'{n}."{m}" AS "{m}"' if cte_of[m] == n else f'NULL AS "{m}"'
                                            for m in all_measures]) + f" FROM {n}"
-            for n in names.values())
+            for n in names)
         kept = {m: f's."{m}"' for m in all_measures}
         joined_sel = dcols + [f'{measure_col(m, f"max({kept[m]})")} AS "{m}"' for m in all_measures]
         ctes.append(f"joined AS (SELECT {', '.join(joined_sel)} FROM ({stacked}) s GROUP BY {', '.join(dcols)})")
     else:
-        cross = " CROSS JOIN ".join(names.values())
+        cross = " CROSS JOIN ".join(names)
         joined_sel = [f'{measure_col(m)} AS "{m}"' for m in all_measures]
         ctes.append(f"joined AS (SELECT {', '.join(joined_sel)} FROM {cross})")
 

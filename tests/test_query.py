@@ -442,3 +442,13 @@ def test_a_join_to_the_sessions_is_dropped_unless_something_reads_it():
     from_sql = "orders_daily r LEFT JOIN live_sessions ls ON r.live_id = ls.live_id"
     assert statements.joins_needed(from_sql, "r.live_id IN ($f)") == "orders_daily r"
     assert statements.joins_needed(from_sql, "COALESCE(ls.started_at, r.day) >= $p_start") == from_sql
+
+
+def test_sources_over_the_same_rows_are_read_in_one_scan(tiny_con):
+    """A session's live GMV (a measure of sessions by their start) and its orders read the
+    same rollup rows once no period is asked: one scan, the same figures."""
+    q = Query.make(["live_gmv", "orders", "views"], dims=["live"], filters={"live": ["L1", "L2", "L4"]})
+    sql, _ = query.build_sql(q, dialect=tiny_con.dialect)
+    assert sql.count("FROM orders_daily") == 1
+    rows = {r["live"]: (r["live_gmv"], r["orders"], r["views"]) for r in query.run(tiny_con, q).iter_rows(named=True)}
+    assert rows == {"L1": (300.0, 2, 1000), "L2": (300.0, 1, 500), "L4": (250.0, 1, 2000)}  # O1+O2; O4; O8
