@@ -79,14 +79,13 @@ def from_sets(con, q: Query, buyer_max: int | None, cache: QueryCache | None) ->
     days are read from orders; the result is the number the SQL path counts."""
     if not use_buyer_sets or q.period is None or q.period.partial:  # sets: whole days
         return None
-    # A first look, to choose the path (the figures look again inside their snapshot).
-    # No covered month: every day is read from orders, still cheaper than a hash count.
-    span, stale = (q.period.start, q.period.start), False
+    # DuckDB: a first look, to choose the path (the figures look again inside their
+    # snapshot); no covered month: every day is read from orders, still cheaper than a
+    # hash count.  ClickHouse looks once, inside (_gather_clickhouse: every month the
+    # period touches must be current, else _Stale and the statement counts).
+    span = (q.period.start, q.period.start)
     if con.kind == "duckdb":
         span = buyer_sets.covered_months(con, q.period.start, q.period.end) or span
-    else:  # every month the period touches current: its whole months and its days have sets
-        stale = chb.month_tokens(con, buyer_sets.BUILT, q.period.start.replace(day=1),
-                                 add_months(q.period.end.replace(day=1), 1))[1]
     qd = qb._by_entity(q)
     used = set(qd.dims) | {d for d, _ in q.filters} | {d for d, _ in (q.scope or ())}
     out = {}
@@ -96,7 +95,7 @@ def from_sets(con, q: Query, buyer_max: int | None, cache: QueryCache | None) ->
             continue
         kinds = {"seen"}.union(*(m.sets[0] for m in ms))
         lay = buyer_sets.layout_for(used, kinds)
-        if lay is None or stale or (con.kind == "duckdb" and span[0] < span[1] and buyer_sets.missing_months(con, *span)):
+        if lay is None or (con.kind == "duckdb" and span[0] < span[1] and buyer_sets.missing_months(con, *span)):
             continue
         kinds = tuple(k for k in buyer_sets.KINDS if k in kinds)
         params: dict = {}
