@@ -1154,7 +1154,6 @@ class _Gen:
 
     def video_table(self):
         rng = self.rng
-        n = self.n_videos
         plays = self.v_plays
         n_ord = self.v_nord
         self.v_newf = rng.poisson(plays * 0.002)
@@ -1233,7 +1232,6 @@ class _Gen:
             rng.uniform(4.35, 4.85, P),
         ])
         start = np.concatenate([self.store_open_idx, self.acct_start_idx, self.store_open_idx[self.prod_store]])
-        drift = np.zeros(n)
         low_store = 11  # 成都授权店
         low_acct = S + int(np.flatnonzero(self.acct_type == "distributor")[3])
         low_prod = S + A + rng.choice(P, 5, replace=False)

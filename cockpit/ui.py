@@ -20,7 +20,6 @@ The house of the pages, so every page reads the same:
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import html
 import logging
@@ -28,7 +27,6 @@ import os
 import re
 from collections.abc import Callable
 from contextlib import contextmanager
-from pathlib import Path
 
 import plotly.graph_objects as go
 import polars as pl

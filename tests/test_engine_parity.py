@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 
-import polars as pl
 import pytest
 
 from cockpit import engine, store

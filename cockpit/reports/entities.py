@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from cockpit import i18n, query
+from cockpit import i18n
 from cockpit.reports import overview as ov
 from cockpit.tables import DisplayTable, id_label, metric_labels, translate_enum
 from cockpit.view import View

@@ -38,7 +38,7 @@ import datetime as dt
 import numpy as np
 import polars as pl
 
-from cockpit import diagnosis, fmt, i18n, query, schema
+from cockpit import diagnosis, fmt, i18n, schema
 from cockpit import metrics as reg
 from cockpit.periods import Period
 from cockpit.reports import live as live_report
