@@ -204,3 +204,18 @@ def test_gmv_pace_windows_and_rule():
     assert not live.gmv_pace_drop(90.0, 300.0, 3)  # exactly 30% is not a drop
     assert not live.gmv_pace_drop(0.0, 300.0, 2)  # too few orders before to judge
     assert not live.gmv_pace_drop(0.0, 0.0, 0)
+
+
+def test_gmv_by_minute_keeps_the_joins_its_filters_read(evening):
+    """Per session and minute of payment; with no filter it reads orders alone, and a
+    brand filter (the stores' column) or a scope still applies."""
+    def minutes(view):
+        df = live.gmv_by_minute(view, ["L9", "L8"])
+        return {(r["live_id"], r["minute"].strftime("%H:%M")): (r["gmv"], r["orders"]) for r in df.iter_rows(named=True)}
+
+    l9 = {("L9", "20:30"): (200.0, 1), ("L9", "21:12"): (100.0, 1), ("L9", "21:14"): (100.0, 1),
+          ("L9", "21:16"): (100.0, 1), ("L9", "21:25"): (50.0, 1)}
+    l8 = {("L8", "21:05"): (150.0, 1), ("L8", "21:25"): (150.0, 1)}
+    assert minutes(View(evening, Selection(), now=NOW)) == {**l9, **l8}
+    assert minutes(View(evening, Selection(brand=("云裳",)), now=NOW)) == l8  # S3's brand
+    assert minutes(View(evening, Selection(), now=NOW, scope=(("store", ("S2",)),))) == l9
