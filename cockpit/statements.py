@@ -341,7 +341,7 @@ def build_sql(q: Query, buyer_max: int | None = None, computed: dict | None = No
             name = f"src{len(names)}"
             names.append(name)
             bodies[name] = (_bound(computed[sid], q.dims, [m for m, _ in measures], params, name, dialect)
-                            if computed and sid in computed else _parts_cte(src, measures, q, params, dialect))
+                            if computed and sid in computed else _source_cte(src, measures, q, params, dialect))
         else:
             dims_sel, ms_sel, rest = _source_sql(src, measures, q, params, dialect)
             name = by_rest.get(rest)
