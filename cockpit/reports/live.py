@@ -127,13 +127,14 @@ def gmv_by_minute(view: View, ids: list[str]) -> pl.DataFrame:
     with the sidebar filters and the data scope applied.
     """
     params: dict = {}
-    where = view.where(ORDER_SRC.dims, params, period=None)
+    filters = view.where(ORDER_SRC.dims, params, period=None)
     gmv_sql = reg.MEASURES["live_gmv"].sql
     select = ("SELECT o.live_id, date_trunc('minute', o.paid_at) AS minute, "
               f"CAST({gmv_sql} AS DOUBLE) AS gmv, "
               "CAST(COALESCE(SUM(CASE WHEN o.channel = 'live' THEN 1 ELSE 0 END), 0) AS BIGINT) AS orders ")
-    where = f"WHERE o.live_id IN ({view.in_list(params, 'lid', ids)}) AND {where}"
-    sql = f"{select}FROM {query.joins_needed(ORDER_SRC.from_sql, select + where)} {where} GROUP BY 1, 2 ORDER BY 1, 2"
+    where_sql = f"WHERE o.live_id IN ({view.in_list(params, 'lid', ids)}) AND {filters}"
+    from_sql = query.joins_needed(ORDER_SRC.from_sql, select + where_sql)
+    sql = f"{select}FROM {from_sql} {where_sql} GROUP BY 1, 2 ORDER BY 1, 2"
     return view.sql(sql, params)
 
 
