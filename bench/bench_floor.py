@@ -6,9 +6,10 @@
             all) and from DuckDB's tables: what each engine takes for the same small work;
 2. pages  — the statements behind every page's tables and KPI cards (recorded on each
             engine for one period, ``last_30`` against the period before), run one after
-            another on each engine; on ClickHouse also ``EXPLAIN PLAN`` of each, which
-            analyses and plans the statement (and runs its scalar sub-queries) without
-            reading the data: how much of a statement is its analysis;
+            another on each engine; on ClickHouse also ``EXPLAIN PLAN`` of each: the
+            statement analysed and planned, its scalar sub-queries run, the sets of its
+            IN sub-queries built and the granules to read chosen, but the data not read
+            (how much of a statement comes before its reads);
 3. two at once — the same statements on two threads (a cursor each), on both engines:
             what issuing a page's independent statements together would give;
 4. --plain DIR — copies the chDB folder to DIR, rewrites every view to read its rows with
@@ -41,8 +42,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from cockpit import engine, store  # noqa: E402
-from cockpit.engine.clickhouse_schema import ROWS  # noqa: E402
+from cockpit import engine, store
+from cockpit.engine.clickhouse_schema import ROWS
 
 PERIOD = {"period": "last_30", "compare": "prev"}
 
@@ -120,8 +121,8 @@ def page_figures(con, stmts, runs: int, explain: bool) -> dict:
 
 _VISIBILITY = [  # the committed-batch filters of cockpit/engine/clickhouse_schema.py's views
     r"\s+PREWHERE _batch_id IN \(SELECT batch_id FROM [\w.`]*import_batches WHERE status = 'committed'\)",
-    r"\s+WHERE _row_id NOT IN \(SELECT _row_id FROM [\w.`]*_superseded_\w+`? WHERE _replaced_by IN "
-    r"\(SELECT batch_id FROM [\w.`]*import_batches WHERE status = 'committed'\)\)",
+    (r"\s+WHERE _row_id NOT IN \(SELECT _row_id FROM [\w.`]*_superseded_\w+`? WHERE _replaced_by IN "
+     r"\(SELECT batch_id FROM [\w.`]*import_batches WHERE status = 'committed'\)\)"),
     r"\s+WHERE _batch_id IN \(SELECT batch_id FROM [\w.`]*import_batches WHERE status IN \('committed', 'undone'\)\)",
 ]
 
@@ -132,7 +133,7 @@ def plain_figures(url: engine.DatabaseURL, into: Path, now: dt.datetime, runs: i
     shutil.rmtree(dst, ignore_errors=True)
     shutil.copytree(url.path, dst, symlinks=True)
     child = subprocess.run([sys.executable, __file__, "--measure-plain", str(dst), "--now", now.isoformat(),
-                            "--runs", str(runs)], capture_output=True, text=True)
+                            "--runs", str(runs)], capture_output=True, text=True, check=False)
     if child.returncode:
         raise SystemExit(f"the no-visibility run failed:\n{child.stderr[-3000:]}")
     return json.loads(child.stdout.strip().splitlines()[-1])
@@ -211,8 +212,9 @@ def main() -> int:
     try:
         now = dt.datetime.fromisoformat(store.meta(duck, "demo_now"))
         for what, dsql, csql in bare_statements(now):
-            report["bare"].append({"what": what, "duckdb_ms": median_ms(lambda: duck.fetchall(dsql, record=False), args.runs),
-                                   "clickhouse_ms": median_ms(lambda: ch.fetchall(csql, record=False), args.runs)})
+            report["bare"].append({"what": what,
+                                   "duckdb_ms": median_ms(lambda q=dsql: duck.fetchall(q, record=False), args.runs),
+                                   "clickhouse_ms": median_ms(lambda q=csql: ch.fetchall(q, record=False), args.runs)})
         for name, con in (("duckdb", duck), ("clickhouse", ch)):
             report[name] = {page: page_figures(con, stmts, args.runs, explain=name == "clickhouse")
                             for page, stmts in record_pages(con, now).items()}
