@@ -119,6 +119,11 @@ def page_figures(con, stmts, runs: int, explain: bool) -> dict:
     return fig
 
 
+def pages_figures(con, now: dt.datetime, runs: int, explain: bool) -> dict:
+    """{page: page_figures} for every page's statements, recorded on ``con`` itself."""
+    return {page: page_figures(con, stmts, runs, explain) for page, stmts in record_pages(con, now).items()}
+
+
 _VISIBILITY = [  # the committed-batch filters of cockpit/engine/clickhouse_schema.py's views
     r"\s+PREWHERE _batch_id IN \(SELECT batch_id FROM [\w.`]*import_batches WHERE status = 'committed'\)",
     (r"\s+WHERE _row_id NOT IN \(SELECT _row_id FROM [\w.`]*_superseded_\w+`? WHERE _replaced_by IN "
@@ -154,7 +159,7 @@ def measure_plain(folder: Path, now: dt.datetime, runs: int) -> dict:
                 raise SystemExit(f"view {name} keeps a batch filter this bench does not know: {plain[:300]}")
             if plain != ddl:
                 con.execute(plain.replace("CREATE VIEW", "CREATE OR REPLACE VIEW", 1))
-        return {page: page_figures(con, stmts, runs, explain=False) for page, stmts in record_pages(con, now).items()}
+        return pages_figures(con, now, runs, explain=False)
     finally:
         con.close()
 
@@ -207,6 +212,10 @@ def main() -> int:
     if not args.db or not args.duckdb:
         ap.error("--db (ClickHouse) and --duckdb are needed, or --quick")
     url = store.url_of(args.db)
+    if url.engine != "clickhouse":
+        ap.error(f"--db must be a ClickHouse URL (chdb:///… or clickhouse://…), not {args.db}")
+    if args.plain and url.scheme != "chdb":
+        ap.error("--plain copies a chDB folder: it needs a chdb:///… --db")
     duck, ch = store.connect(args.duckdb, read_only=True), store.connect(args.db, read_only=True)
     report: dict = {"runs": args.runs, "cpus": os.cpu_count(), "load": os.getloadavg()[0], "bare": []}
     try:
@@ -216,13 +225,12 @@ def main() -> int:
                                    "duckdb_ms": median_ms(lambda q=dsql: duck.fetchall(q, record=False), args.runs),
                                    "clickhouse_ms": median_ms(lambda q=csql: ch.fetchall(q, record=False), args.runs)})
         for name, con in (("duckdb", duck), ("clickhouse", ch)):
-            report[name] = {page: page_figures(con, stmts, args.runs, explain=name == "clickhouse")
-                            for page, stmts in record_pages(con, now).items()}
+            report[name] = pages_figures(con, now, args.runs, explain=name == "clickhouse")
             print(f"{name}: pages measured", flush=True)
     finally:
         ch.close()
-    duck.close()
-    if args.plain and url.scheme == "chdb":
+        duck.close()
+    if args.plain:
         report["plain"] = plain_figures(url, args.plain, now, args.runs)
     text = markdown(report)
     print(text)
