@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 
-
 from cockpit import auth, batches, buyer_sets, periods, query, schema, store
 from cockpit.cli import main
 from tests.conftest import TINY, load_tiny

@@ -4,8 +4,6 @@ session rows read from ``orders_live`` are the plain count of distinct live buye
 every step of an import, a replace, the same file twice, a staged batch and an undo,
 whether the kept counts are current (after ``buyer_sets.build``) or not yet."""
 
-
-
 from cockpit import batches, buyer_sets, query, rollups, schema, store
 from cockpit.query import Query
 from tests.conftest import TINY, load_tiny
